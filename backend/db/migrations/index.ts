@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely'
+
+/**
+ * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
+ * is never edited. Steps use Kysely's schema builder so they run on SQLite and PostgreSQL alike.
+ */
+export const backendMigrations: Record<string, Migration> = {}

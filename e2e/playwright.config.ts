@@ -1,0 +1,32 @@
+import { defineConfig } from '@playwright/test'
+import { CHROMIUM_FLAGS, findChromium } from '../scripts/launch'
+
+const chromium = findChromium()
+
+/** End-to-end tests: the real renderer in Debian's Chromium, against a real browser host and backend. */
+export default defineConfig({
+  testDir: '.',
+  testMatch: '**/*.spec.ts',
+  outputDir: './.artifacts/test-results',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: process.env.CI ? 2 : 2,
+  retries: 0,
+  reporter: [
+    ['list'],
+    ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_FILE ?? './.artifacts/e2e-results.json' }],
+  ],
+  use: {
+    browserName: 'chromium',
+    viewport: { width: 480, height: 854 },
+    deviceScaleFactor: 1,
+    locale: 'zh-CN',
+    launchOptions: {
+      ...(chromium ? { executablePath: chromium } : {}),
+      args: CHROMIUM_FLAGS,
+    },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+})

@@ -1,0 +1,5 @@
+import type { Migration } from '../db'
+import settings from './1795723723438_settings'
+
+/** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
+export const deviceMigrations: readonly Migration[] = [settings]
