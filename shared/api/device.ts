@@ -1,0 +1,43 @@
+import { z } from 'zod'
+import { DepotId, DeviceId, Timestamp } from './ids'
+
+/** A single-use enrollment code a supervisor creates: eight characters, no look-alikes (0/O, 1/I). */
+export const EnrollmentCode = z
+  .string()
+  .transform((code) => code.trim().toUpperCase())
+  .pipe(z.string().regex(/^[A-HJ-NP-Z2-9]{8}$/, 'must be an 8-character enrollment code'))
+
+/** `POST /api/v1/devices/enroll` (no token: the code is the credential). */
+export const EnrollRequest = z.object({ code: EnrollmentCode, label: z.string().min(1).max(64).optional() }).strict()
+export type EnrollRequest = z.input<typeof EnrollRequest>
+
+export const EnrollResponse = z.object({
+  deviceId: DeviceId,
+  /** The device's bearer credential; the device keeps it in its credential store. */
+  deviceToken: z.string().min(32),
+  depotId: DepotId,
+  depotName: z.string(),
+})
+export type EnrollResponse = z.infer<typeof EnrollResponse>
+
+/** `POST /api/v1/depot/enrollment-codes` (supervisor token). */
+export const CreateEnrollmentCodeResponse = z.object({ code: z.string(), expiresAt: Timestamp })
+export type CreateEnrollmentCodeResponse = z.infer<typeof CreateEnrollmentCodeResponse>
+
+/**
+ * `POST /api/v1/devices/:deviceId/heartbeat` (device token): the device's backlog, so the depot sees it.
+ * Sent on every sync and once a minute while online.
+ */
+export const HeartbeatRequest = z
+  .object({
+    pendingCount: z.number().int().min(0),
+    oldestPendingAt: Timestamp.nullable(),
+    lastSyncAt: Timestamp.nullable(),
+    appVersion: z.string().min(1).max(32),
+    sentAt: Timestamp,
+  })
+  .strict()
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>
+
+export const HeartbeatResponse = z.object({ serverTime: Timestamp })
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>

@@ -1,0 +1,129 @@
+import { z } from 'zod'
+import { Fen } from '../money'
+import { IntentId, OrderId, ParcelId, ShiftId, Timestamp } from './ids'
+
+export const ScanSource = z.enum(['wedge', 'camera', 'manual'])
+export type ScanSource = z.infer<typeof ScanSource>
+
+export const FailureReason = z.enum(['not_home', 'refused', 'wrong_address', 'damaged', 'reschedule'])
+export type FailureReason = z.infer<typeof FailureReason>
+
+export const ScanRefusal = z.enum(['malformed', 'not_on_manifest', 'already_delivered', 'order_closed'])
+export type ScanRefusal = z.infer<typeof ScanRefusal>
+
+/** How the device learned a digital payment went through. */
+export const PaymentConfirmation = z.enum(['push', 'poll', 'receipt'])
+export type PaymentConfirmation = z.infer<typeof PaymentConfirmation>
+
+export const DeliveryMethod = z.enum(['digital', 'cash', 'prepaid'])
+export type DeliveryMethod = z.infer<typeof DeliveryMethod>
+
+/**
+ * What the courier did, as the device records it in its outbox: statements of fact with the courier's time.
+ * The backend checks each against its own records and never takes the device's word for digital money.
+ */
+export const DeviceEventBody = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('parcel.scanned'),
+    payload: z
+      .object({ orderId: OrderId, parcelId: ParcelId, barcode: z.string().max(64), source: ScanSource })
+      .strict(),
+  }),
+  z.object({
+    type: z.literal('scan.refused'),
+    payload: z.object({ code: z.string().max(64), reason: ScanRefusal, source: ScanSource }).strict(),
+  }),
+  z.object({
+    type: z.literal('payment.qr_shown'),
+    payload: z.object({ orderId: OrderId, intentId: IntentId }).strict(),
+  }),
+  z.object({
+    type: z.literal('payment.confirmed'),
+    payload: z
+      .object({
+        orderId: OrderId,
+        intentId: IntentId,
+        amountFen: Fen,
+        via: PaymentConfirmation,
+        transactionId: z.string().max(64),
+        paidAt: Timestamp,
+        /** The signed receipt token when `via` is `receipt`. */
+        receipt: z.string().max(1024).nullable(),
+      })
+      .strict(),
+  }),
+  z.object({
+    type: z.literal('payment.unverified'),
+    payload: z.object({ orderId: OrderId, intentId: IntentId, amountFen: Fen }).strict(),
+  }),
+  z.object({
+    type: z.literal('intent.cancelled'),
+    payload: z.object({ orderId: OrderId, intentId: IntentId }).strict(),
+  }),
+  z.object({
+    type: z.literal('delivery.completed'),
+    payload: z
+      .object({
+        orderId: OrderId,
+        attempt: z.number().int().min(1),
+        method: DeliveryMethod,
+        dueFen: Fen,
+        /** What was taken at the door: cash counted, or the digital amount paid; 0 when prepaid. */
+        collectedFen: Fen,
+        /** For a digital delivery: the intent it was paid through. */
+        intentId: IntentId.nullable(),
+      })
+      .strict(),
+  }),
+  z.object({
+    type: z.literal('delivery.failed'),
+    payload: z.object({ orderId: OrderId, attempt: z.number().int().min(1), reason: FailureReason }).strict(),
+  }),
+  z.object({
+    type: z.literal('shift.cash_declared'),
+    payload: z.object({ declaredFen: Fen }).strict(),
+  }),
+  z.object({
+    type: z.literal('shift.closed'),
+    payload: z.object({ forced: z.boolean(), pendingCount: z.number().int().min(0) }).strict(),
+  }),
+])
+export type DeviceEventBody = z.infer<typeof DeviceEventBody>
+export type DeviceEventType = DeviceEventBody['type']
+
+export const DeviceEvent = z.intersection(
+  z.object({
+    /** Per-device sequence: 1, 2, 3, … with no gaps. */
+    seq: z.number().int().min(1),
+    /** Random (UUID v4), so a replay is recognised whatever its sequence. */
+    eventId: z.uuid(),
+    /** When the courier acted, by the device's clock; never the sync time. */
+    occurredAt: Timestamp,
+    shiftId: ShiftId,
+  }),
+  DeviceEventBody,
+)
+export type DeviceEvent = z.infer<typeof DeviceEvent>
+
+/** `POST /api/v1/devices/:deviceId/events` (device token). */
+export const PushEventsRequest = z.object({ events: z.array(DeviceEvent).min(1).max(500) }).strict()
+export type PushEventsRequest = z.infer<typeof PushEventsRequest>
+
+export const EventResult = z.object({
+  seq: z.number().int().min(1),
+  eventId: z.uuid(),
+  status: z.enum(['applied', 'duplicate', 'rejected']),
+  /** Why a rejected event was refused, e.g. `order.reassigned`; the device keeps it for attention. */
+  reason: z.string().nullable(),
+})
+export type EventResult = z.infer<typeof EventResult>
+
+export const PushEventsResponse = z.object({
+  results: z.array(EventResult),
+  /** The highest sequence the backend holds for this device, applied or rejected. */
+  ackedThrough: z.number().int().min(0),
+})
+export type PushEventsResponse = z.infer<typeof PushEventsResponse>
+
+/** A gap is answered 409 with this error code and `details.expected`, the sequence the backend wants next. */
+export const SEQUENCE_GAP = 'events.sequence_gap'

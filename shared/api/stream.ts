@@ -1,0 +1,45 @@
+import { z } from 'zod'
+import { Fen } from '../money'
+import { IntentId, OrderId, ShiftId, Timestamp } from './ids'
+import { IntentStatus } from './shift'
+
+/**
+ * `GET /api/v1/devices/:deviceId/stream` (device token): server-sent events, each with an increasing `id:`
+ * (the device's stream cursor; resume with `Last-Event-ID`), plus `: keep-alive` comments.
+ * Event names and their data:
+ */
+export const StreamMessages = {
+  /** An intent changed at the acquirer: usually, it was paid. */
+  payment: z.object({
+    intentId: IntentId,
+    orderId: OrderId,
+    status: IntentStatus,
+    amountFen: Fen,
+    paidAt: Timestamp.nullable(),
+    transactionId: z.string().nullable(),
+  }),
+  /** The route changed under the courier: an order cancelled, reassigned or updated. */
+  manifest: z.object({
+    shiftId: ShiftId,
+    orderId: OrderId,
+    change: z.enum(['cancelled', 'reassigned', 'updated']),
+    version: z.number().int().min(1),
+  }),
+  /** The backend's verdict on a "paid, to be verified" payment, settled against the acquirer's records. */
+  settlement: z.object({
+    orderId: OrderId,
+    intentId: IntentId,
+    verdict: z.enum(['verified', 'not_found', 'amount_mismatch']),
+    transactionId: z.string().nullable(),
+  }),
+  /** Something the depot must put right: money to refund or a payment that never arrived. */
+  flag: z.object({
+    orderId: OrderId,
+    kind: z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found']),
+    intentId: IntentId.nullable(),
+    amountFen: Fen,
+  }),
+} as const
+
+export type StreamMessageName = keyof typeof StreamMessages
+export type StreamMessage<N extends StreamMessageName> = z.infer<(typeof StreamMessages)[N]>
