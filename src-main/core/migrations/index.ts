@@ -1,5 +1,6 @@
 import type { Migration } from '../db'
 import settings from './1795723723438_settings'
+import outbox from './1795724400000_outbox'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
-export const deviceMigrations: readonly Migration[] = [settings]
+export const deviceMigrations: readonly Migration[] = [settings, outbox]
