@@ -68,7 +68,7 @@ if (args.sandbox) {
 }
 
 const database = openBackendDb(target)
-const applied = await migrateToLatest(database.db)
+const applied = await migrateToLatest(database)
 const backend = await buildBackend({
   database,
   version,

@@ -74,7 +74,7 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), 'tuotou-test-backend-'))
   const fresh = await freshDatabase(options.database ?? 'sqlite', dir)
   const database = openBackendDb(fresh.target)
-  await migrateToLatest(database.db)
+  await migrateToLatest(database)
   const demo = options.seed === 'demo' ? await seedDemo(database.db) : null
   const backend = await buildBackend({
     database,
