@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ACQUIRER_SIGNATURE_HEADER, ACQUIRER_TIMESTAMP_HEADER, type AcquirerNotification } from '../../shared/api/acquirer'
+import {
+  ACQUIRER_SIGNATURE_HEADER,
+  ACQUIRER_TIMESTAMP_HEADER,
+  type AcquirerNotification,
+} from '../../shared/api/acquirer'
 import { ApiErrorResponse } from '../../shared/api/common'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
@@ -29,7 +33,10 @@ for (const { kind, skip } of await databasesUnderTest()) {
     })
     afterAll(async () => server?.stop())
 
-    function deliver(body: string, options: { at?: number; signature?: string; headers?: Record<string, string> } = {}) {
+    function deliver(
+      body: string,
+      options: { at?: number; signature?: string; headers?: Record<string, string> } = {},
+    ) {
       const at = options.at ?? Math.floor(Date.now() / 1000)
       return server.api.raw('POST', PATH, {
         body,
@@ -96,10 +103,16 @@ for (const { kind, skip } of await databasesUnderTest()) {
         [deliver(body, { at }), 409, 'webhook.replayed'],
         [deliver(JSON.stringify(succeeded(2)), { at: at - 301 }), 401, 'webhook.stale'],
         [deliver(JSON.stringify(succeeded(2)), { at: at + 301 }), 401, 'webhook.stale'],
-        [deliver(JSON.stringify(succeeded(2)), { signature: signNotification('not-the-secret', at, body) }), 401, 'webhook.bad_signature'],
+        [
+          deliver(JSON.stringify(succeeded(2)), { signature: signNotification('not-the-secret', at, body) }),
+          401,
+          'webhook.bad_signature',
+        ],
         [deliver(JSON.stringify(succeeded(2)), { signature: 'deadbeef' }), 401, 'webhook.bad_signature'],
         [
-          deliver(JSON.stringify(succeeded(2, { amountFen: 1 })), { signature: signNotification(secret, at, JSON.stringify(succeeded(2))) }),
+          deliver(JSON.stringify(succeeded(2, { amountFen: 1 })), {
+            signature: signNotification(secret, at, JSON.stringify(succeeded(2))),
+          }),
           401,
           'webhook.bad_signature',
         ],
@@ -146,11 +159,17 @@ for (const { kind, skip } of await databasesUnderTest()) {
         const first = await deliver(body)
         expect(first.status).toBe(422)
         expect(errorOf(first.json).code).toBe(code)
-        const before = await snapshotTables(server.db, { devices: ['last_contact_ms'], webhook_signatures: ['signature', 'received_ms'] })
+        const before = await snapshotTables(server.db, {
+          devices: ['last_contact_ms'],
+          webhook_signatures: ['signature', 'received_ms'],
+        })
         const again = await deliver(body, { at: Math.floor(Date.now() / 1000) - 2 })
         expect(again.status).toBe(422)
         expect(errorOf(again.json).code).toBe(code)
-        const after = await snapshotTables(server.db, { devices: ['last_contact_ms'], webhook_signatures: ['signature', 'received_ms'] })
+        const after = await snapshotTables(server.db, {
+          devices: ['last_contact_ms'],
+          webhook_signatures: ['signature', 'received_ms'],
+        })
         expect({ ...after, webhook_signatures: [] }).toEqual({ ...before, webhook_signatures: [] })
       }
       const intent = await server.db
@@ -179,7 +198,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
         { transaction_id: first.transactionId, outcome: 'succeeded' },
         { transaction_id: attempt.transactionId, outcome: 'refused_duplicate' },
       ])
-      expect(await server.db.selectFrom('flags').selectAll().where('order_id', '=', courier.order(4).orderId).execute()).toEqual([])
+      expect(
+        await server.db.selectFrom('flags').selectAll().where('order_id', '=', courier.order(4).orderId).execute(),
+      ).toEqual([])
     })
   })
 }

@@ -19,13 +19,22 @@ for (const { kind, skip } of await databasesUnderTest()) {
 
     it('enrolls a device with a single-use code, and refuses the code a second time', async () => {
       const { depotId } = await createDepot(server.db)
-      const { code } = await createEnrollmentCode(server.db, { depotId, createdBy: null, ttlMs: 60_000, nowMs: Date.now() })
+      const { code } = await createEnrollmentCode(server.db, {
+        depotId,
+        createdBy: null,
+        ttlMs: 60_000,
+        nowMs: Date.now(),
+      })
       const first = await server.api.raw('POST', '/api/v1/devices/enroll', { json: { code: code.toLowerCase() } })
       expect(first.status).toBe(201)
       const body = first.json as { deviceId: string; deviceToken: string; depotId: string }
       expect(body.depotId).toBe(depotId)
       expect(body.deviceToken).toMatch(/^tdv_/)
-      const stored = await server.db.selectFrom('devices').selectAll().where('id', '=', body.deviceId).executeTakeFirst()
+      const stored = await server.db
+        .selectFrom('devices')
+        .selectAll()
+        .where('id', '=', body.deviceId)
+        .executeTakeFirst()
       expect(stored?.token_hash).not.toContain(body.deviceToken)
       expect(stored?.token_hash).toMatch(/^[0-9a-f]{64}$/)
 
@@ -72,12 +81,30 @@ for (const { kind, skip } of await databasesUnderTest()) {
 
     it('keeps a label with SQL metacharacters as plain text', async () => {
       const { depotId } = await createDepot(server.db)
-      const { code } = await createEnrollmentCode(server.db, { depotId, createdBy: null, ttlMs: 60_000, nowMs: Date.now() })
+      const { code } = await createEnrollmentCode(server.db, {
+        depotId,
+        createdBy: null,
+        ttlMs: 60_000,
+        nowMs: Date.now(),
+      })
       const label = "Robert'); DROP TABLE devices;--"
       const device = await server.api.enroll(code, label)
-      const row = await server.db.selectFrom('devices').select('label').where('id', '=', device.deviceId).executeTakeFirst()
+      const row = await server.db
+        .selectFrom('devices')
+        .select('label')
+        .where('id', '=', device.deviceId)
+        .executeTakeFirst()
       expect(row?.label).toBe(label)
-      expect(Number((await server.db.selectFrom('devices').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBeGreaterThan(0)
+      expect(
+        Number(
+          (
+            await server.db
+              .selectFrom('devices')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+      ).toBeGreaterThan(0)
     })
 
     it('stores the backlog a heartbeat reports, for the depot', async () => {
@@ -91,7 +118,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
         sentAt: '2026-03-01T09:20:00+08:00',
       })
       expect(Date.parse(answer.serverTime)).toBeGreaterThan(0)
-      const row = await server.db.selectFrom('devices').selectAll().where('id', '=', device.deviceId).executeTakeFirstOrThrow()
+      const row = await server.db
+        .selectFrom('devices')
+        .selectAll()
+        .where('id', '=', device.deviceId)
+        .executeTakeFirstOrThrow()
       expect(row).toMatchObject({
         pending_count: 17,
         oldest_pending_at: '2026-03-01T09:15:00+08:00',
@@ -101,13 +132,26 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(row.last_contact_ms).toBeGreaterThan(Date.now() - 60_000)
     })
 
-    it("refuses a heartbeat for another device, without a token, or with wrong types, changing nothing", async () => {
+    it('refuses a heartbeat for another device, without a token, or with wrong types, changing nothing', async () => {
       const fixture = await createCourierWithRoute(server.db)
       const mine = await server.api.enroll(fixture.enrollmentCode)
       const other = await server.api.enroll(
-        (await createEnrollmentCode(server.db, { depotId: fixture.depotId, createdBy: null, ttlMs: 60_000, nowMs: Date.now() })).code,
+        (
+          await createEnrollmentCode(server.db, {
+            depotId: fixture.depotId,
+            createdBy: null,
+            ttlMs: 60_000,
+            nowMs: Date.now(),
+          })
+        ).code,
       )
-      const body = { pendingCount: 1, oldestPendingAt: null, lastSyncAt: null, appVersion: '0.1.0', sentAt: new Date().toISOString() }
+      const body = {
+        pendingCount: 1,
+        oldestPendingAt: null,
+        lastSyncAt: null,
+        appVersion: '0.1.0',
+        sentAt: new Date().toISOString(),
+      }
       const before = await snapshotTables(server.db)
       const path = `/api/v1/devices/${other.deviceId}/heartbeat`
       const cases: [Record<string, unknown>, number, string][] = [

@@ -43,7 +43,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const paid = await server.api.pay(intent.qrPayload)
       const polled = await server.api.intent(courier.shift.shiftToken, intent.intentId)
       expect(polled).toMatchObject({ status: 'paid', transactionId: paid.transactionId, paidAt: paid.paidAt })
-      const payments = await server.db.selectFrom('payments').selectAll().where('intent_id', '=', intent.intentId).execute()
+      const payments = await server.db
+        .selectFrom('payments')
+        .selectAll()
+        .where('intent_id', '=', intent.intentId)
+        .execute()
       expect(payments).toEqual([expect.objectContaining({ source: 'query', outcome: 'succeeded', amount_fen: 6660 })])
 
       // The held notification then arrives and changes nothing more.
@@ -52,7 +56,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
         .poll(async () => (await server.api.notifications(intent.intentId)).notifications[0]?.status)
         .toBe('delivered')
       expect(
-        await server.db.selectFrom('payments').select('transaction_id').where('intent_id', '=', intent.intentId).execute(),
+        await server.db
+          .selectFrom('payments')
+          .select('transaction_id')
+          .where('intent_id', '=', intent.intentId)
+          .execute(),
       ).toHaveLength(1)
       const messages = await server.db
         .selectFrom('stream_messages')
@@ -67,7 +75,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const intent = courier.order(0).intent!
       const cancelled = await server.api.cancel(courier.shift.shiftToken, intent.intentId)
       expect(cancelled.status).toBe('cancelled')
-      expect((await server.api.acquirerRecord(server.sandbox!.identity.apiKey, intent.intentId)).status).toBe('cancelled')
+      expect((await server.api.acquirerRecord(server.sandbox!.identity.apiKey, intent.intentId)).status).toBe(
+        'cancelled',
+      )
       expect(await refusal(server.api.pay(intent.qrPayload))).toEqual({ status: 409, code: 'intent.cancelled' })
       // Cancelling again is harmless.
       expect((await server.api.cancel(courier.shift.shiftToken, intent.intentId)).status).toBe('cancelled')
@@ -77,7 +87,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const courier = await loggedInCourier(server, { orders: [{ codFen: 3580 }, { codFen: 8990 }] })
       const known = courier.order(0).intent!
       await server.api.pay(known.qrPayload)
-      await expect.poll(async () => (await server.api.intent(courier.shift.shiftToken, known.intentId)).status).toBe('paid')
+      await expect
+        .poll(async () => (await server.api.intent(courier.shift.shiftToken, known.intentId)).status)
+        .toBe('paid')
       expect(await refusal(server.api.cancel(courier.shift.shiftToken, known.intentId))).toEqual({
         status: 409,
         code: 'intent.already_paid',
@@ -91,7 +103,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
         status: 409,
         code: 'intent.already_paid',
       })
-      const row = await server.db.selectFrom('payment_intents').selectAll().where('id', '=', racing.intentId).executeTakeFirstOrThrow()
+      const row = await server.db
+        .selectFrom('payment_intents')
+        .selectAll()
+        .where('id', '=', racing.intentId)
+        .executeTakeFirstOrThrow()
       expect(row).toMatchObject({ status: 'paid', transaction_id: paid.transactionId })
     })
 
@@ -120,7 +136,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(manifest.stops[0]!.orders[0]!.intent!.intentId).toBe(renewed.intentId)
 
       await server.api.pay(renewed.qrPayload)
-      await expect.poll(async () => (await server.api.intent(courier.shift.shiftToken, renewed.intentId)).status).toBe('paid')
+      await expect
+        .poll(async () => (await server.api.intent(courier.shift.shiftToken, renewed.intentId)).status)
+        .toBe('paid')
       expect(await refusal(server.api.renew(courier.shift.shiftToken, renewed.intentId))).toEqual({
         status: 409,
         code: 'intent.already_paid',
@@ -144,9 +162,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
         expect(answer.status, path).toBe(status)
         expect(errorOf(answer.json).code).toBe(code)
       }
-      expect(await snapshotTables(server.db, { devices: ['last_contact_ms'], payment_intents: ['checked_ms'] })).toEqual(
-        before,
-      )
+      expect(
+        await snapshotTables(server.db, { devices: ['last_contact_ms'], payment_intents: ['checked_ms'] }),
+      ).toEqual(before)
     })
   })
 }

@@ -48,7 +48,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
         status: 'pending',
         attempt: 1,
       })
-      expect(prepaid).toMatchObject({ codFen: 0, intent: null, recipient: { maskedName: '欧***', maskedPhone: '139****1111' } })
+      expect(prepaid).toMatchObject({
+        codFen: 0,
+        intent: null,
+        recipient: { maskedName: '欧***', maskedPhone: '139****1111' },
+      })
       expect(prepaid!.parcels.map((p) => p.barcode)).toEqual([
         `${fixture.orders[1]!.waybill}-1-2-`,
         `${fixture.orders[1]!.waybill}-2-2-`,
@@ -82,11 +86,12 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const again = await Promise.all(
         [1, 2, 3].map(() => server.api.manifest(courier.shift.shiftToken, courier.shift.shiftId)),
       )
-      const ids = (m: typeof courier.manifest) => m.stops.flatMap((s) => s.orders.map((o) => o.intent?.intentId ?? null))
+      const ids = (m: typeof courier.manifest) =>
+        m.stops.flatMap((s) => s.orders.map((o) => o.intent?.intentId ?? null))
       for (const manifest of again) expect(ids(manifest)).toEqual(ids(courier.manifest))
       for (const order of courier.fixture.orders.filter((o) => o.codFen > 0)) {
-        const rows = server.sandbox!.store.sqlite
-          .prepare('select key from intents where key like ?')
+        const rows = server
+          .sandbox!.store.sqlite.prepare('select key from intents where key like ?')
           .all(`cod:${order.orderId}:%`) as { key: string }[]
         expect(rows).toEqual([{ key: `cod:${order.orderId}:1` }])
       }
@@ -98,7 +103,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
         const courier = await createCourierWithRoute(lonely.db)
         const device = await lonely.api.enroll(courier.enrollmentCode)
         const shift = await lonely.api.login(device.deviceToken, courier.staffId, courier.pin)
-        const answer = await lonely.api.raw('GET', `/api/v1/shifts/${shift.shiftId}/manifest`, { token: shift.shiftToken })
+        const answer = await lonely.api.raw('GET', `/api/v1/shifts/${shift.shiftId}/manifest`, {
+          token: shift.shiftToken,
+        })
         expect(answer.status).toBe(503)
         expect(ApiErrorResponse.parse(answer.json).error.code).toBe('acquirer.not_configured')
       } finally {

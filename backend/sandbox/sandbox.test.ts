@@ -80,8 +80,16 @@ describe('sandbox acquirer', () => {
     const cases: [unknown, number, string][] = [
       [{ qrPayload: qr.replace('5406199.00', '5406199.01'), walletId: 'w' }, 400, 'qr.bad_crc'],
       [{ qrPayload: resign(qr.replace('5406199.00', '5406100.00')), walletId: 'w' }, 422, 'qr.mismatch'],
-      [{ qrPayload: encodeCollectionQr({ ...decoded, acquirerId: 'cn.other.acquirer' }), walletId: 'w' }, 400, 'qr.wrong_acquirer'],
-      [{ qrPayload: encodeCollectionQr({ ...decoded, intentId: 'pi_unknown0000001' }), walletId: 'w' }, 404, 'intent.not_found'],
+      [
+        { qrPayload: encodeCollectionQr({ ...decoded, acquirerId: 'cn.other.acquirer' }), walletId: 'w' },
+        400,
+        'qr.wrong_acquirer',
+      ],
+      [
+        { qrPayload: encodeCollectionQr({ ...decoded, intentId: 'pi_unknown0000001' }), walletId: 'w' },
+        404,
+        'intent.not_found',
+      ],
       [{ qrPayload: qr.slice(0, 40), walletId: 'w' }, 400, 'qr.malformed'],
       [{ qrPayload: 'TTR1.abc.def', walletId: 'w' }, 400, 'qr.malformed'],
       [{ qrPayload: '0002010102', walletId: 'w' }, 400, 'qr.bad_length'],
@@ -133,7 +141,9 @@ describe('sandbox acquirer', () => {
     await expect.poll(async () => (await delivered(a!.intentId)).status, { timeout: 5_000 }).toBe('delivered')
     expect(Date.parse((await delivered(a!.intentId)).deliveredAt!) - paidAt).toBeGreaterThanOrEqual(400)
     expect((await delivered(a!.intentId)).attempts).toBe(3)
-    expect(await server.db.selectFrom('payments').selectAll().where('intent_id', '=', a!.intentId).execute()).toHaveLength(1)
+    expect(
+      await server.db.selectFrom('payments').selectAll().where('intent_id', '=', a!.intentId).execute(),
+    ).toHaveLength(1)
 
     await server.api.setBehaviour({ outOfOrder: true })
     await server.api.pay(b!.qrPayload)
@@ -151,7 +161,9 @@ describe('sandbox acquirer', () => {
     await server.api.pay(d!.qrPayload)
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect((await delivered(d!.intentId)).status).toBe('pending')
-    expect(await server.db.selectFrom('payments').selectAll().where('intent_id', '=', d!.intentId).execute()).toEqual([])
+    expect(await server.db.selectFrom('payments').selectAll().where('intent_id', '=', d!.intentId).execute()).toEqual(
+      [],
+    )
     await server.api.setBehaviour({ holdNotifications: false })
     await expect.poll(async () => (await delivered(d!.intentId)).status).toBe('delivered')
   })
@@ -175,7 +187,10 @@ describe('sandbox acquirer', () => {
     const again = await server.api.raw('POST', '/sandbox/acquirer/v1/intents', { token, json: body })
     expect(first.status).toBe(200)
     expect((again.json as { intentId: string }).intentId).toBe((first.json as { intentId: string }).intentId)
-    const other = await server.api.raw('POST', '/sandbox/acquirer/v1/intents', { token, json: { ...body, amountFen: 1 } })
+    const other = await server.api.raw('POST', '/sandbox/acquirer/v1/intents', {
+      token,
+      json: { ...body, amountFen: 1 },
+    })
     expect(other.status).toBe(409)
     expect(errorOf(other.json).code).toBe('intent.key_conflict')
     await expect(server.api.acquirerRecord('sk_wrong', (first.json as { intentId: string }).intentId)).rejects.toThrow(
@@ -226,7 +241,10 @@ describe('sandbox acquirer', () => {
         expect(check.ok).toBe(true)
       }
       await expect
-        .poll(async () => (await server.api.notifications((created.json as { intentId: string }).intentId)).notifications[0])
+        .poll(
+          async () =>
+            (await server.api.notifications((created.json as { intentId: string }).intentId)).notifications[0],
+        )
         .toMatchObject({ status: 'delivered', attempts: 3 })
     } finally {
       receiver.close()

@@ -33,10 +33,18 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(shift.courier).toEqual({ courierId: fixture.courierId, staffId: fixture.staffId, name: '李强' })
       expect(shift.deviceId).toBe(device.deviceId)
       expect(shift.unverifiedLimits).toEqual({ perOrderFen: 50_000, perShiftFen: 200_000 })
-      const row = await server.db.selectFrom('shifts').selectAll().where('id', '=', shift.shiftId).executeTakeFirstOrThrow()
+      const row = await server.db
+        .selectFrom('shifts')
+        .selectAll()
+        .where('id', '=', shift.shiftId)
+        .executeTakeFirstOrThrow()
       expect(row.route_id).toBe(fixture.routeId)
       expect(row.token_hash).not.toBe(shift.shiftToken)
-      const courier = await server.db.selectFrom('couriers').select('pin_hash').where('id', '=', fixture.courierId).executeTakeFirstOrThrow()
+      const courier = await server.db
+        .selectFrom('couriers')
+        .select('pin_hash')
+        .where('id', '=', fixture.courierId)
+        .executeTakeFirstOrThrow()
       expect(courier.pin_hash).toMatch(/^scrypt\$16384\$8\$1\$/)
       expect(courier.pin_hash).not.toContain('864209')
     })
@@ -101,14 +109,22 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const old = await server.api.raw('GET', `/api/v1/shifts/${first.shiftId}/manifest`, { token: first.shiftToken })
       expect(old.status).toBe(401)
       expect(errorOf(old.json).code).toBe('auth.expired')
-      expect((await server.api.raw('GET', `/api/v1/shifts/${second.shiftId}/manifest`, { token: second.shiftToken })).status).toBe(200)
-      const other = await server.api.raw('GET', `/api/v1/shifts/${first.shiftId}/manifest`, { token: second.shiftToken })
+      expect(
+        (await server.api.raw('GET', `/api/v1/shifts/${second.shiftId}/manifest`, { token: second.shiftToken })).status,
+      ).toBe(200)
+      const other = await server.api.raw('GET', `/api/v1/shifts/${first.shiftId}/manifest`, {
+        token: second.shiftToken,
+      })
       expect(other.status).toBe(403)
       expect(errorOf(other.json).code).toBe('auth.forbidden')
-      const wrongKind = await server.api.raw('GET', `/api/v1/shifts/${second.shiftId}/manifest`, { token: device.deviceToken })
+      const wrongKind = await server.api.raw('GET', `/api/v1/shifts/${second.shiftId}/manifest`, {
+        token: device.deviceToken,
+      })
       expect(errorOf(wrongKind.json).code).toBe('auth.wrong_kind')
       clock += 60 * 60_000
-      const expired = await server.api.raw('GET', `/api/v1/shifts/${second.shiftId}/manifest`, { token: second.shiftToken })
+      const expired = await server.api.raw('GET', `/api/v1/shifts/${second.shiftId}/manifest`, {
+        token: second.shiftToken,
+      })
       expect(expired.status).toBe(401)
       expect(errorOf(expired.json).code).toBe('auth.expired')
     })

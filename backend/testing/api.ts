@@ -258,7 +258,11 @@ export async function openStream(
         }
         if (id === null || event === null || !(event in StreamMessages)) continue
         const name = event as StreamMessageName
-        const message: StreamMessage = { id, event: name, data: StreamMessages[name].parse(JSON.parse(data.join('\n'))) }
+        const message: StreamMessage = {
+          id,
+          event: name,
+          data: StreamMessages[name].parse(JSON.parse(data.join('\n'))),
+        }
         messages.push(message)
         for (const waiter of [...waiters]) {
           if (waiter.match(message)) {

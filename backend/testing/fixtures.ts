@@ -81,7 +81,16 @@ export async function createCourierWithRoute(
     ttlMs: 24 * 60 * 60 * 1000,
     nowMs: Date.now(),
   })
-  return { depotId, courierId, staffId, pin, routeId: route.routeId, routeDate, orders: route.orders, enrollmentCode: code }
+  return {
+    depotId,
+    courierId,
+    staffId,
+    pin,
+    routeId: route.routeId,
+    routeDate,
+    orders: route.orders,
+    enrollmentCode: code,
+  }
 }
 
 /** A supervisor login for a depot, with a password chosen here. */
