@@ -111,6 +111,8 @@ export interface SpawnOptions {
   /** A database target to reuse (a restart); a fresh SQLite file in a new folder otherwise. */
   db?: string
   sandbox?: boolean
+  /** The sandbox acquirer's own file; next to a SQLite database by default. */
+  sandboxDb?: string
   seed?: 'demo'
   /** A fixed port, e.g. the one a restarted backend had; a free one otherwise. */
   port?: number
@@ -143,6 +145,7 @@ export async function spawnBackend(options: SpawnOptions = {}): Promise<SpawnedB
   const db = options.db ?? join(mkdtempSync(join(base, 'backend-')), 'backend.sqlite')
   const args = ['--port', String(options.port ?? 0), '--db', db]
   if (options.sandbox !== false) args.push('--sandbox')
+  if (options.sandboxDb) args.push('--sandbox-db', options.sandboxDb)
   if (options.seed) args.push('--seed', options.seed)
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'backend/cli.ts'), ...args], {
     cwd: ROOT,
