@@ -71,7 +71,9 @@ function outbox(writer: EventWriter, fixture: CourierWithRoute, intents: Map<str
   return events
 }
 
-const bench: Bench = async ({ figure, log }) => {
+const bench: Bench = async (context) => {
+  const figure = (f: Parameters<typeof context.figure>[0]) => context.figure(f)
+  const log = (message: string) => context.log(message)
   const backend = await spawnBackend({ sandbox: true, env: { LOG_LEVEL: 'error' } })
   const database = openBackendDb(backend.db)
   const api = new BackendApi(backend.url)
