@@ -26,6 +26,7 @@ const orderOf = (event: DeviceEvent): string | null =>
 /** Loads what judging the batch needs in a handful of queries, keyed by the IDs the events mention. */
 async function loadState(
   trx: Trx,
+  kind: 'sqlite' | 'postgres',
   deviceId: string,
   events: readonly DeviceEvent[],
   receiptKey: BatchState['receiptKey'],
@@ -35,9 +36,19 @@ async function loadState(
   const parcelIds = [...new Set(events.flatMap((e) => (e.type === 'parcel.scanned' ? [e.payload.parcelId] : [])))]
   const shifts = shiftIds.length ? await trx.selectFrom('shifts').selectAll().where('id', 'in', shiftIds).execute() : []
   const depotIds = [...new Set(shifts.map((s) => s.depot_id))]
-  const [depots, orders, parcels, intents, attempts, payments] = await Promise.all([
+  // The orders are locked first (PostgreSQL), so a payment being recorded for one of them meanwhile is either
+  // committed before the reads below see the payments, or waits and then sees this batch's deliveries.
+  const orders = orderIds.length
+    ? await trx
+        .selectFrom('orders')
+        .selectAll()
+        .where('id', 'in', orderIds)
+        .orderBy('id')
+        .$if(kind === 'postgres', (query) => query.forUpdate())
+        .execute()
+    : []
+  const [depots, parcels, intents, attempts, payments] = await Promise.all([
     depotIds.length ? trx.selectFrom('depots').selectAll().where('id', 'in', depotIds).execute() : [],
-    orderIds.length ? trx.selectFrom('orders').selectAll().where('id', 'in', orderIds).execute() : [],
     parcelIds.length ? trx.selectFrom('parcels').selectAll().where('id', 'in', parcelIds).execute() : [],
     orderIds.length ? trx.selectFrom('payment_intents').selectAll().where('order_id', 'in', orderIds).execute() : [],
     orderIds.length
@@ -182,7 +193,7 @@ export async function ingestEvents(
           .execute()
       ).map((row) => row.event_id),
     )
-    const state = await loadState(trx, deviceId, fresh, receiptKey)
+    const state = await loadState(trx, context.database.kind, deviceId, fresh, receiptKey)
     const effects: BatchEffects = {
       changedOrders: new Set(),
       attempts: [],
