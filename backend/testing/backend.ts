@@ -11,13 +11,15 @@ import { migrateToLatest } from '../db/migrate'
 import type { BackendSchema } from '../db/schema'
 import type { Sandbox } from '../sandbox'
 import { seedDemo, type DemoSeed } from '../seed/demo'
-import { buildBackend, type Backend } from '../server'
+import { buildBackend, type AcquirerSetting, type Backend } from '../server'
 import { BackendApi } from './api'
 import { dropSchema, freshSchemaUrl, postgresTarget } from './postgres'
 
 export interface TestBackendOptions {
   /** Mount the sandbox acquirer (its own SQLite file in the test folder). Default true. */
   sandbox?: boolean
+  /** Any other acquirer setting, e.g. a sandbox on a server of its own (`startSandboxServer`). */
+  acquirer?: AcquirerSetting
   /** Run the demo seed first. */
   seed?: 'demo'
   /** `sqlite` (a fresh file, the default) or `postgres` (a fresh schema on TUOTOU_TEST_PG_URL). */
@@ -80,9 +82,10 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
     database,
     version: '0.0.0-test',
     acquirer:
-      options.sandbox === false
+      options.acquirer ??
+      (options.sandbox === false
         ? { kind: 'none' }
-        : { kind: 'sandbox', file: join(dir, 'acquirer.sqlite'), rendererDir: RENDERER_DIR },
+        : { kind: 'sandbox', file: join(dir, 'acquirer.sqlite'), rendererDir: RENDERER_DIR }),
     config: { keepAliveMs: 1_000, ...options.config },
     now: options.now,
     logger: options.logLevel ? { level: options.logLevel } : false,
