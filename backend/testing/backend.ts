@@ -76,20 +76,30 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), 'tuotou-test-backend-'))
   const fresh = await freshDatabase(options.database ?? 'sqlite', dir)
   const database = openBackendDb(fresh.target)
-  await migrateToLatest(database)
-  const demo = options.seed === 'demo' ? await seedDemo(database.db) : null
-  const backend = await buildBackend({
-    database,
-    version: '0.0.0-test',
-    acquirer:
-      options.acquirer ??
-      (options.sandbox === false
-        ? { kind: 'none' }
-        : { kind: 'sandbox', file: join(dir, 'acquirer.sqlite'), rendererDir: RENDERER_DIR }),
-    config: { keepAliveMs: 1_000, ...options.config },
-    now: options.now,
-    logger: options.logLevel ? { level: options.logLevel } : false,
-  })
+  let backend: Backend
+  let demo: DemoSeed | null
+  try {
+    await migrateToLatest(database)
+    demo = options.seed === 'demo' ? await seedDemo(database.db) : null
+    backend = await buildBackend({
+      database,
+      version: '0.0.0-test',
+      acquirer:
+        options.acquirer ??
+        (options.sandbox === false
+          ? { kind: 'none' }
+          : { kind: 'sandbox', file: join(dir, 'acquirer.sqlite'), rendererDir: RENDERER_DIR }),
+      config: { keepAliveMs: 1_000, ...options.config },
+      now: options.now,
+      logger: options.logLevel ? { level: options.logLevel } : false,
+    })
+  } catch (error) {
+    // A backend that did not start leaves nothing behind: no schema, no folder.
+    await database.close()
+    await fresh.drop()
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
   const url = await backend.listen(0)
   return {
     url,
