@@ -120,6 +120,7 @@ export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], con
     }
     raw.on('close', stop)
     raw.on('error', stop)
+    if (raw.destroyed) return stop()
     request.log.info({ event: 'stream.open', deviceId: device.id, cursor }, 'device stream opened')
     wake()
   })
