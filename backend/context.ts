@@ -53,4 +53,6 @@ export interface BackendContext {
   publicUrl(): string
   /** Asks the settlement worker to look for due work now rather than at its next tick. */
   wakeSettlement(): void
+  /** Queues an intent to cancel with the acquirer in the background. */
+  cancelIntentLater(intentId: string): void
 }

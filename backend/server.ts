@@ -11,6 +11,7 @@ import { registerEventRoutes } from './events/handlers'
 import { openApiDocument } from './http/openapi'
 import { configureJsonService } from './http/service'
 import { defineRoute, type RouteDoc } from './http/routes'
+import { startIntentCanceller } from './intents/canceller'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
@@ -95,7 +96,9 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     now,
     publicUrl,
     wakeSettlement: () => wakeSettlement(),
+    cancelIntentLater: (intentId) => canceller.cancelLater(intentId),
   }
+  const canceller = startIntentCanceller(() => context)
 
   configureJsonService(app)
 
@@ -128,6 +131,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const settlement = startSettlementWorker(context)
   wakeSettlement = () => settlement.wake()
   app.addHook('onClose', async () => {
+    await canceller.stop()
     await settlement.stop()
     await sandbox?.close()
     await hub.close()

@@ -6,7 +6,6 @@ import type { DepotTable, DeviceEventTable, PaymentTable, ShiftTable } from '../
 import { inTransaction } from '../db/transaction'
 import { raiseFlag } from '../flags/store'
 import { badRequest, conflict } from '../http/errors'
-import { cancelIntent } from '../intents/service'
 import { newId } from '../ids'
 import { deviceOfCourier } from '../stream/messages'
 import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
@@ -288,9 +287,7 @@ export async function ingestEvents(
     const last = fresh.at(-1)!.seq
     await trx.updateTable('devices').set({ acked_seq: last }).where('id', '=', deviceId).execute()
     if (effects.settlements.length > 0) after(() => context.wakeSettlement())
-    for (const intentId of effects.cancelIntents) {
-      after(() => cancelPendingIntent(context, intentId))
-    }
+    for (const intentId of effects.cancelIntents) after(() => context.cancelIntentLater(intentId))
     return { results, acked: last, effects, depotId: device.depot_id }
   })
 
@@ -298,17 +295,4 @@ export async function ingestEvents(
     results: events.map((event) => outcome.results.get(event.seq)!),
     ackedThrough: outcome.acked,
   }
-}
-
-/** Cancels an intent the courier gave up on (cash taken, or cancelled offline); a paid one is recorded instead. */
-async function cancelPendingIntent(context: BackendContext, intentId: string): Promise<void> {
-  const intent = await context.db
-    .selectFrom('payment_intents')
-    .selectAll()
-    .where('id', '=', intentId)
-    .executeTakeFirst()
-  if (!intent || intent.status !== 'pending') return
-  await cancelIntent(context, intent).catch((error: unknown) =>
-    context.log.info({ err: error, intentId }, 'intent not cancelled after the courier moved on'),
-  )
 }
