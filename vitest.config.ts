@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   plugins: [vue()],
   test: {
-    include: ['{shared,src-main,src-renderer,backend,scripts,bench}/**/*.test.ts'],
+    include: ['{shared,src-main,src-renderer,backend,scripts,bench,e2e}/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 30_000,
