@@ -1,29 +1,40 @@
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ROOT } from '../scripts/launch'
-import { openBackendDb } from './db/connect'
+import { RENDERER_DIR, ROOT } from '../scripts/launch'
+import { databaseKind, openBackendDb } from './db/connect'
 import { migrateToLatest } from './db/migrate'
-import { buildBackend } from './server'
+import { seedDemo } from './seed/demo'
+import { buildBackend, type AcquirerSetting } from './server'
 
-const USAGE = 'usage: npm run backend -- [--port 8080] [--host 127.0.0.1] [--db FILE|URL]'
+const USAGE =
+  'usage: npm run backend -- [--port 8080] [--host 127.0.0.1] [--db FILE|URL] [--seed demo] [--sandbox]\n' +
+  '                          [--sandbox-db FILE] [--public-url URL]\n' +
+  'Without --sandbox, an acquirer is configured with TUOTOU_ACQUIRER_URL, TUOTOU_ACQUIRER_KEY and\n' +
+  'TUOTOU_ACQUIRER_SECRET; without either, payment calls answer 503 acquirer.not_configured.'
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`)
   process.exit(2)
 }
 
-let args
-try {
-  args = parseArgs({
+const parse = () =>
+  parseArgs({
     options: {
       port: { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       db: { type: 'string' },
+      seed: { type: 'string' },
+      sandbox: { type: 'boolean', default: false },
+      'sandbox-db': { type: 'string' },
+      'public-url': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   }).values
+let args: ReturnType<typeof parse>
+try {
+  args = parse()
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error))
 }
@@ -33,22 +44,60 @@ if (args.help) {
 }
 const port = Number(args.port)
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not "${args.port}"`)
+if (args.seed !== undefined && args.seed !== 'demo') fail(`--seed knows only "demo", not "${args.seed}"`)
 
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 const target = args.db ?? process.env.DATABASE_URL ?? join(ROOT, '.data', 'backend.sqlite')
+
+/** The sandbox acquirer's own file: next to a SQLite database, or under .data/ for PostgreSQL. */
+function sandboxFile(): string {
+  if (args['sandbox-db']) return args['sandbox-db']
+  if (databaseKind(target) === 'sqlite') return join(dirname(target), `${basename(target).replace(/\.\w+$/, '')}.acquirer.sqlite`)
+  const url = new URL(target)
+  const name = `${url.pathname.slice(1)}-${url.searchParams.get('schema') ?? 'public'}`.replace(/[^A-Za-z0-9_-]/g, '_')
+  return join(ROOT, '.data', `acquirer-${name}.sqlite`)
+}
+
+let acquirer: AcquirerSetting = { kind: 'none' }
+if (args.sandbox) {
+  acquirer = { kind: 'sandbox', file: sandboxFile(), rendererDir: RENDERER_DIR }
+} else if (process.env.TUOTOU_ACQUIRER_URL) {
+  const { TUOTOU_ACQUIRER_URL: baseUrl, TUOTOU_ACQUIRER_KEY: apiKey, TUOTOU_ACQUIRER_SECRET: secret } = process.env
+  if (!apiKey || !secret) fail('TUOTOU_ACQUIRER_URL needs TUOTOU_ACQUIRER_KEY and TUOTOU_ACQUIRER_SECRET too')
+  acquirer = { kind: 'external', baseUrl, apiKey, webhookSecret: secret }
+}
+
 const database = openBackendDb(target)
 const applied = await migrateToLatest(database.db)
-const app = await buildBackend({ database, version, logger: { level: process.env.LOG_LEVEL ?? 'info' } })
-await app.listen({ host: args.host, port })
-const address = app.server.address()
-const boundPort = address && typeof address === 'object' ? address.port : port
-const url = `http://${args.host}:${boundPort}`
-app.log.info({ event: 'listening', url, database: database.kind, migrations: applied.length }, 'backend listening')
+const backend = await buildBackend({
+  database,
+  version,
+  acquirer,
+  publicUrl: args['public-url'],
+  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+})
+const seed = args.seed === 'demo' ? await seedDemo(database.db) : null
+const url = await backend.listen(port, args.host)
+backend.app.log.info(
+  { event: 'listening', url, database: database.kind, migrations: applied.length, sandbox: args.sandbox },
+  'backend listening',
+)
 // Always printed, whatever the log level: `npm start` and the tests wait for this line.
 console.log(`Backend: ${url} (${database.kind}, ${database.description})`)
+if (args.sandbox) {
+  console.log(`Sandbox acquirer: ${url}/sandbox/acquirer (its own store: ${sandboxFile()})`)
+  console.log(`Wallet page: ${url}/sandbox/wallet/`)
+}
+if (seed) {
+  console.log(`Demo depot: ${seed.depotId}, route ${seed.routeDate}: ${seed.orders} orders (${seed.codOrders} COD)`)
+  console.log(`Demo supervisor: login ${seed.supervisor.login}, password ${seed.supervisor.password}`)
+  console.log(`Demo couriers: ${seed.couriers.map((c) => `${c.staffId} ${c.name} PIN ${c.pin}`).join('; ')}`)
+  console.log(`Demo device: ${seed.device.deviceId}, token ${seed.device.deviceToken}`)
+  console.log(`Enrollment code: ${seed.enrollmentCode.code} (single use, until ${seed.enrollmentCode.expiresAt})`)
+}
 
 const stop = (): void => {
-  void app.close().finally(() => void database.close().finally(() => process.exit(0)))
+  void backend.close().finally(() => void database.close().finally(() => process.exit(0)))
 }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)

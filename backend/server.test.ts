@@ -1,26 +1,25 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiErrorResponse } from '../shared/api/common'
 import { HealthResponse } from '../shared/api/health'
 import { openBackendDb, type BackendDb } from './db/connect'
 import { migrateToLatest } from './db/migrate'
-import { buildBackend } from './server'
+import { buildBackend, type Backend } from './server'
 
 let database: BackendDb
-let app: FastifyInstance
+let backend: Backend
 let base: string
 
 beforeAll(async () => {
   database = openBackendDb(join(mkdtempSync(join(tmpdir(), 'tuotou-backend-')), 'backend.sqlite'))
   await migrateToLatest(database.db)
-  app = await buildBackend({ database, version: '1.2.3' })
-  base = await app.listen({ host: '127.0.0.1', port: 0 })
+  backend = await buildBackend({ database, version: '1.2.3' })
+  base = await backend.listen(0)
 })
 afterAll(async () => {
-  await app.close()
+  await backend.close()
   await database.close()
 })
 
@@ -37,5 +36,15 @@ describe('backend service', () => {
     const body = ApiErrorResponse.parse(await res.json())
     expect(body.error.code).toBe('not_found')
     expect(body.error.message).toBe('no route GET /api/v1/nothing-here')
+  })
+
+  it('says plainly that payments need an acquirer when none is configured', async () => {
+    const res = await fetch(`${base}/api/v1/acquirer/notifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(res.status).toBe(503)
+    expect(ApiErrorResponse.parse(await res.json()).error.code).toBe('acquirer.not_configured')
   })
 })

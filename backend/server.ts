@@ -1,31 +1,134 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { ApiErrorResponse } from '../shared/api/common'
 import { API_PREFIX } from '../shared/api/common'
-import type { HealthResponse } from '../shared/api/health'
+import { HealthResponse } from '../shared/api/health'
+import { TuotouError } from '../shared/errors'
+import { httpAcquirerClient, missingAcquirer, type AcquirerClient } from './acquirer/client'
+import { registerWebhookRoutes } from './acquirer/webhook'
+import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { type BackendDb, ping } from './db/connect'
+import { registerDepotRoutes } from './depot/handlers'
+import { registerDeviceRoutes } from './devices/handlers'
+import { registerEventRoutes } from './events/handlers'
+import { ApiError } from './http/errors'
+import { openApiDocument } from './http/openapi'
+import { defineRoute, type RouteDoc } from './http/routes'
+import { registerIntentRoutes } from './intents/handlers'
+import { registerManifestRoutes } from './manifests/handlers'
+import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
+import { startSettlementWorker } from './settlement/worker'
+import { registerShiftRoutes } from './shifts/handlers'
+import { inProcessHub, postgresHub } from './stream/hub'
+import { registerStreamRoutes } from './stream/handlers'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as it arrived, for the webhook's signature. */
+    rawBody?: string
+  }
+}
+
+/** Which acquirer the backend talks to. */
+export type AcquirerSetting =
+  /** The sandbox acquirer, mounted on this server under `/sandbox/`, with its own SQLite file. */
+  | { kind: 'sandbox'; file: string; rendererDir?: string }
+  /** An acquirer elsewhere, reached over HTTP. */
+  | { kind: 'external'; baseUrl: string; apiKey: string; webhookSecret: string }
+  | { kind: 'none' }
 
 export interface BackendOptions {
   database: BackendDb
   version: string
   logger?: FastifyServerOptions['logger']
+  acquirer?: AcquirerSetting
+  config?: Partial<Omit<BackendConfig, 'version'>>
+  /** Where the acquirer reaches this backend; by default this server's own loopback address once it listens. */
+  publicUrl?: string
+  now?: () => number
 }
 
-function errorReply(code: string, message: string): ApiErrorResponse {
-  return { error: { code, message, details: {} } }
+export interface Backend {
+  app: FastifyInstance
+  context: BackendContext
+  sandbox: Sandbox | null
+  /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`. */
+  listen(port: number, host?: string): Promise<string>
+  /** Stops serving, the settlement worker, the sandbox and the stream hub; the database stays open. */
+  close(): Promise<void>
+}
+
+function errorReply(code: string, message: string, details: ApiErrorResponse['error']['details'] = {}) {
+  return { error: { code, message, details } }
 }
 
 /**
- * The logistics backend's HTTP service. Every answer is JSON; every error is `{ error: { code, message } }`
- * with a 4xx or 5xx status, so a device can tell a refusal from an outage.
+ * The logistics backend's HTTP service. Every answer is JSON; every error is `{ error: { code, message,
+ * details } }` with a 4xx or 5xx status, so a device can tell a refusal from an outage.
  */
-export async function buildBackend(options: BackendOptions): Promise<FastifyInstance> {
+export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
   })
+  const now = options.now ?? Date.now
+  const config: BackendConfig = { ...defaultConfig(options.version), ...options.config, version: options.version }
+  let listeningUrl: string | null = null
+  const publicUrl = (): string => {
+    const url = options.publicUrl ?? listeningUrl
+    if (!url) throw new Error('the backend does not listen yet, so it has no address')
+    return url
+  }
+
+  const setting = options.acquirer ?? { kind: 'none' }
+  const sandbox =
+    setting.kind === 'sandbox'
+      ? openSandbox({ file: setting.file, log: app.log, now, rendererDir: setting.rendererDir })
+      : null
+  let acquirer: AcquirerClient = missingAcquirer()
+  let webhookSecret: string | null = null
+  if (sandbox) {
+    acquirer = httpAcquirerClient({ baseUrl: () => `${publicUrl()}${SANDBOX_PREFIX}`, apiKey: sandbox.identity.apiKey })
+    webhookSecret = sandbox.identity.webhookSecret
+  } else if (setting.kind === 'external') {
+    acquirer = httpAcquirerClient({ baseUrl: () => setting.baseUrl, apiKey: setting.apiKey })
+    webhookSecret = setting.webhookSecret
+  }
+
+  const hub = options.database.kind === 'postgres' ? postgresHub(options.database, app.log) : inProcessHub()
+  let wakeSettlement = (): void => undefined
+  const context: BackendContext = {
+    database: options.database,
+    db: options.database.db,
+    config,
+    acquirer,
+    webhookSecret,
+    hub,
+    log: app.log,
+    now,
+    publicUrl,
+    wakeSettlement: () => wakeSettlement(),
+  }
+
+  // JSON only, kept raw as well: the webhook signs the exact bytes, and nothing else parses bodies.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string
+    request.rawBody = text
+    if (text.trim() === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(text))
+    } catch {
+      done(new ApiError(400, 'request.malformed_json', 'the body is not valid JSON'), undefined)
+    }
+  })
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof ApiError) {
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed')
+      return reply.code(error.status).send(errorReply(error.code, error.message, error.details))
+    }
+    if (error instanceof TuotouError) return reply.code(400).send(errorReply(error.code, error.message, error.details))
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     const code =
@@ -44,11 +147,53 @@ export async function buildBackend(options: BackendOptions): Promise<FastifyInst
     reply.code(404).send(errorReply('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   )
 
-  app.get(`${API_PREFIX}/health`, async (): Promise<HealthResponse> => {
-    await ping(options.database.db)
-    return { status: 'ok', version: options.version, database: options.database.kind }
+  const docs: RouteDoc[] = []
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${API_PREFIX}/health`,
+    summary: 'Whether the backend and its database answer, and its version',
+    tag: 'service',
+    auth: 'none',
+    response: HealthResponse,
+    handler: async () => {
+      await ping(options.database.db)
+      return { status: 'ok' as const, version: options.version, database: options.database.kind }
+    },
+  })
+  registerDeviceRoutes(app, docs, context)
+  registerShiftRoutes(app, docs, context)
+  registerManifestRoutes(app, docs, context)
+  registerIntentRoutes(app, docs, context)
+  registerEventRoutes(app, docs, context)
+  registerStreamRoutes(app, docs, context)
+  registerWebhookRoutes(app, docs, context)
+  registerDepotRoutes(app, docs, context)
+  if (sandbox) await sandbox.register(app, docs)
+
+  let document: unknown = null
+  app.get(`${API_PREFIX}/openapi.json`, () => (document ??= openApiDocument(docs, options.version)))
+
+  const settlement = startSettlementWorker(context)
+  wakeSettlement = () => settlement.wake()
+  app.addHook('onClose', async () => {
+    await settlement.stop()
+    await sandbox?.close()
+    await hub.close()
   })
 
   await app.ready()
-  return app
+  return {
+    app,
+    context,
+    sandbox,
+    async listen(port, host = '127.0.0.1') {
+      await app.listen({ host, port })
+      const address = app.server.address()
+      const bound = address && typeof address === 'object' ? address.port : port
+      const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+      listeningUrl = `http://${reachable}:${bound}`
+      return listeningUrl
+    },
+    close: () => app.close(),
+  }
 }

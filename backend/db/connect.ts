@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import type { BackendSchema } from './schema'
+import { CachedSqliteDialect } from './sqlite-driver'
 
 export type DatabaseKind = 'sqlite' | 'postgres'
 
@@ -12,27 +13,65 @@ export interface BackendDb {
   kind: DatabaseKind
   /** Where it is, without credentials, for logs and the health answer. */
   description: string
+  /** The PostgreSQL connection settings (schema included), for the stream hub's LISTEN connection. */
+  postgres?: { config: pg.ClientConfig; schema: string | null }
   close(): Promise<void>
 }
+
+export type Trx = Transaction<BackendSchema>
 
 /** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path. */
 export function databaseKind(target: string): DatabaseKind {
   return /^postgres(ql)?:\/\//.test(target) ? 'postgres' : 'sqlite'
 }
 
+// int8 (COUNT, bigint columns) and numeric (SUM of bigint) come back from pg as strings; every such value the
+// backend stores is an integer far below 2^53 (fen, epoch ms, sequences), so they are read as numbers.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+    if (oid === 20 || oid === 1700) return (value: string) => Number(value)
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown
+  },
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
 /**
  * Opens the backend's database: a SQLite file (WAL, synchronous=FULL) by default, or PostgreSQL for a
- * multi-depot deployment. Both run the same Kysely queries.
+ * multi-depot deployment. Both run the same Kysely queries. A PostgreSQL URL may carry `?schema=name` to keep
+ * one deployment (or one test suite) in its own schema; the schema is created when missing.
  */
 export function openBackendDb(target: string): BackendDb {
   if (databaseKind(target) === 'postgres') {
-    const pool = new pg.Pool({ connectionString: target, max: 10 })
     const url = new URL(target)
-    const db = new Kysely<BackendSchema>({ dialect: new PostgresDialect({ pool }) })
+    const schema = url.searchParams.get('schema')
+    if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`bad PostgreSQL schema name ${schema}`)
+    url.searchParams.delete('schema')
+    const config: pg.ClientConfig = {
+      connectionString: url.toString(),
+      types: pgTypes,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    }
+    const pool = new pg.Pool({ ...config, max: 10 })
+    let schemaReady: Promise<void> | null = null
+    const db = new Kysely<BackendSchema>({
+      dialect: new PostgresDialect({
+        pool,
+        onCreateConnection: async (connection) => {
+          if (!schema) return
+          // One connection creates it; the others wait for that rather than race on pg_namespace.
+          schemaReady ??= connection
+            .executeQuery(CompiledQuery.raw(`create schema if not exists "${schema}"`))
+            .then(() => undefined)
+          await schemaReady
+        },
+      }),
+    })
     return {
       db,
       kind: 'postgres',
-      description: `postgres://${url.hostname}:${url.port || 5432}${url.pathname}`,
+      description: `postgres://${url.hostname}:${url.port || 5432}${url.pathname}${schema ? ` (schema ${schema})` : ''}`,
+      postgres: { config, schema },
       close: () => db.destroy(),
     }
   }
@@ -43,7 +82,7 @@ export function openBackendDb(target: string): BackendDb {
   database.pragma('synchronous = FULL')
   database.pragma('foreign_keys = ON')
   database.pragma('busy_timeout = 5000')
-  const db = new Kysely<BackendSchema>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<BackendSchema>({ dialect: new CachedSqliteDialect(database) })
   return { db, kind: 'sqlite', description: file, close: () => db.destroy() }
 }
 

@@ -1,5 +1,309 @@
 /**
- * The backend's tables as Kysely sees them. Each table is added here with the migration that creates it.
+ * The backend's tables as Kysely sees them, one interface per table, added with the migration that creates it.
+ * Money is integer fen; `*_ms` columns are epoch milliseconds; `*_at` columns are ISO 8601 text, and the
+ * courier's times keep the offset the device sent.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface BackendSchema {}
+
+export interface DepotTable {
+  id: string
+  name: string
+  city: string
+  district: string
+  time_zone: string
+  merchant_name: string
+  merchant_city: string
+  unverified_per_order_fen: number
+  unverified_per_shift_fen: number
+  created_at: string
+}
+
+export interface SupervisorTable {
+  id: string
+  depot_id: string
+  login: string
+  name: string
+  password_hash: string
+  failed_logins: number
+  locked_until_ms: number | null
+  created_at: string
+}
+
+export interface SupervisorSessionTable {
+  token_hash: string
+  supervisor_id: string
+  depot_id: string
+  created_at: string
+  expires_ms: number
+}
+
+export interface CourierTable {
+  id: string
+  depot_id: string
+  staff_id: string
+  name: string
+  pin_hash: string
+  failed_pins: number
+  locked_until_ms: number | null
+  created_at: string
+}
+
+export interface DeviceTable {
+  id: string
+  depot_id: string
+  label: string
+  token_hash: string
+  enrolled_at: string
+  revoked_at: string | null
+  acked_seq: number
+  pending_count: number | null
+  oldest_pending_at: string | null
+  app_version: string | null
+  last_sync_at: string | null
+  heartbeat_sent_at: string | null
+  last_contact_ms: number | null
+}
+
+export interface EnrollmentCodeTable {
+  code: string
+  depot_id: string
+  created_by: string | null
+  created_at: string
+  expires_ms: number
+  used_at: string | null
+  device_id: string | null
+}
+
+export interface RouteTable {
+  id: string
+  depot_id: string
+  courier_id: string
+  route_date: string
+  version: number
+  created_at: string
+}
+
+export interface StopTable {
+  id: string
+  route_id: string
+  sequence: number
+  address: string
+}
+
+export type OrderStatusValue = 'pending' | 'delivered' | 'failed' | 'cancelled' | 'reassigned'
+
+export interface OrderTable {
+  id: string
+  depot_id: string
+  route_id: string
+  stop_id: string
+  position: number
+  courier_id: string
+  route_date: string
+  waybill: string
+  cod_fen: number
+  recipient_name: string
+  recipient_phone: string
+  address: string
+  status: OrderStatusValue
+  attempt: number
+  intent_attempts: number
+  delivered_method: string | null
+  collected_cash_fen: number
+  closed_at: string | null
+  closed_ms: number | null
+  failure_reason: string | null
+}
+
+export interface ParcelTable {
+  id: string
+  order_id: string
+  barcode: string
+  idx: number
+  count: number
+}
+
+export interface ShiftTable {
+  id: string
+  depot_id: string
+  courier_id: string
+  device_id: string
+  route_id: string | null
+  route_date: string
+  token_hash: string
+  started_at: string
+  started_ms: number
+  expires_ms: number
+  ended_ms: number | null
+  closed_at: string | null
+}
+
+export type IntentStatusValue = 'pending' | 'paid' | 'expired' | 'cancelled'
+
+export interface PaymentIntentTable {
+  id: string
+  order_id: string
+  depot_id: string
+  attempt: number
+  acquirer_key: string
+  amount_fen: number
+  qr_payload: string
+  status: IntentStatusValue
+  expires_at: string
+  expires_ms: number
+  paid_at: string | null
+  transaction_id: string | null
+  device_id: string
+  created_at: string
+  checked_ms: number | null
+}
+
+export interface PaymentTable {
+  transaction_id: string
+  intent_id: string
+  order_id: string
+  depot_id: string
+  amount_fen: number
+  paid_at: string
+  paid_ms: number
+  outcome: 'succeeded' | 'refused_duplicate'
+  source: 'notification' | 'query'
+  recorded_ms: number
+}
+
+export interface AcquirerNotificationTable {
+  notification_id: string
+  type: string
+  intent_id: string
+  transaction_id: string
+  amount_fen: number
+  occurred_at: string
+  raw_body: string
+  signed_at: number
+  received_ms: number
+  outcome: 'received' | 'applied' | 'rejected'
+  reason: string | null
+  processed_ms: number | null
+}
+
+export interface WebhookSignatureTable {
+  signature: string
+  received_ms: number
+}
+
+export interface DeviceEventTable {
+  device_id: string
+  seq: number
+  event_id: string
+  shift_id: string
+  type: string
+  order_id: string | null
+  payload: string
+  occurred_at: string
+  occurred_ms: number
+  received_ms: number
+  status: 'applied' | 'rejected' | 'duplicate'
+  reason: string | null
+}
+
+export interface DeliveryAttemptTable {
+  order_id: string
+  attempt: number
+  outcome: 'delivered' | 'failed'
+  method: string | null
+  due_fen: number
+  collected_fen: number
+  intent_id: string | null
+  failure_reason: string | null
+  occurred_at: string
+  occurred_ms: number
+  device_id: string
+  shift_id: string
+  seq: number
+}
+
+export interface CashDeclarationTable {
+  device_id: string
+  seq: number
+  shift_id: string
+  courier_id: string
+  depot_id: string
+  declared_fen: number
+  declared_at: string
+  declared_ms: number
+}
+
+export type SettlementStatus = 'pending' | 'verified' | 'not_found' | 'amount_mismatch'
+
+export interface SettlementTable {
+  id: string
+  intent_id: string
+  order_id: string
+  device_id: string
+  shift_id: string
+  depot_id: string
+  claimed_fen: number
+  kind: 'unverified' | 'confirmed'
+  status: SettlementStatus
+  transaction_id: string | null
+  attempts: number
+  next_attempt_ms: number
+  claimed_until_ms: number | null
+  last_error: string | null
+  created_ms: number
+  settled_ms: number | null
+}
+
+export type FlagKind = 'late_payment_after_cash' | 'double_payment' | 'unverified_not_found'
+
+export interface FlagTable {
+  id: string
+  depot_id: string
+  order_id: string
+  kind: FlagKind
+  intent_id: string | null
+  transaction_id: string | null
+  amount_fen: number
+  dedupe_key: string
+  note: string
+  created_ms: number
+  resolved_ms: number | null
+}
+
+export interface StreamCursorTable {
+  device_id: string
+  last_seq: number
+}
+
+export interface StreamMessageTable {
+  device_id: string
+  seq: number
+  depot_id: string
+  name: string
+  data: string
+  created_ms: number
+}
+
+export interface BackendSchema {
+  depots: DepotTable
+  supervisors: SupervisorTable
+  supervisor_sessions: SupervisorSessionTable
+  couriers: CourierTable
+  devices: DeviceTable
+  enrollment_codes: EnrollmentCodeTable
+  routes: RouteTable
+  stops: StopTable
+  orders: OrderTable
+  parcels: ParcelTable
+  shifts: ShiftTable
+  payment_intents: PaymentIntentTable
+  payments: PaymentTable
+  acquirer_notifications: AcquirerNotificationTable
+  webhook_signatures: WebhookSignatureTable
+  device_events: DeviceEventTable
+  delivery_attempts: DeliveryAttemptTable
+  cash_declarations: CashDeclarationTable
+  settlements: SettlementTable
+  flags: FlagTable
+  stream_cursors: StreamCursorTable
+  stream_messages: StreamMessageTable
+}

@@ -13,6 +13,21 @@ export const SandboxPayRequest = z
   .strict()
 export type SandboxPayRequest = z.infer<typeof SandboxPayRequest>
 
+/** `POST /sandbox/acquirer/preview`: what the wallet shows before the customer pays. */
+export const SandboxPreviewRequest = z.object({ qrPayload: z.string().min(1).max(1024) }).strict()
+export type SandboxPreviewRequest = z.infer<typeof SandboxPreviewRequest>
+
+export const SandboxPreviewResponse = z.object({
+  intentId: IntentId,
+  merchantName: z.string(),
+  merchantCity: z.string(),
+  amountFen: Fen,
+  waybill: z.string(),
+  status: z.enum(['pending', 'paid', 'expired', 'cancelled']),
+  expiresAt: Timestamp,
+})
+export type SandboxPreviewResponse = z.infer<typeof SandboxPreviewResponse>
+
 export const SandboxPayResponse = z.object({
   intentId: IntentId,
   transactionId: z.string(),
@@ -40,3 +55,23 @@ export const SandboxBehaviour = z
   })
   .strict()
 export type SandboxBehaviour = z.infer<typeof SandboxBehaviour>
+
+/**
+ * `GET /sandbox/acquirer/notifications`: the acquirer's outgoing notifications and how their delivery went,
+ * newest first, so tests and rounds can wait for one to land.
+ */
+export const SandboxNotification = z.object({
+  notificationId: z.string(),
+  type: z.enum(['payment.succeeded', 'payment.duplicate_attempt']),
+  intentId: IntentId,
+  transactionId: z.string(),
+  /** `pending` (queued, held or retrying), `delivered` (a 2xx came back) or `failed` (gave up). */
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int().min(0),
+  lastError: z.string().nullable(),
+  createdAt: Timestamp,
+  deliveredAt: Timestamp.nullable(),
+})
+export type SandboxNotification = z.infer<typeof SandboxNotification>
+export const SandboxNotificationsResponse = z.object({ notifications: z.array(SandboxNotification) })
+export type SandboxNotificationsResponse = z.infer<typeof SandboxNotificationsResponse>

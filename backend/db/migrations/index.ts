@@ -1,7 +1,10 @@
 import type { Migration } from 'kysely'
+import { logistics } from './1795800000000_logistics'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
  * is never edited. Steps use Kysely's schema builder so they run on SQLite and PostgreSQL alike.
  */
-export const backendMigrations: Record<string, Migration> = {}
+export const backendMigrations: Record<string, Migration> = {
+  '1795800000000_logistics': logistics,
+}

@@ -1,0 +1,203 @@
+import type { BackendContext } from '../context'
+import type { Trx } from '../db/connect'
+import type { PaymentIntentTable } from '../db/schema'
+import type { AfterCommit } from '../db/transaction'
+import { raiseFlag, resolveFlags } from '../flags/store'
+import { appendStreamMessage, deviceOfCourier, type StreamTarget } from '../stream/messages'
+
+/** A payment as the acquirer states it, in a notification or in its query API's answer. */
+export interface AcquirerPaymentFact {
+  intentId: string
+  transactionId: string
+  amountFen: number
+  paidAt: string
+  outcome: 'succeeded' | 'refused_duplicate'
+  source: 'notification' | 'query'
+}
+
+export type PaymentRecordResult =
+  | { status: 'applied' }
+  /** This transaction was already recorded: nothing changed. */
+  | { status: 'known' }
+  | { status: 'rejected'; code: 'webhook.unknown_intent' | 'webhook.amount_mismatch'; message: string }
+
+type Context = Pick<BackendContext, 'hub' | 'now' | 'log'>
+
+/** Where messages about an order's payment go: its courier's current device, else the device it was made for. */
+export async function paymentTarget(trx: Trx, intent: PaymentIntentTable, courierId: string): Promise<StreamTarget> {
+  return (await deviceOfCourier(trx, courierId)) ?? { deviceId: intent.device_id, depotId: intent.depot_id }
+}
+
+/**
+ * Records a payment the acquirer confirmed, the only way digital money is ever counted, inside the caller's
+ * transaction. It marks the intent paid and pushes `payment` to the courier's device; it flags money to refund
+ * (a payment after cash was taken, a second payment for one order) and settles any "paid, to be verified"
+ * claim waiting on this intent. The same transaction recorded twice changes nothing.
+ */
+export async function recordAcquirerPayment(
+  context: Context,
+  trx: Trx,
+  after: AfterCommit,
+  fact: AcquirerPaymentFact,
+): Promise<PaymentRecordResult> {
+  const now = context.now()
+  // Touching the row locks it on PostgreSQL, so two deliveries for one intent apply one after the other.
+  const intent = await trx
+    .updateTable('payment_intents')
+    .set({ checked_ms: now })
+    .where('id', '=', fact.intentId)
+    .returningAll()
+    .executeTakeFirst()
+  if (!intent) {
+    return { status: 'rejected', code: 'webhook.unknown_intent', message: `no intent ${fact.intentId}` }
+  }
+  if (fact.outcome === 'succeeded' && fact.amountFen !== intent.amount_fen) {
+    return {
+      status: 'rejected',
+      code: 'webhook.amount_mismatch',
+      message: `intent ${intent.id} is for ${intent.amount_fen} fen, the notification says ${fact.amountFen}`,
+    }
+  }
+  const paidMs = Date.parse(fact.paidAt)
+  const inserted = await trx
+    .insertInto('payments')
+    .values({
+      transaction_id: fact.transactionId,
+      intent_id: intent.id,
+      order_id: intent.order_id,
+      depot_id: intent.depot_id,
+      amount_fen: fact.amountFen,
+      paid_at: fact.paidAt,
+      paid_ms: paidMs,
+      outcome: fact.outcome,
+      source: fact.source,
+      recorded_ms: now,
+    })
+    .onConflict((conflict) => conflict.column('transaction_id').doNothing())
+    .executeTakeFirst()
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { status: 'known' }
+  if (fact.outcome === 'refused_duplicate') {
+    context.log.warn({ event: 'payment.duplicate_attempt', intentId: intent.id }, 'acquirer refused a second payment')
+    return { status: 'applied' }
+  }
+
+  const order = await trx
+    .selectFrom('orders')
+    .select(['id', 'courier_id', 'delivered_method', 'closed_ms'])
+    .where('id', '=', intent.order_id)
+    .executeTakeFirstOrThrow()
+  const target = await paymentTarget(trx, intent, order.courier_id)
+  const flag = (kind: 'late_payment_after_cash' | 'double_payment', note: string) =>
+    raiseFlag(
+      context,
+      trx,
+      after,
+      {
+        depotId: intent.depot_id,
+        orderId: order.id,
+        kind,
+        intentId: intent.id,
+        transactionId: fact.transactionId,
+        amountFen: fact.amountFen,
+        dedupeKey: fact.transactionId,
+        note,
+      },
+      target,
+    )
+
+  if (intent.status !== 'paid') {
+    await trx
+      .updateTable('payment_intents')
+      .set({ status: 'paid', paid_at: fact.paidAt, transaction_id: fact.transactionId })
+      .where('id', '=', intent.id)
+      .execute()
+    await appendStreamMessage(context, trx, after, target, 'payment', {
+      intentId: intent.id,
+      orderId: order.id,
+      status: 'paid',
+      amountFen: fact.amountFen,
+      paidAt: fact.paidAt,
+      transactionId: fact.transactionId,
+    })
+  } else {
+    await flag('double_payment', `intent ${intent.id} was paid twice: ${intent.transaction_id} and ${fact.transactionId}`)
+  }
+
+  const others = await trx
+    .selectFrom('payments')
+    .select('transaction_id')
+    .where('order_id', '=', order.id)
+    .where('outcome', '=', 'succeeded')
+    .where('transaction_id', '!=', fact.transactionId)
+    .where('intent_id', '!=', intent.id)
+    .execute()
+  if (others.length > 0) {
+    await flag('double_payment', `order already paid by ${others.map((o) => o.transaction_id).join(', ')}`)
+  }
+  if (order.delivered_method === 'cash' && order.closed_ms !== null) {
+    if (paidMs >= order.closed_ms) await flag('late_payment_after_cash', 'paid digitally after cash was taken')
+    else await flag('double_payment', 'paid digitally, then cash was taken as well')
+  }
+
+  await settleWaitingClaim(context, trx, after, intent.id, {
+    verdict: 'verified',
+    transactionId: fact.transactionId,
+    amountFen: fact.amountFen,
+  })
+  return { status: 'applied' }
+}
+
+/**
+ * Gives the verdict on a device's claim about an intent (a "paid, to be verified", or a confirmation the
+ * backend had not seen), if one is waiting or was judged "not found" too early, and tells the device.
+ */
+export async function settleWaitingClaim(
+  context: Pick<BackendContext, 'hub' | 'now'>,
+  trx: Trx,
+  after: AfterCommit,
+  intentId: string,
+  outcome: { verdict: 'verified' | 'not_found'; transactionId: string | null; amountFen: number | null },
+): Promise<void> {
+  const settlement = await trx
+    .selectFrom('settlements')
+    .selectAll()
+    .where('intent_id', '=', intentId)
+    .where('status', 'in', outcome.verdict === 'verified' ? ['pending', 'not_found'] : ['pending'])
+    .executeTakeFirst()
+  if (!settlement) return
+  const verdict =
+    outcome.verdict === 'verified' && outcome.amountFen !== settlement.claimed_fen ? 'amount_mismatch' : outcome.verdict
+  const now = context.now()
+  await trx
+    .updateTable('settlements')
+    .set({ status: verdict, transaction_id: outcome.transactionId, settled_ms: now, claimed_until_ms: null })
+    .where('id', '=', settlement.id)
+    .execute()
+  const target = { deviceId: settlement.device_id, depotId: settlement.depot_id }
+  await appendStreamMessage(context, trx, after, target, 'settlement', {
+    orderId: settlement.order_id,
+    intentId,
+    verdict,
+    transactionId: outcome.transactionId,
+  })
+  if (verdict !== 'not_found') {
+    await resolveFlags(trx, intentId, 'unverified_not_found', now)
+  } else {
+    await raiseFlag(
+      context,
+      trx,
+      after,
+      {
+        depotId: settlement.depot_id,
+        orderId: settlement.order_id,
+        kind: 'unverified_not_found',
+        intentId,
+        transactionId: null,
+        amountFen: settlement.claimed_fen,
+        dedupeKey: intentId,
+        note: `the device said ${settlement.kind === 'unverified' ? '"paid, to be verified"' : 'paid'}; the acquirer has no payment`,
+      },
+      target,
+    )
+  }
+}

@@ -1,0 +1,55 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { AcquirerClient } from './acquirer/client'
+import type { BackendDb } from './db/connect'
+import type { BackendSchema } from './db/schema'
+import type { StreamHub } from './stream/hub'
+
+/** Tunables, with the defaults `defaultConfig` gives; tests shorten the times. */
+export interface BackendConfig {
+  version: string
+  /** How long a payment intent stays payable: the whole shift, since it is created at shift start. */
+  intentTtlMs: number
+  /** How long a shift token lasts. */
+  shiftTtlMs: number
+  /** Wrong PINs (or supervisor passwords) in a row before the account locks, and for how long. */
+  lockout: { maxAttempts: number; lockMs: number }
+  enrollmentCodeTtlMs: number
+  supervisorSessionTtlMs: number
+  /** Seconds between `: keep-alive` comments on device streams. */
+  keepAliveMs: number
+  /** A polling device makes the backend ask the acquirer at most this often per intent. */
+  intentRecheckMs: number
+  /** Settlement retries back off from `retryBaseMs` to `retryMaxMs` while the acquirer cannot be reached. */
+  settlement: { pollMs: number; retryBaseMs: number; retryMaxMs: number }
+}
+
+export const defaultConfig = (version: string): BackendConfig => ({
+  version,
+  intentTtlMs: 12 * 60 * 60 * 1000,
+  shiftTtlMs: 14 * 60 * 60 * 1000,
+  lockout: { maxAttempts: 5, lockMs: 15 * 60 * 1000 },
+  enrollmentCodeTtlMs: 24 * 60 * 60 * 1000,
+  supervisorSessionTtlMs: 12 * 60 * 60 * 1000,
+  keepAliveMs: 15_000,
+  intentRecheckMs: 2_000,
+  settlement: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
+})
+
+/** Everything a handler needs, built once by `buildBackend`. */
+export interface BackendContext {
+  database: BackendDb
+  db: Kysely<BackendSchema>
+  config: BackendConfig
+  acquirer: AcquirerClient
+  /** The secret the acquirer signs notifications with; null when no acquirer is configured. */
+  webhookSecret: string | null
+  hub: StreamHub
+  log: FastifyBaseLogger
+  /** Epoch milliseconds; tests may move it. */
+  now(): number
+  /** This backend's own base URL, where the acquirer sends notifications. */
+  publicUrl(): string
+  /** Asks the settlement worker to look for due work now rather than at its next tick. */
+  wakeSettlement(): void
+}

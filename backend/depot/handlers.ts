@@ -1,0 +1,353 @@
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import { z } from 'zod'
+import { API_PREFIX } from '../../shared/api/common'
+import {
+  DepotDevicesResponse,
+  DepotFlagsResponse,
+  OrderChangeResponse,
+  ReassignOrderRequest,
+  SupervisorLoginRequest,
+  SupervisorLoginResponse,
+} from '../../shared/api/depot'
+import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
+import { OrderId } from '../../shared/api/ids'
+import { decoyHash, verifySecret } from '../auth/secrets'
+import { hashToken, issueToken } from '../auth/tokens'
+import type { BackendContext } from '../context'
+import type { Trx } from '../db/connect'
+import { inTransaction, type AfterCommit } from '../db/transaction'
+import { createEnrollmentCode } from '../devices/enrollment'
+import { ApiError, conflict, notFound, unauthorized } from '../http/errors'
+import { defineRoute, type RouteDoc } from '../http/routes'
+import { cancelIntent } from '../intents/service'
+import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
+import { authenticateSupervisor } from './auth'
+
+const OrderParams = z.object({ orderId: OrderId })
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+const SUPERVISOR_ERRORS = [
+  { status: 401, code: 'auth.missing' },
+  { status: 401, code: 'auth.expired' },
+] as const
+
+/** Bumps a route's manifest version and tells its courier's device what changed. */
+async function announceManifestChange(
+  context: BackendContext,
+  trx: Trx,
+  after: AfterCommit,
+  routeId: string,
+  courierId: string,
+  orderId: string,
+  change: 'cancelled' | 'reassigned' | 'updated',
+): Promise<number> {
+  const { version } = await trx
+    .updateTable('routes')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', routeId)
+    .returning('version')
+    .executeTakeFirstOrThrow()
+  const target = await deviceOfCourier(trx, courierId)
+  if (target) {
+    await appendStreamMessage(context, trx, after, target, 'manifest', {
+      shiftId: target.shiftId,
+      orderId,
+      change,
+      version,
+    })
+  }
+  return version
+}
+
+/**
+ * The supervisor's side: login, enrollment codes, route changes (cancel, reassign) that reach the courier's
+ * device as manifest messages, device backlogs and open flags. The depot dashboard builds on these.
+ */
+export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/depot/sessions`,
+    summary: 'Supervisor login; repeated wrong passwords lock the login for a while',
+    tag: 'depot',
+    auth: 'none',
+    body: SupervisorLoginRequest,
+    response: SupervisorLoginResponse,
+    status: 201,
+    errors: [
+      { status: 401, code: 'depot.bad_credentials' },
+      { status: 423, code: 'depot.locked' },
+    ],
+    handler: async ({ body, request }) => {
+      const supervisor = await context.db
+        .selectFrom('supervisors')
+        .selectAll()
+        .where('login', '=', body.login)
+        .executeTakeFirst()
+      const now = context.now()
+      if (!supervisor) {
+        await verifySecret(body.password, await decoyHash())
+        throw unauthorized('depot.bad_credentials', 'wrong login or password')
+      }
+      if (supervisor.locked_until_ms !== null && supervisor.locked_until_ms > now) {
+        throw new ApiError(423, 'depot.locked', 'too many wrong passwords; try again later', {
+          lockedUntil: new Date(supervisor.locked_until_ms).toISOString(),
+        })
+      }
+      if (!(await verifySecret(body.password, supervisor.password_hash))) {
+        const { maxAttempts, lockMs } = context.config.lockout
+        const { failed_logins } = await context.db
+          .updateTable('supervisors')
+          .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
+          .where('id', '=', supervisor.id)
+          .returning('failed_logins')
+          .executeTakeFirstOrThrow()
+        if (failed_logins >= maxAttempts) {
+          await context.db
+            .updateTable('supervisors')
+            .set({ failed_logins: 0, locked_until_ms: now + lockMs })
+            .where('id', '=', supervisor.id)
+            .execute()
+          request.log.warn({ event: 'supervisor.locked', supervisorId: supervisor.id }, 'supervisor locked')
+        }
+        throw unauthorized('depot.bad_credentials', 'wrong login or password')
+      }
+      const token = issueToken('supervisor')
+      const expiresMs = now + context.config.supervisorSessionTtlMs
+      await context.db
+        .updateTable('supervisors')
+        .set({ failed_logins: 0, locked_until_ms: null })
+        .where('id', '=', supervisor.id)
+        .execute()
+      await context.db
+        .insertInto('supervisor_sessions')
+        .values({
+          token_hash: hashToken(token),
+          supervisor_id: supervisor.id,
+          depot_id: supervisor.depot_id,
+          created_at: new Date(now).toISOString(),
+          expires_ms: expiresMs,
+        })
+        .execute()
+      const depot = await context.db
+        .selectFrom('depots')
+        .select(['id', 'name'])
+        .where('id', '=', supervisor.depot_id)
+        .executeTakeFirstOrThrow()
+      return {
+        supervisorToken: token,
+        expiresAt: new Date(expiresMs).toISOString(),
+        supervisor: { supervisorId: supervisor.id, name: supervisor.name },
+        depot: { depotId: depot.id, name: depot.name },
+      }
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/depot/enrollment-codes`,
+    summary: 'A new single-use enrollment code for a device of this depot',
+    tag: 'depot',
+    auth: 'supervisor',
+    response: CreateEnrollmentCodeResponse,
+    status: 201,
+    errors: SUPERVISOR_ERRORS,
+    handler: async ({ request }) => {
+      const session = await authenticateSupervisor(context, request)
+      return createEnrollmentCode(context.db, {
+        depotId: session.depotId,
+        createdBy: session.supervisorId,
+        ttlMs: context.config.enrollmentCodeTtlMs,
+        nowMs: context.now(),
+      })
+    },
+  })
+
+  const loadOrder = async (depotId: string, orderId: string) => {
+    const order = await context.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst()
+    if (!order || order.depot_id !== depotId) throw notFound('order.not_found', `no order ${orderId} in this depot`)
+    if (order.status !== 'pending') throw conflict('order.closed', `order ${orderId} is ${order.status}`)
+    return order
+  }
+  const cancelOpenIntents = async (orderId: string): Promise<void> => {
+    const open = await context.db
+      .selectFrom('payment_intents')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .where('status', '=', 'pending')
+      .execute()
+    for (const intent of open) {
+      await cancelIntent(context, intent).catch((error: unknown) =>
+        context.log.warn({ err: error, intentId: intent.id }, 'could not cancel the intent of a changed order'),
+      )
+    }
+  }
+
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/depot/orders/:orderId/cancel`,
+    summary: "Cancels an open order; the courier's device hears it as a manifest change",
+    tag: 'depot',
+    auth: 'supervisor',
+    params: OrderParams,
+    response: OrderChangeResponse,
+    errors: [...SUPERVISOR_ERRORS, { status: 404, code: 'order.not_found' }, { status: 409, code: 'order.closed' }],
+    handler: async ({ params, request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const order = await loadOrder(session.depotId, params.orderId)
+      const version = await inTransaction(context.database, context.log, async (trx, after) => {
+        const changed = await trx
+          .updateTable('orders')
+          .set({ status: 'cancelled' })
+          .where('id', '=', order.id)
+          .where('status', '=', 'pending')
+          .executeTakeFirst()
+        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just closed`)
+        after(() => cancelOpenIntents(order.id))
+        return announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'cancelled')
+      })
+      return { orderId: order.id, status: 'cancelled' as const, courierId: order.courier_id, version }
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/depot/orders/:orderId/reassign`,
+    summary: 'Moves an open order to another courier of the depot; both devices hear it',
+    tag: 'depot',
+    auth: 'supervisor',
+    params: OrderParams,
+    body: ReassignOrderRequest,
+    response: OrderChangeResponse,
+    errors: [
+      ...SUPERVISOR_ERRORS,
+      { status: 404, code: 'order.not_found' },
+      { status: 404, code: 'courier.not_found' },
+      { status: 409, code: 'order.closed' },
+    ],
+    handler: async ({ params, body, request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const order = await loadOrder(session.depotId, params.orderId)
+      const courier = await context.db
+        .selectFrom('couriers')
+        .select(['id', 'depot_id'])
+        .where('id', '=', body.courierId)
+        .executeTakeFirst()
+      if (!courier || courier.depot_id !== session.depotId) {
+        throw notFound('courier.not_found', `no courier ${body.courierId} in this depot`)
+      }
+      if (courier.id === order.courier_id) {
+        throw conflict('order.already_assigned', `order ${order.id} is already with ${courier.id}`)
+      }
+      const version = await inTransaction(context.database, context.log, async (trx, after) => {
+        const changed = await trx
+          .updateTable('orders')
+          .set({ courier_id: courier.id })
+          .where('id', '=', order.id)
+          .where('status', '=', 'pending')
+          .where('courier_id', '=', order.courier_id)
+          .executeTakeFirst()
+        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just changed`)
+        after(() => cancelOpenIntents(order.id))
+        await announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'reassigned')
+        const target = await trx
+          .selectFrom('routes')
+          .select('id')
+          .where('courier_id', '=', courier.id)
+          .where('route_date', '=', order.route_date)
+          .executeTakeFirst()
+        if (target) return announceManifestChange(context, trx, after, target.id, courier.id, order.id, 'updated')
+        const device = await deviceOfCourier(trx, courier.id)
+        if (device) {
+          await appendStreamMessage(context, trx, after, device, 'manifest', {
+            shiftId: device.shiftId,
+            orderId: order.id,
+            change: 'updated',
+            version: 1,
+          })
+        }
+        return 1
+      })
+      return { orderId: order.id, status: 'pending' as const, courierId: courier.id, version }
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${API_PREFIX}/depot/devices`,
+    summary: "The depot's devices with the backlog of their last heartbeat",
+    tag: 'depot',
+    auth: 'supervisor',
+    response: DepotDevicesResponse,
+    errors: SUPERVISOR_ERRORS,
+    handler: async ({ request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const devices = await context.db
+        .selectFrom('devices')
+        .selectAll()
+        .where('depot_id', '=', session.depotId)
+        .where('revoked_at', 'is', null)
+        .orderBy('enrolled_at')
+        .execute()
+      return {
+        devices: devices.map((device) => ({
+          deviceId: device.id,
+          label: device.label,
+          enrolledAt: device.enrolled_at,
+          ackedSeq: device.acked_seq,
+          pendingCount: device.pending_count,
+          oldestPendingAt: device.oldest_pending_at,
+          appVersion: device.app_version,
+          lastSyncAt: device.last_sync_at,
+          lastContactAt: iso(device.last_contact_ms),
+        })),
+      }
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${API_PREFIX}/depot/flags`,
+    summary: 'Flags the depot must put right, newest first',
+    tag: 'depot',
+    auth: 'supervisor',
+    response: DepotFlagsResponse,
+    errors: SUPERVISOR_ERRORS,
+    handler: async ({ request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const flags = await context.db
+        .selectFrom('flags')
+        .innerJoin('orders', 'orders.id', 'flags.order_id')
+        .select([
+          'flags.id',
+          'flags.order_id',
+          'orders.waybill',
+          'flags.kind',
+          'flags.intent_id',
+          'flags.transaction_id',
+          'flags.amount_fen',
+          'flags.note',
+          'flags.created_ms',
+          'flags.resolved_ms',
+        ])
+        .where('flags.depot_id', '=', session.depotId)
+        .orderBy('flags.created_ms', 'desc')
+        .orderBy(sql`flags.id`)
+        .limit(500)
+        .execute()
+      return {
+        flags: flags.map((flag) => ({
+          flagId: flag.id,
+          orderId: flag.order_id,
+          waybill: flag.waybill,
+          kind: flag.kind,
+          intentId: flag.intent_id,
+          transactionId: flag.transaction_id,
+          amountFen: flag.amount_fen,
+          note: flag.note,
+          createdAt: new Date(flag.created_ms).toISOString(),
+          resolvedAt: iso(flag.resolved_ms),
+        })),
+      }
+    },
+  })
+}

@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { API_PREFIX } from '../../shared/api/common'
+import { EnrollRequest, EnrollResponse, HeartbeatRequest, HeartbeatResponse } from '../../shared/api/device'
+import { DeviceId } from '../../shared/api/ids'
+import { issueToken, hashToken } from '../auth/tokens'
+import type { BackendContext } from '../context'
+import { inTransaction } from '../db/transaction'
+import { unauthorized } from '../http/errors'
+import { defineRoute, type RouteDoc } from '../http/routes'
+import { newId } from '../ids'
+import { authenticateDevice } from './auth'
+import { hashEnrollmentCode } from './enrollment'
+
+const DeviceParams = z.object({ deviceId: DeviceId })
+
+/** Device enrollment (the code is the credential) and the device's heartbeat (device token). */
+export function registerDeviceRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/devices/enroll`,
+    summary: 'Exchanges a single-use enrollment code for a device ID and device token',
+    tag: 'devices',
+    auth: 'none',
+    body: EnrollRequest,
+    response: EnrollResponse,
+    status: 201,
+    errors: [
+      { status: 401, code: 'enrollment.code_invalid' },
+      { status: 401, code: 'enrollment.code_used' },
+      { status: 401, code: 'enrollment.code_expired' },
+    ],
+    handler: async ({ body, request }) => {
+      const codeHash = hashEnrollmentCode(body.code)
+      const deviceId = newId('dev')
+      const token = issueToken('device')
+      const now = context.now()
+      const depot = await inTransaction(context.database, context.log, async (trx) => {
+        // Claiming the code and creating the device are one step: a code can never enroll two devices.
+        const claimed = await trx
+          .updateTable('enrollment_codes')
+          .set({ used_at: new Date(now).toISOString(), device_id: deviceId })
+          .where('code', '=', codeHash)
+          .where('used_at', 'is', null)
+          .where('expires_ms', '>', now)
+          .returning('depot_id')
+          .executeTakeFirst()
+        if (!claimed) {
+          const known = await trx
+            .selectFrom('enrollment_codes')
+            .select(['used_at', 'expires_ms'])
+            .where('code', '=', codeHash)
+            .executeTakeFirst()
+          if (!known) throw unauthorized('enrollment.code_invalid', 'no such enrollment code')
+          if (known.used_at !== null) throw unauthorized('enrollment.code_used', 'this enrollment code was already used')
+          throw unauthorized('enrollment.code_expired', 'this enrollment code has expired')
+        }
+        await trx
+          .insertInto('devices')
+          .values({
+            id: deviceId,
+            depot_id: claimed.depot_id,
+            label: body.label ?? 'Terminal',
+            token_hash: hashToken(token),
+            enrolled_at: new Date(now).toISOString(),
+            revoked_at: null,
+            acked_seq: 0,
+            pending_count: null,
+            oldest_pending_at: null,
+            app_version: null,
+            last_sync_at: null,
+            heartbeat_sent_at: null,
+            last_contact_ms: now,
+          })
+          .execute()
+        return trx
+          .selectFrom('depots')
+          .select(['id', 'name'])
+          .where('id', '=', claimed.depot_id)
+          .executeTakeFirstOrThrow()
+      })
+      request.log.info({ event: 'device.enrolled', deviceId, depotId: depot.id }, 'device enrolled')
+      return { deviceId, deviceToken: token, depotId: depot.id, depotName: depot.name }
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/devices/:deviceId/heartbeat`,
+    summary: "The device's backlog (pending events, oldest pending, app version, last sync), for the depot",
+    tag: 'devices',
+    auth: 'device',
+    params: DeviceParams,
+    body: HeartbeatRequest,
+    response: HeartbeatResponse,
+    errors: [
+      { status: 401, code: 'auth.missing' },
+      { status: 403, code: 'auth.forbidden' },
+    ],
+    handler: async ({ params, body, request }) => {
+      const device = await authenticateDevice(context, request, params.deviceId)
+      const now = context.now()
+      await context.db
+        .updateTable('devices')
+        .set({
+          pending_count: body.pendingCount,
+          oldest_pending_at: body.oldestPendingAt,
+          app_version: body.appVersion,
+          last_sync_at: body.lastSyncAt,
+          heartbeat_sent_at: body.sentAt,
+          last_contact_ms: now,
+        })
+        .where('id', '=', device.id)
+        .execute()
+      return { serverTime: new Date(now).toISOString() }
+    },
+  })
+}

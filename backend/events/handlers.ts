@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { API_PREFIX } from '../../shared/api/common'
+import { PushEventsRequest, PushEventsResponse, SEQUENCE_GAP } from '../../shared/api/events'
+import { DeviceId } from '../../shared/api/ids'
+import type { BackendContext } from '../context'
+import { authenticateDevice } from '../devices/auth'
+import { defineRoute, type RouteDoc } from '../http/routes'
+import { ingestEvents } from './ingest'
+
+const DeviceParams = z.object({ deviceId: DeviceId })
+
+/** A full batch of 500 events with receipts stays well inside this. */
+const EVENTS_BODY_LIMIT = 2 * 1024 * 1024
+
+/** `POST /api/v1/devices/:deviceId/events` (that device's token). */
+export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/devices/:deviceId/events`,
+    summary: "Pushes a batch of the device's outbox events; each is applied at most once",
+    tag: 'events',
+    auth: 'device',
+    params: DeviceParams,
+    body: PushEventsRequest,
+    response: PushEventsResponse,
+    bodyLimit: EVENTS_BODY_LIMIT,
+    errors: [
+      { status: 400, code: 'events.bad_batch' },
+      { status: 401, code: 'auth.missing' },
+      { status: 403, code: 'auth.forbidden' },
+      { status: 409, code: SEQUENCE_GAP },
+      { status: 413, code: 'request.too_large' },
+    ],
+    handler: async ({ params, body, request }) => {
+      const device = await authenticateDevice(context, request, params.deviceId)
+      const response = await ingestEvents(context, device.id, body.events)
+      request.log.info(
+        { event: 'events.ingested', deviceId: device.id, count: body.events.length, ackedThrough: response.ackedThrough },
+        'device events ingested',
+      )
+      return response
+    },
+  })
+}

@@ -1,0 +1,303 @@
+import type { DeviceEvent, EventResult, PushEventsResponse } from '../../shared/api/events'
+import { SEQUENCE_GAP } from '../../shared/api/events'
+import type { BackendContext } from '../context'
+import type { Trx } from '../db/connect'
+import type { DepotTable, DeviceEventTable, PaymentTable, ShiftTable } from '../db/schema'
+import { inTransaction } from '../db/transaction'
+import { raiseFlag } from '../flags/store'
+import { badRequest, conflict } from '../http/errors'
+import { cancelIntent } from '../intents/service'
+import { newId } from '../ids'
+import { deviceOfCourier } from '../stream/messages'
+import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
+
+/** Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_CHUNK = 80
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+const orderOf = (event: DeviceEvent): string | null =>
+  'orderId' in event.payload ? (event.payload as { orderId: string }).orderId : null
+
+/** Loads what judging the batch needs in a handful of queries, keyed by the IDs the events mention. */
+async function loadState(
+  trx: Trx,
+  deviceId: string,
+  events: readonly DeviceEvent[],
+  receiptKey: BatchState['receiptKey'],
+): Promise<BatchState> {
+  const shiftIds = [...new Set(events.map((e) => e.shiftId))]
+  const orderIds = [...new Set(events.map(orderOf).filter((id): id is string => id !== null))]
+  const parcelIds = [
+    ...new Set(events.flatMap((e) => (e.type === 'parcel.scanned' ? [e.payload.parcelId] : []))),
+  ]
+  const shifts = shiftIds.length
+    ? await trx.selectFrom('shifts').selectAll().where('id', 'in', shiftIds).execute()
+    : []
+  const depotIds = [...new Set(shifts.map((s) => s.depot_id))]
+  const [depots, orders, parcels, intents, attempts, payments] = await Promise.all([
+    depotIds.length ? trx.selectFrom('depots').selectAll().where('id', 'in', depotIds).execute() : [],
+    orderIds.length ? trx.selectFrom('orders').selectAll().where('id', 'in', orderIds).execute() : [],
+    parcelIds.length ? trx.selectFrom('parcels').selectAll().where('id', 'in', parcelIds).execute() : [],
+    orderIds.length ? trx.selectFrom('payment_intents').selectAll().where('order_id', 'in', orderIds).execute() : [],
+    orderIds.length
+      ? trx.selectFrom('delivery_attempts').select(['order_id', 'attempt']).where('order_id', 'in', orderIds).execute()
+      : [],
+    orderIds.length
+      ? trx
+          .selectFrom('payments')
+          .selectAll()
+          .where('order_id', 'in', orderIds)
+          .where('outcome', '=', 'succeeded')
+          .execute()
+      : [],
+  ])
+  const intentIds = intents.map((i) => i.id)
+  const settlements = intentIds.length
+    ? await trx.selectFrom('settlements').select(['intent_id', 'status']).where('intent_id', 'in', intentIds).execute()
+    : []
+  const unverifiedByShift = new Map<string, number>()
+  if (events.some((e) => e.type === 'payment.unverified')) {
+    const claimed = await trx
+      .selectFrom('device_events')
+      .select(['shift_id', 'payload'])
+      .where('shift_id', 'in', shiftIds)
+      .where('type', '=', 'payment.unverified')
+      .where('status', '=', 'applied')
+      .execute()
+    for (const row of claimed) {
+      const { amountFen } = JSON.parse(row.payload) as { amountFen: number }
+      unverifiedByShift.set(row.shift_id, (unverifiedByShift.get(row.shift_id) ?? 0) + amountFen)
+    }
+  }
+  const paymentsByOrder = new Map<string, PaymentTable[]>()
+  for (const p of payments) paymentsByOrder.set(p.order_id, [...(paymentsByOrder.get(p.order_id) ?? []), p])
+  return {
+    deviceId,
+    shifts: new Map(shifts.map((s): [string, ShiftTable] => [s.id, s])),
+    depots: new Map(depots.map((d): [string, DepotTable] => [d.id, d])),
+    orders: new Map(orders.map((o) => [o.id, o])),
+    parcels: new Map(parcels.map((p) => [p.id, p])),
+    intents: new Map(intents.map((i) => [i.id, i])),
+    attempts: new Set(attempts.map((a) => `${a.order_id}:${a.attempt}`)),
+    payments: paymentsByOrder,
+    settlements: new Map(settlements.map((s) => [s.intent_id, s])),
+    unverifiedByShift,
+    receiptKey,
+  }
+}
+
+/**
+ * Applies a batch of a device's events in one transaction, each at most once:
+ * - an event at a sequence already held is answered from what was stored (`duplicate`, or the original
+ *   rejection), or rejected `events.sequence_reused` if another event held that sequence;
+ * - a batch whose new events do not start right after the highest sequence held, or skip one, is refused
+ *   whole with 409 `events.sequence_gap` and `details.expected`;
+ * - every new event is judged (`rules.ts`) and stored applied or rejected with its reason; a rejection never
+ *   touches the other events, and the highest sequence held moves past it either way.
+ * The device row is locked first (PostgreSQL), so two pushes from one device apply one after the other.
+ */
+export async function ingestEvents(
+  context: BackendContext,
+  deviceId: string,
+  batch: readonly DeviceEvent[],
+): Promise<PushEventsResponse> {
+  const events = [...batch].sort((a, b) => a.seq - b.seq)
+  for (let i = 1; i < events.length; i++) {
+    if (events[i]!.seq === events[i - 1]!.seq) {
+      throw badRequest('events.bad_batch', `sequence ${events[i]!.seq} appears twice in the batch`, {
+        seq: events[i]!.seq,
+      })
+    }
+  }
+  // Receipt signatures are checked on ingest with the acquirer's key, fetched once and then kept.
+  const keys =
+    context.acquirer.cachedKeys() ??
+    (events.some((e) => e.type === 'payment.confirmed' && e.payload.receipt)
+      ? await context.acquirer.keys().catch(() => null)
+      : null)
+  const receiptKey = receiptKeyFrom(keys)
+
+  const outcome = await inTransaction(context.database, context.log, async (trx, after) => {
+    const now = context.now()
+    const device = await trx
+      .updateTable('devices')
+      .set({ last_contact_ms: now })
+      .where('id', '=', deviceId)
+      .returning(['acked_seq', 'depot_id'])
+      .executeTakeFirstOrThrow()
+    const acked = device.acked_seq
+
+    const held = events.filter((e) => e.seq <= acked)
+    const fresh = events.filter((e) => e.seq > acked)
+    const expected = acked + 1
+    const gapAt = fresh.findIndex((event, i) => event.seq !== expected + i)
+    if (gapAt !== -1) {
+      throw conflict(SEQUENCE_GAP, `expected sequence ${expected} next; ${expected + gapAt} is missing`, {
+        expected,
+        missing: expected + gapAt,
+      })
+    }
+
+    const results = new Map<number, EventResult>()
+    if (held.length > 0) {
+      const stored = await trx
+        .selectFrom('device_events')
+        .select(['seq', 'event_id', 'status', 'reason'])
+        .where('device_id', '=', deviceId)
+        .where(
+          'seq',
+          'in',
+          held.map((e) => e.seq),
+        )
+        .execute()
+      const bySeq = new Map(stored.map((row) => [row.seq, row]))
+      for (const event of held) {
+        const row = bySeq.get(event.seq)
+        const result: EventResult =
+          row && row.event_id === event.eventId
+            ? {
+                seq: event.seq,
+                eventId: event.eventId,
+                status: row.status === 'rejected' ? 'rejected' : 'duplicate',
+                reason: row.status === 'rejected' ? row.reason : null,
+              }
+            : { seq: event.seq, eventId: event.eventId, status: 'rejected', reason: 'events.sequence_reused' }
+        results.set(event.seq, result)
+      }
+    }
+    if (fresh.length === 0) return { results, acked, effects: null, depotId: device.depot_id }
+
+    const known = new Set(
+      (
+        await trx
+          .selectFrom('device_events')
+          .select('event_id')
+          .where('device_id', '=', deviceId)
+          .where(
+            'event_id',
+            'in',
+            fresh.map((e) => e.eventId),
+          )
+          .execute()
+      ).map((row) => row.event_id),
+    )
+    const state = await loadState(trx, deviceId, fresh, receiptKey)
+    const effects: BatchEffects = {
+      changedOrders: new Set(),
+      attempts: [],
+      cashDeclarations: [],
+      closedShifts: new Map(),
+      settlements: [],
+      flags: [],
+      cancelIntents: new Set(),
+    }
+    const rows: DeviceEventTable[] = []
+    const seenInBatch = new Set<string>()
+    for (const event of fresh) {
+      const occurredMs = Date.parse(event.occurredAt)
+      let status: DeviceEventTable['status']
+      let reason: string | null = null
+      if (known.has(event.eventId) || seenInBatch.has(event.eventId)) {
+        // The same event under a new sequence: it was applied once already, and holds this sequence as a no-op.
+        status = 'duplicate'
+      } else {
+        const verdict = judgeEvent(state, effects, event, occurredMs, now)
+        status = verdict.status
+        reason = verdict.status === 'rejected' ? verdict.reason : null
+      }
+      seenInBatch.add(event.eventId)
+      results.set(event.seq, { seq: event.seq, eventId: event.eventId, status, reason })
+      rows.push({
+        device_id: deviceId,
+        seq: event.seq,
+        event_id: event.eventId,
+        shift_id: event.shiftId,
+        type: event.type,
+        order_id: orderOf(event),
+        payload: JSON.stringify(event.payload),
+        occurred_at: event.occurredAt,
+        occurred_ms: occurredMs,
+        received_ms: now,
+        status,
+        reason,
+      })
+    }
+
+    for (const part of chunks(rows, INSERT_CHUNK)) await trx.insertInto('device_events').values(part).execute()
+    for (const part of chunks(effects.attempts, INSERT_CHUNK)) {
+      await trx.insertInto('delivery_attempts').values(part).execute()
+    }
+    for (const orderId of effects.changedOrders) {
+      const order = state.orders.get(orderId)!
+      await trx
+        .updateTable('orders')
+        .set({
+          status: order.status,
+          delivered_method: order.delivered_method,
+          collected_cash_fen: order.collected_cash_fen,
+          closed_at: order.closed_at,
+          closed_ms: order.closed_ms,
+          failure_reason: order.failure_reason,
+        })
+        .where('id', '=', orderId)
+        .execute()
+    }
+    if (effects.cashDeclarations.length > 0) {
+      await trx
+        .insertInto('cash_declarations')
+        .values(
+          effects.cashDeclarations.map((d) => ({
+            device_id: deviceId,
+            seq: d.seq,
+            shift_id: d.shift.id,
+            courier_id: d.shift.courier_id,
+            depot_id: d.shift.depot_id,
+            declared_fen: d.declaredFen,
+            declared_at: d.declaredAt,
+            declared_ms: d.declaredMs,
+          })),
+        )
+        .execute()
+    }
+    for (const [shiftId, closedAt] of effects.closedShifts) {
+      await trx.updateTable('shifts').set({ closed_at: closedAt }).where('id', '=', shiftId).execute()
+    }
+    for (const settlement of effects.settlements) {
+      await trx
+        .insertInto('settlements')
+        .values({ id: newId('stl'), ...settlement })
+        .onConflict((c) => c.column('intent_id').doNothing())
+        .execute()
+    }
+    for (const flag of effects.flags) {
+      const target = (await deviceOfCourier(trx, flag.courierId)) ?? { deviceId, depotId: device.depot_id }
+      await raiseFlag(context, trx, after, flag, target)
+    }
+    const last = fresh.at(-1)!.seq
+    await trx.updateTable('devices').set({ acked_seq: last }).where('id', '=', deviceId).execute()
+    if (effects.settlements.length > 0) after(() => context.wakeSettlement())
+    for (const intentId of effects.cancelIntents) {
+      after(() => cancelPendingIntent(context, intentId))
+    }
+    return { results, acked: last, effects, depotId: device.depot_id }
+  })
+
+  return {
+    results: events.map((event) => outcome.results.get(event.seq)!),
+    ackedThrough: outcome.acked,
+  }
+}
+
+/** Cancels an intent the courier gave up on (cash taken, or cancelled offline); a paid one is recorded instead. */
+async function cancelPendingIntent(context: BackendContext, intentId: string): Promise<void> {
+  const intent = await context.db.selectFrom('payment_intents').selectAll().where('id', '=', intentId).executeTakeFirst()
+  if (!intent || intent.status !== 'pending') return
+  await cancelIntent(context, intent).catch((error: unknown) =>
+    context.log.info({ err: error, intentId }, 'intent not cancelled after the courier moved on'),
+  )
+}

@@ -1,0 +1,334 @@
+import { createPublicKey, verify, type KeyObject } from 'node:crypto'
+import type { AcquirerKeys } from '../../shared/api/acquirer'
+import type { DeviceEvent } from '../../shared/api/events'
+import { parseReceiptToken } from '../../shared/receipt'
+import type {
+  DeliveryAttemptTable,
+  DepotTable,
+  OrderTable,
+  ParcelTable,
+  PaymentIntentTable,
+  PaymentTable,
+  SettlementTable,
+  ShiftTable,
+} from '../db/schema'
+
+/**
+ * What the backend knows while it judges one batch, loaded up front and updated event by event, so the third
+ * event of a batch sees what the first did. Nothing here touches the database; `ingest.ts` writes the result.
+ */
+export interface BatchState {
+  deviceId: string
+  shifts: Map<string, ShiftTable>
+  depots: Map<string, DepotTable>
+  orders: Map<string, OrderTable>
+  parcels: Map<string, ParcelTable>
+  intents: Map<string, PaymentIntentTable>
+  /** `${orderId}:${attempt}` of every recorded completion or failure. */
+  attempts: Set<string>
+  /** Succeeded acquirer payments per order. */
+  payments: Map<string, PaymentTable[]>
+  settlements: Map<string, Pick<SettlementTable, 'intent_id' | 'status'>>
+  /** "Paid, to be verified" already claimed per shift, fen. */
+  unverifiedByShift: Map<string, number>
+  receiptKey: KeyObject | null
+}
+
+/** What applying the batch must write, beyond the event rows themselves. */
+export interface BatchEffects {
+  changedOrders: Set<string>
+  attempts: DeliveryAttemptTable[]
+  cashDeclarations: { seq: number; shift: ShiftTable; declaredFen: number; declaredAt: string; declaredMs: number }[]
+  closedShifts: Map<string, string>
+  settlements: Omit<SettlementTable, 'id'>[]
+  flags: {
+    depotId: string
+    orderId: string
+    courierId: string
+    kind: 'late_payment_after_cash' | 'double_payment'
+    intentId: string | null
+    transactionId: string | null
+    amountFen: number
+    dedupeKey: string
+    note: string
+  }[]
+  /** Intents to cancel with the acquirer after the commit (the courier took cash or cancelled offline). */
+  cancelIntents: Set<string>
+}
+
+export type Verdict = { status: 'applied' } | { status: 'rejected'; reason: string }
+
+const applied: Verdict = { status: 'applied' }
+const reject = (reason: string): Verdict => ({ status: 'rejected', reason })
+
+/** The Ed25519 public key object from the acquirer's raw key, or null when it is not known yet. */
+export function receiptKeyFrom(keys: AcquirerKeys | null): KeyObject | null {
+  if (!keys) return null
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: keys.receiptPublicKey }, format: 'jwk' })
+}
+
+/** Whether a receipt token's Ed25519 signature is the acquirer's. Throws `receipt.malformed` on a garbled token. */
+export function receiptSignatureValid(token: string, key: KeyObject): boolean {
+  const parsed = parseReceiptToken(token)
+  return verify(null, Buffer.from(parsed.signedText), key, Buffer.from(parsed.signature))
+}
+
+type OrderCheck = { order: OrderTable } | { verdict: Verdict }
+
+/** The order must be on this courier's manifest for the shift's day (DESIGN: "say the parcel was reassigned"). */
+function orderOnManifest(state: BatchState, shift: ShiftTable, orderId: string): OrderCheck {
+  const order = state.orders.get(orderId)
+  if (!order) return { verdict: reject('order.not_on_manifest') }
+  if (order.courier_id !== shift.courier_id) {
+    return { verdict: reject(order.route_id === shift.route_id ? 'order.reassigned' : 'order.not_on_manifest') }
+  }
+  if (order.route_date !== shift.route_date) return { verdict: reject('order.not_on_manifest') }
+  return { order }
+}
+
+function intentOfOrder(state: BatchState, order: OrderTable, intentId: string): PaymentIntentTable | null {
+  const intent = state.intents.get(intentId)
+  return intent && intent.order_id === order.id ? intent : null
+}
+
+function ensureSettlement(
+  state: BatchState,
+  effects: BatchEffects,
+  shift: ShiftTable,
+  intent: PaymentIntentTable,
+  kind: 'unverified' | 'confirmed',
+  claimedFen: number,
+  nowMs: number,
+): void {
+  if (state.settlements.has(intent.id)) return
+  state.settlements.set(intent.id, { intent_id: intent.id, status: 'pending' })
+  effects.settlements.push({
+    intent_id: intent.id,
+    order_id: intent.order_id,
+    device_id: state.deviceId,
+    shift_id: shift.id,
+    depot_id: shift.depot_id,
+    claimed_fen: claimedFen,
+    kind,
+    status: 'pending',
+    transaction_id: null,
+    attempts: 0,
+    next_attempt_ms: nowMs,
+    claimed_until_ms: null,
+    last_error: null,
+    created_ms: nowMs,
+    settled_ms: null,
+  })
+}
+
+/**
+ * Judges one new event against what the backend knows: it is applied (its effects recorded in `effects` and
+ * `state`), or rejected with a reason the device shows the courier. A rejection never touches the rest of the
+ * batch. Digital money is never counted here: a device's word about a payment only opens a settlement, and
+ * only the acquirer's records (notification or query) mark an intent paid.
+ */
+export function judgeEvent(
+  state: BatchState,
+  effects: BatchEffects,
+  event: DeviceEvent,
+  occurredMs: number,
+  nowMs: number,
+): Verdict {
+  const shift = state.shifts.get(event.shiftId)
+  if (!shift) return reject('shift.unknown')
+  if (shift.device_id !== state.deviceId) return reject('shift.not_on_device')
+
+  switch (event.type) {
+    case 'scan.refused':
+      return applied
+
+    case 'shift.cash_declared':
+      effects.cashDeclarations.push({
+        seq: event.seq,
+        shift,
+        declaredFen: event.payload.declaredFen,
+        declaredAt: event.occurredAt,
+        declaredMs: occurredMs,
+      })
+      return applied
+
+    case 'shift.closed':
+      effects.closedShifts.set(shift.id, event.occurredAt)
+      return applied
+
+    case 'parcel.scanned': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      const parcel = state.parcels.get(event.payload.parcelId)
+      if (!parcel || parcel.order_id !== check.order.id) return reject('parcel.not_on_order')
+      if (parcel.barcode !== event.payload.barcode.trim().toUpperCase()) return reject('parcel.barcode_mismatch')
+      return applied
+    }
+
+    case 'payment.qr_shown': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      return intentOfOrder(state, check.order, event.payload.intentId) ? applied : reject('intent.not_for_order')
+    }
+
+    case 'intent.cancelled': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      const intent = intentOfOrder(state, check.order, event.payload.intentId)
+      if (!intent) return reject('intent.not_for_order')
+      if (intent.status === 'pending') effects.cancelIntents.add(intent.id)
+      return applied
+    }
+
+    case 'payment.confirmed': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      const intent = intentOfOrder(state, check.order, event.payload.intentId)
+      if (!intent) return reject('intent.not_for_order')
+      const { amountFen, transactionId, receipt, via } = event.payload
+      if (amountFen !== intent.amount_fen) return reject('amount.mismatch')
+      if (via === 'receipt') {
+        if (!receipt) return reject('receipt.missing')
+        let claims
+        try {
+          claims = parseReceiptToken(receipt).receipt
+        } catch {
+          return reject('receipt.malformed')
+        }
+        if (claims.intentId !== intent.id || claims.amountFen !== amountFen || claims.transactionId !== transactionId) {
+          return reject('receipt.mismatch')
+        }
+        // Without the key (acquirer never reached yet) the signature waits for settlement, which asks the
+        // acquirer itself; a bad signature is refused at once.
+        if (state.receiptKey && !receiptSignatureValid(receipt, state.receiptKey)) return reject('receipt.bad_signature')
+      }
+      if (intent.status === 'paid') {
+        return intent.transaction_id === transactionId ? applied : reject('payment.transaction_mismatch')
+      }
+      ensureSettlement(state, effects, shift, intent, 'confirmed', amountFen, nowMs)
+      return applied
+    }
+
+    case 'payment.unverified': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      const intent = intentOfOrder(state, check.order, event.payload.intentId)
+      if (!intent) return reject('intent.not_for_order')
+      const amount = event.payload.amountFen
+      if (amount !== intent.amount_fen) return reject('amount.mismatch')
+      const depot = state.depots.get(shift.depot_id)!
+      if (amount > depot.unverified_per_order_fen) return reject('unverified.over_order_limit')
+      const used = state.unverifiedByShift.get(shift.id) ?? 0
+      if (used + amount > depot.unverified_per_shift_fen) return reject('unverified.over_shift_limit')
+      state.unverifiedByShift.set(shift.id, used + amount)
+      ensureSettlement(state, effects, shift, intent, 'unverified', amount, nowMs)
+      return applied
+    }
+
+    case 'delivery.completed':
+    case 'delivery.failed': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      const order = check.order
+      const attemptKey = `${order.id}:${event.payload.attempt}`
+      if (state.attempts.has(attemptKey)) return reject('delivery.already_recorded')
+      if (order.status === 'cancelled') return reject('order.cancelled')
+      if (event.payload.attempt !== order.attempt) return reject('delivery.attempt_mismatch')
+      if (order.status !== 'pending') return reject('delivery.already_recorded')
+
+      if (event.type === 'delivery.failed') {
+        state.attempts.add(attemptKey)
+        effects.attempts.push({
+          order_id: order.id,
+          attempt: event.payload.attempt,
+          outcome: 'failed',
+          method: null,
+          due_fen: order.cod_fen,
+          collected_fen: 0,
+          intent_id: null,
+          failure_reason: event.payload.reason,
+          occurred_at: event.occurredAt,
+          occurred_ms: occurredMs,
+          device_id: state.deviceId,
+          shift_id: shift.id,
+          seq: event.seq,
+        })
+        Object.assign(order, {
+          status: 'failed',
+          failure_reason: event.payload.reason,
+          closed_at: event.occurredAt,
+          closed_ms: occurredMs,
+        })
+        effects.changedOrders.add(order.id)
+        return applied
+      }
+
+      const { method, dueFen, collectedFen, intentId } = event.payload
+      if (dueFen !== order.cod_fen) return reject('amount.due_mismatch')
+      let intent: PaymentIntentTable | null = null
+      if (method === 'prepaid') {
+        if (order.cod_fen !== 0) return reject('delivery.method_mismatch')
+        if (collectedFen !== 0) return reject('amount.collected_mismatch')
+      } else {
+        if (order.cod_fen === 0) return reject('delivery.method_mismatch')
+        if (collectedFen !== dueFen) return reject('amount.collected_mismatch')
+        if (method === 'digital') {
+          if (!intentId) return reject('intent.missing')
+          intent = intentOfOrder(state, order, intentId)
+          if (!intent) return reject('intent.not_for_order')
+          if (intent.amount_fen !== dueFen) return reject('amount.mismatch')
+        }
+      }
+
+      state.attempts.add(attemptKey)
+      effects.attempts.push({
+        order_id: order.id,
+        attempt: event.payload.attempt,
+        outcome: 'delivered',
+        method,
+        due_fen: dueFen,
+        collected_fen: collectedFen,
+        intent_id: intent?.id ?? null,
+        failure_reason: null,
+        occurred_at: event.occurredAt,
+        occurred_ms: occurredMs,
+        device_id: state.deviceId,
+        shift_id: shift.id,
+        seq: event.seq,
+      })
+      Object.assign(order, {
+        status: 'delivered',
+        delivered_method: method,
+        collected_cash_fen: method === 'cash' ? collectedFen : 0,
+        closed_at: event.occurredAt,
+        closed_ms: occurredMs,
+      })
+      effects.changedOrders.add(order.id)
+
+      if (method === 'digital' && intent && intent.status !== 'paid') {
+        ensureSettlement(state, effects, shift, intent, 'confirmed', collectedFen, nowMs)
+      }
+      if (method === 'cash') {
+        // Cash was taken: stop the QR from being paid later, and flag money that already moved digitally.
+        for (const open of state.intents.values()) {
+          if (open.order_id === order.id && open.status === 'pending') effects.cancelIntents.add(open.id)
+        }
+        for (const payment of state.payments.get(order.id) ?? []) {
+          const late = payment.paid_ms >= occurredMs
+          effects.flags.push({
+            depotId: order.depot_id,
+            orderId: order.id,
+            courierId: order.courier_id,
+            kind: late ? 'late_payment_after_cash' : 'double_payment',
+            intentId: payment.intent_id,
+            transactionId: payment.transaction_id,
+            amountFen: payment.amount_fen,
+            dedupeKey: payment.transaction_id,
+            note: late ? 'paid digitally after cash was taken' : 'paid digitally, then cash was taken as well',
+          })
+        }
+      }
+      return applied
+    }
+  }
+}

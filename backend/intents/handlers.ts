@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { API_PREFIX } from '../../shared/api/common'
+import { IntentId } from '../../shared/api/ids'
+import { INTENT_ALREADY_PAID, IntentResponse } from '../../shared/api/intents'
+import type { BackendContext } from '../context'
+import type { OrderTable, PaymentIntentTable } from '../db/schema'
+import { forbidden, notFound } from '../http/errors'
+import { defineRoute, type RouteDoc } from '../http/routes'
+import { authenticateShift } from '../shifts/auth'
+import { cancelIntent, refreshIntent, renewIntent, toPaymentIntent } from './service'
+
+const IntentParams = z.object({ intentId: IntentId })
+const AUTH_ERRORS = [
+  { status: 401, code: 'auth.missing' },
+  { status: 401, code: 'auth.expired' },
+  { status: 403, code: 'auth.forbidden' },
+  { status: 404, code: 'intent.not_found' },
+] as const
+
+/** The intent and its order, if the order is on the calling courier's manifest (403 otherwise). */
+async function ownIntent(
+  context: BackendContext,
+  request: FastifyRequest,
+  intentId: string,
+): Promise<{ intent: PaymentIntentTable; order: OrderTable; deviceId: string }> {
+  const shift = await authenticateShift(context, request)
+  const intent = await context.db.selectFrom('payment_intents').selectAll().where('id', '=', intentId).executeTakeFirst()
+  if (!intent) throw notFound('intent.not_found', `no intent ${intentId}`)
+  const order = await context.db.selectFrom('orders').selectAll().where('id', '=', intent.order_id).executeTakeFirstOrThrow()
+  if (order.courier_id !== shift.courier_id) {
+    throw forbidden('auth.forbidden', "an intent is reachable only from its order's courier", { intentId })
+  }
+  return { intent, order, deviceId: shift.device_id }
+}
+
+/** Payment intent status, renewal and cancellation (shift token), as `shared/api/intents.ts` describes. */
+export function registerIntentRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${API_PREFIX}/intents/:intentId`,
+    summary: "An intent's status; a pending one is checked with the acquirer (at most every 2 s)",
+    tag: 'intents',
+    auth: 'shift',
+    params: IntentParams,
+    response: IntentResponse,
+    errors: AUTH_ERRORS,
+    handler: async ({ params, request }) => {
+      let { intent } = await ownIntent(context, request, params.intentId)
+      const now = context.now()
+      const stale = intent.checked_ms === null || now - intent.checked_ms >= context.config.intentRecheckMs
+      if (intent.status === 'pending' && stale) {
+        // The poll is the fallback for a slow notification, so it asks the acquirer; if that fails, the
+        // backend's own view is still a correct answer.
+        intent = await refreshIntent(context, intent).catch((error: unknown) => {
+          request.log.warn({ err: error, intentId: intent.id }, 'acquirer query failed; answering what we know')
+          return intent
+        })
+      }
+      return toPaymentIntent(intent, context.now())
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/intents/:intentId/renew`,
+    summary: 'A new intent (new ID, new QR) after this one expired or was cancelled',
+    tag: 'intents',
+    auth: 'shift',
+    params: IntentParams,
+    response: IntentResponse,
+    errors: [
+      ...AUTH_ERRORS,
+      { status: 409, code: INTENT_ALREADY_PAID },
+      { status: 409, code: 'intent.not_expired' },
+      { status: 409, code: 'order.closed' },
+      { status: 503, code: 'acquirer.unavailable' },
+    ],
+    handler: async ({ params, request }) => {
+      const { intent, order, deviceId } = await ownIntent(context, request, params.intentId)
+      return toPaymentIntent(await renewIntent(context, intent, order, deviceId), context.now())
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'POST',
+    url: `${API_PREFIX}/intents/:intentId/cancel`,
+    summary: 'Cancels an intent with the acquirer (the courier switched to cash)',
+    tag: 'intents',
+    auth: 'shift',
+    params: IntentParams,
+    response: IntentResponse,
+    errors: [...AUTH_ERRORS, { status: 409, code: INTENT_ALREADY_PAID }, { status: 503, code: 'acquirer.unavailable' }],
+    handler: async ({ params, request }) => {
+      const { intent } = await ownIntent(context, request, params.intentId)
+      return toPaymentIntent(await cancelIntent(context, intent), context.now())
+    },
+  })
+}

@@ -1,0 +1,243 @@
+import type { PaymentIntent } from '../../shared/api/shift'
+import { INTENT_ALREADY_PAID } from '../../shared/api/intents'
+import type { AcquirerIntentRecord } from '../../shared/api/acquirer'
+import { API_PREFIX } from '../../shared/api/common'
+import { recordAcquirerPayment } from '../acquirer/payments'
+import type { BackendContext } from '../context'
+import type { OrderTable, PaymentIntentTable } from '../db/schema'
+import { inTransaction } from '../db/transaction'
+import { ApiError, conflict } from '../http/errors'
+
+/** The intent as the device sees it; a pending intent past its expiry reads as expired. */
+export function toPaymentIntent(row: PaymentIntentTable, nowMs: number): PaymentIntent {
+  return {
+    intentId: row.id,
+    orderId: row.order_id,
+    attempt: row.attempt,
+    amountFen: row.amount_fen,
+    qrPayload: row.qr_payload,
+    status: row.status === 'pending' && row.expires_ms <= nowMs ? 'expired' : row.status,
+    expiresAt: row.expires_at,
+    paidAt: row.paid_at,
+    transactionId: row.transaction_id,
+  }
+}
+
+/** The acquirer's key for an order's n-th intent: a retry with the same key never creates a second one. */
+export const intentKey = (orderId: string, attempt: number): string => `cod:${orderId}:${attempt}`
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}
+
+async function latestIntent(context: BackendContext, orderId: string): Promise<PaymentIntentTable | undefined> {
+  return context.db
+    .selectFrom('payment_intents')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('attempt', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+}
+
+type OrderForIntent = Pick<OrderTable, 'id' | 'depot_id' | 'cod_fen' | 'waybill' | 'intent_attempts'>
+
+/**
+ * Creates the order's next intent with the acquirer and stores it. The acquirer call happens outside any
+ * transaction; its key makes a repeat harmless, and a concurrent creator of the same attempt ends with the
+ * same row.
+ */
+async function createNextIntent(
+  context: BackendContext,
+  order: OrderForIntent,
+  deviceId: string,
+  attempt: number,
+): Promise<PaymentIntentTable> {
+  const depot = await context.db
+    .selectFrom('depots')
+    .select(['merchant_name', 'merchant_city'])
+    .where('id', '=', order.depot_id)
+    .executeTakeFirstOrThrow()
+  const expiresMs = context.now() + context.config.intentTtlMs
+  const created = await context.acquirer.createIntent({
+    key: intentKey(order.id, attempt),
+    amountFen: order.cod_fen,
+    merchantName: depot.merchant_name,
+    merchantCity: depot.merchant_city,
+    waybill: order.waybill,
+    deviceId,
+    expiresAt: new Date(expiresMs).toISOString(),
+    notifyUrl: `${context.publicUrl()}${API_PREFIX}/acquirer/notifications`,
+  })
+  if (created.amountFen !== order.cod_fen) {
+    throw new ApiError(502, 'acquirer.bad_response', `the acquirer made intent ${created.intentId} for another amount`)
+  }
+  try {
+    await inTransaction(context.database, context.log, async (trx) => {
+      const now = context.now()
+      // An expired intent stops counting as the order's open one before its successor is stored.
+      await trx
+        .updateTable('payment_intents')
+        .set({ status: 'expired' })
+        .where('order_id', '=', order.id)
+        .where('status', '=', 'pending')
+        .where('expires_ms', '<=', now)
+        .execute()
+      await trx
+        .insertInto('payment_intents')
+        .values({
+          id: created.intentId,
+          order_id: order.id,
+          depot_id: order.depot_id,
+          attempt,
+          acquirer_key: created.key,
+          amount_fen: created.amountFen,
+          qr_payload: created.qrPayload,
+          status: created.status === 'pending' ? 'pending' : created.status,
+          expires_at: created.expiresAt,
+          expires_ms: Date.parse(created.expiresAt),
+          paid_at: null,
+          transaction_id: null,
+          device_id: deviceId,
+          created_at: new Date(now).toISOString(),
+          checked_ms: now,
+        })
+        .onConflict((c) => c.column('acquirer_key').doNothing())
+        .execute()
+      await trx
+        .updateTable('orders')
+        .set({ intent_attempts: attempt })
+        .where('id', '=', order.id)
+        .where('intent_attempts', '<', attempt)
+        .execute()
+    })
+  } catch (error) {
+    // Another request opened a different intent for this order meanwhile: that one stands.
+    if (!isUniqueViolation(error)) throw error
+  }
+  const stored = await latestIntent(context, order.id)
+  if (!stored) throw new Error(`intent for ${order.id} vanished`)
+  return stored
+}
+
+/**
+ * The order's payable intent, created ahead when it has none: a pending unexpired intent or a paid one is
+ * kept; otherwise the next attempt is created with the acquirer. Null for prepaid orders.
+ */
+export async function ensureOrderIntent(
+  context: BackendContext,
+  order: OrderForIntent & Pick<OrderTable, 'status'>,
+  deviceId: string,
+  existing?: PaymentIntentTable,
+): Promise<PaymentIntentTable | null> {
+  if (order.cod_fen === 0) return null
+  const current = existing ?? (await latestIntent(context, order.id))
+  if (order.status !== 'pending') return current ?? null
+  if (current && (current.status === 'paid' || (current.status === 'pending' && current.expires_ms > context.now()))) {
+    return current
+  }
+  if (current && current.status === 'pending') {
+    // Expired here; ask the acquirer first, in case it was paid and the notification is still on its way.
+    const refreshed = await refreshIntent(context, current)
+    if (refreshed.status === 'paid') return refreshed
+  }
+  return createNextIntent(context, order, deviceId, Math.max(order.intent_attempts, current?.attempt ?? 0) + 1)
+}
+
+/** Applies the acquirer's view of an intent: a payment it holds is recorded as if its notification arrived. */
+export async function applyAcquirerRecord(
+  context: BackendContext,
+  record: AcquirerIntentRecord,
+): Promise<PaymentIntentTable> {
+  await inTransaction(context.database, context.log, async (trx, after) => {
+    for (const payment of record.payments) {
+      await recordAcquirerPayment(context, trx, after, {
+        intentId: record.intentId,
+        transactionId: payment.transactionId,
+        amountFen: payment.amountFen,
+        paidAt: payment.paidAt,
+        outcome: payment.outcome,
+        source: 'query',
+      })
+    }
+    if (record.status === 'cancelled') {
+      await trx
+        .updateTable('payment_intents')
+        .set({ status: 'cancelled' })
+        .where('id', '=', record.intentId)
+        .where('status', 'in', ['pending', 'expired'])
+        .execute()
+    }
+    await trx
+      .updateTable('payment_intents')
+      .set({ checked_ms: context.now() })
+      .where('id', '=', record.intentId)
+      .execute()
+  })
+  return context.db
+    .selectFrom('payment_intents')
+    .selectAll()
+    .where('id', '=', record.intentId)
+    .executeTakeFirstOrThrow()
+}
+
+/** Asks the acquirer about an intent (the query API) and applies what it says. */
+export async function refreshIntent(context: BackendContext, intent: PaymentIntentTable): Promise<PaymentIntentTable> {
+  return applyAcquirerRecord(context, await context.acquirer.getIntent(intent.id))
+}
+
+/**
+ * A new intent for the order after the old one expired or was cancelled (new ID, new QR). Renewing an intent
+ * that was already renewed answers the open successor; a paid order is 409 `intent.already_paid`, and a
+ * still-payable intent 409 `intent.not_expired`.
+ */
+export async function renewIntent(
+  context: BackendContext,
+  intent: PaymentIntentTable,
+  order: OrderTable,
+  deviceId: string,
+): Promise<PaymentIntentTable> {
+  if (order.status !== 'pending') {
+    throw conflict('order.closed', `order ${order.id} is ${order.status}; it takes no new payment`)
+  }
+  let latest = (await latestIntent(context, order.id)) ?? intent
+  const now = context.now()
+  if (latest.status === 'pending' && latest.expires_ms > now) {
+    if (latest.id !== intent.id) return latest
+    throw conflict('intent.not_expired', `intent ${intent.id} can still be paid until ${intent.expires_at}`)
+  }
+  if (latest.status === 'pending') latest = await refreshIntent(context, latest)
+  if (latest.status === 'paid') {
+    throw conflict(INTENT_ALREADY_PAID, `order ${order.id} was paid through ${latest.id}`, { intentId: latest.id })
+  }
+  return createNextIntent(context, order, deviceId, Math.max(order.intent_attempts, latest.attempt) + 1)
+}
+
+/**
+ * Cancels an intent with the acquirer (the courier switched to cash). If the acquirer says it was paid first,
+ * the payment is recorded and the answer is 409 `intent.already_paid`: the device treats the order as paid.
+ */
+export async function cancelIntent(context: BackendContext, intent: PaymentIntentTable): Promise<PaymentIntentTable> {
+  if (intent.status === 'paid') {
+    throw conflict(INTENT_ALREADY_PAID, `intent ${intent.id} is paid`, { intentId: intent.id })
+  }
+  if (intent.status === 'cancelled') return intent
+  const record = await context.acquirer.cancelIntent(intent.id)
+  const updated = await applyAcquirerRecord(context, record)
+  if (updated.status === 'paid') {
+    throw conflict(INTENT_ALREADY_PAID, `intent ${intent.id} was paid before it could be cancelled`, {
+      intentId: intent.id,
+    })
+  }
+  if (updated.status !== 'cancelled') {
+    // The acquirer had already expired it: it can no longer be paid, which is what cancelling is for.
+    await context.db
+      .updateTable('payment_intents')
+      .set({ status: 'cancelled' })
+      .where('id', '=', intent.id)
+      .where('status', 'in', ['pending', 'expired'])
+      .execute()
+  }
+  return context.db.selectFrom('payment_intents').selectAll().where('id', '=', intent.id).executeTakeFirstOrThrow()
+}

@@ -1,0 +1,25 @@
+import type { FastifyRequest } from 'fastify'
+import { bearerTokenHash } from '../auth/bearer'
+import type { BackendContext } from '../context'
+import type { ShiftTable } from '../db/schema'
+import { forbidden, unauthorized } from '../http/errors'
+
+/**
+ * The shift the request's shift token opens. Expired or superseded (the courier logged in again) is 401
+ * `auth.expired`; with `shiftId`, the token must be that shift's (403 otherwise).
+ */
+export async function authenticateShift(
+  context: Pick<BackendContext, 'db' | 'now'>,
+  request: FastifyRequest,
+  shiftId?: string,
+): Promise<ShiftTable> {
+  const hash = bearerTokenHash(request, 'shift')
+  const shift = await context.db.selectFrom('shifts').selectAll().where('token_hash', '=', hash).executeTakeFirst()
+  if (!shift) throw unauthorized('auth.invalid', 'unknown shift token')
+  if (shift.ended_ms !== null) throw unauthorized('auth.expired', 'this shift was superseded by a newer login')
+  if (shift.expires_ms <= context.now()) throw unauthorized('auth.expired', 'this shift token has expired')
+  if (shiftId !== undefined && shift.id !== shiftId) {
+    throw forbidden('auth.forbidden', "a shift token reaches only its own shift's manifest", { shiftId })
+  }
+  return shift
+}

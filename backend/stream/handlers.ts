@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { API_PREFIX } from '../../shared/api/common'
+import { DeviceId } from '../../shared/api/ids'
+import type { BackendContext } from '../context'
+import { authenticateDevice } from '../devices/auth'
+import { badRequest } from '../http/errors'
+import type { RouteDoc } from '../http/routes'
+
+const StreamParams = z.object({ deviceId: DeviceId })
+const StreamQuery = z.object({ lastEventId: z.string().optional() }).loose()
+const CURSOR = /^\d{1,15}$/
+
+/** How many stored messages one read sends; a resuming device catches up in pages. */
+const PAGE = 200
+
+/**
+ * `GET /api/v1/devices/:deviceId/stream`: the device's server-sent events. Every message has an `id:` that
+ * increases per device; a device resuming with `Last-Event-ID` (header, or `?lastEventId=`) is sent everything
+ * after it from the stored stream, then live messages. Without one, the stream starts at the present.
+ * `: keep-alive` comments keep proxies and the device's network from closing an idle stream.
+ */
+export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+  const url = `${API_PREFIX}/devices/:deviceId/stream`
+  docs.push({
+    method: 'GET',
+    url,
+    summary: 'Device stream (server-sent events): payment, manifest, settlement and flag messages',
+    tag: 'stream',
+    auth: 'device',
+    params: StreamParams,
+    query: StreamQuery,
+    contentType: 'text/event-stream',
+    status: 200,
+    errors: [
+      { status: 401, code: 'auth.missing' },
+      { status: 403, code: 'auth.forbidden' },
+    ],
+  })
+
+  app.get(url, async (request, reply) => {
+    const params = StreamParams.safeParse(request.params)
+    if (!params.success) throw badRequest('request.invalid', 'params: deviceId must be an id like dev_…')
+    const device = await authenticateDevice(context, request, params.data.deviceId)
+    const query = StreamQuery.safeParse(request.query)
+    const header = request.headers['last-event-id']
+    const given = typeof header === 'string' ? header : query.success ? query.data.lastEventId : undefined
+    if (given !== undefined && !CURSOR.test(given.trim())) {
+      throw badRequest('stream.bad_cursor', 'Last-Event-ID must be a message id (a whole number)')
+    }
+    let cursor: number
+    if (given !== undefined) {
+      cursor = Number(given.trim())
+    } else {
+      const row = await context.db
+        .selectFrom('stream_cursors')
+        .select('last_seq')
+        .where('device_id', '=', device.id)
+        .executeTakeFirst()
+      cursor = row?.last_seq ?? 0
+    }
+
+    reply.hijack()
+    const raw = reply.raw
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    raw.write(`retry: 2000\n: stream for ${device.id} from ${cursor}\n\n`)
+
+    let open = true
+    let reading = false
+    let again = false
+    const pump = async (): Promise<void> => {
+      if (reading) {
+        again = true
+        return
+      }
+      reading = true
+      try {
+        do {
+          again = false
+          for (;;) {
+            const rows = await context.db
+              .selectFrom('stream_messages')
+              .select(['seq', 'name', 'data'])
+              .where('device_id', '=', device.id)
+              .where('seq', '>', cursor)
+              .orderBy('seq')
+              .limit(PAGE)
+              .execute()
+            if (!open) return
+            for (const row of rows) {
+              raw.write(`id: ${row.seq}\nevent: ${row.name}\ndata: ${row.data}\n\n`)
+              cursor = row.seq
+            }
+            if (rows.length < PAGE) break
+          }
+        } while (again && open)
+      } finally {
+        reading = false
+      }
+    }
+    const wake = (): void => {
+      pump().catch((error: unknown) => request.log.error({ err: error }, 'stream read failed'))
+    }
+
+    const unsubscribe = await context.hub.subscribe(device.depot_id, device.id, wake)
+    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), context.config.keepAliveMs)
+    const stop = (): void => {
+      if (!open) return
+      open = false
+      clearInterval(keepAlive)
+      unsubscribe()
+    }
+    raw.on('close', stop)
+    raw.on('error', stop)
+    request.log.info({ event: 'stream.open', deviceId: device.id, cursor }, 'device stream opened')
+    wake()
+  })
+}

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import { sql } from 'kysely'
+import pg from 'pg'
+import type { BackendDb, Trx } from '../db/connect'
+
+type Wake = () => void
+
+/**
+ * Wakes the device streams held by this instance when a message for their device was committed, wherever it
+ * was written. A wake-up carries only IDs; the stream reads the messages from the database, so a lost or
+ * doubled wake-up costs a query, never a message.
+ */
+export interface StreamHub {
+  readonly kind: 'in-process' | 'postgres'
+  /** Starts waking `wake` for one device's messages; the returned function stops it. */
+  subscribe(depotId: string, deviceId: string, wake: Wake): Promise<() => void>
+  /** Inside the transaction that appended a message: PostgreSQL sends NOTIFY, delivered only at commit. */
+  announce(trx: Trx, depotId: string, deviceId: string): Promise<void>
+  /** After that transaction committed: the in-process hub wakes its subscribers here. */
+  committed(depotId: string, deviceId: string): void
+  close(): Promise<void>
+}
+
+class Subscribers {
+  private readonly byDevice = new Map<string, Set<Wake>>()
+
+  add(deviceId: string, wake: Wake): () => boolean {
+    let set = this.byDevice.get(deviceId)
+    if (!set) this.byDevice.set(deviceId, (set = new Set()))
+    set.add(wake)
+    return () => {
+      set.delete(wake)
+      if (set.size === 0) this.byDevice.delete(deviceId)
+      return set.size === 0
+    }
+  }
+
+  wake(deviceId: string): void {
+    for (const wake of this.byDevice.get(deviceId) ?? []) wake()
+  }
+
+  wakeAll(): void {
+    for (const set of this.byDevice.values()) for (const wake of set) wake()
+  }
+}
+
+/** One process, one database file (SQLite): writer and streams share memory. */
+export function inProcessHub(): StreamHub {
+  const subscribers = new Subscribers()
+  return {
+    kind: 'in-process',
+    subscribe(_depotId, deviceId, wake) {
+      const remove = subscribers.add(deviceId, wake)
+      return Promise.resolve(() => void remove())
+    },
+    announce: () => Promise.resolve(),
+    committed: (_depotId, deviceId) => subscribers.wake(deviceId),
+    close: () => Promise.resolve(),
+  }
+}
+
+/** The NOTIFY channel of one depot: one per depot, scoped by schema so test suites never hear each other. */
+export function depotChannel(schema: string | null, depotId: string): string {
+  const name = `tuotou_${schema ?? 'public'}_${depotId}`
+  return name.length <= 63 ? name : `tuotou_${createHash('sha1').update(name).digest('hex')}`
+}
+
+/**
+ * PostgreSQL LISTEN/NOTIFY: any instance may take the acquirer's webhook or a device's push, and the instance
+ * holding that device's stream hears about it. One dedicated connection listens on the channels of the depots
+ * whose devices are connected here; if it drops, it reconnects and wakes every stream to catch up.
+ */
+export function postgresHub(database: BackendDb, log: FastifyBaseLogger): StreamHub {
+  const settings = database.postgres
+  if (!settings) throw new Error('postgresHub needs a PostgreSQL database')
+  const subscribers = new Subscribers()
+  const depotsByDevice = new Map<string, string>()
+  const listening = new Map<string, number>()
+  let client: pg.Client | null = null
+  let connecting: Promise<pg.Client> | null = null
+  let closed = false
+
+  const quote = (channel: string): string => `"${channel.replace(/"/g, '""')}"`
+
+  const connect = (): Promise<pg.Client> => {
+    connecting ??= (async () => {
+      const next = new pg.Client(settings.config)
+      next.on('notification', (message) => {
+        if (message.payload) subscribers.wake(message.payload)
+      })
+      const lost = (error?: Error): void => {
+        if (client !== next) return
+        client = null
+        connecting = null
+        if (closed) return
+        log.warn({ err: error }, 'stream hub lost its LISTEN connection; reconnecting')
+        setTimeout(() => {
+          if (closed) return
+          connect()
+            .then(() => subscribers.wakeAll())
+            .catch((reason: unknown) => log.error({ err: reason }, 'stream hub could not reconnect'))
+        }, 500).unref()
+      }
+      next.on('error', lost)
+      next.on('end', () => lost())
+      await next.connect()
+      for (const channel of listening.keys()) await next.query(`LISTEN ${quote(channel)}`)
+      client = next
+      return next
+    })()
+    connecting.catch(() => (connecting = null))
+    return connecting
+  }
+
+  return {
+    kind: 'postgres',
+    async subscribe(depotId, deviceId, wake) {
+      const channel = depotChannel(settings.schema, depotId)
+      const remove = subscribers.add(deviceId, wake)
+      depotsByDevice.set(deviceId, depotId)
+      const count = listening.get(channel) ?? 0
+      listening.set(channel, count + 1)
+      const listener = client ?? (await connect())
+      if (count === 0) await listener.query(`LISTEN ${quote(channel)}`)
+      return () => {
+        remove()
+        const left = (listening.get(channel) ?? 1) - 1
+        if (left > 0) return listening.set(channel, left)
+        listening.delete(channel)
+        client?.query(`UNLISTEN ${quote(channel)}`).catch(() => undefined)
+      }
+    },
+    async announce(trx, depotId, deviceId) {
+      await sql`select pg_notify(${depotChannel(settings.schema, depotId)}, ${deviceId})`.execute(trx)
+    },
+    committed: () => undefined,
+    async close() {
+      closed = true
+      const current = client
+      client = null
+      await current?.end().catch(() => undefined)
+    },
+  }
+}
