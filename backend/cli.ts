@@ -52,7 +52,8 @@ const target = args.db ?? process.env.DATABASE_URL ?? join(ROOT, '.data', 'backe
 /** The sandbox acquirer's own file: next to a SQLite database, or under .data/ for PostgreSQL. */
 function sandboxFile(): string {
   if (args['sandbox-db']) return args['sandbox-db']
-  if (databaseKind(target) === 'sqlite') return join(dirname(target), `${basename(target).replace(/\.\w+$/, '')}.acquirer.sqlite`)
+  if (databaseKind(target) === 'sqlite')
+    return join(dirname(target), `${basename(target).replace(/\.\w+$/, '')}.acquirer.sqlite`)
   const url = new URL(target)
   const name = `${url.pathname.slice(1)}-${url.searchParams.get('schema') ?? 'public'}`.replace(/[^A-Za-z0-9_-]/g, '_')
   return join(ROOT, '.data', `acquirer-${name}.sqlite`)

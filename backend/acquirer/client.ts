@@ -75,7 +75,8 @@ export function httpAcquirerClient(connection: AcquirerConnection): AcquirerClie
       )
     }
     const parsed = schema.safeParse(json)
-    if (!parsed.success) throw new ApiError(502, 'acquirer.bad_response', `the acquirer's answer to ${path} is malformed`)
+    if (!parsed.success)
+      throw new ApiError(502, 'acquirer.bad_response', `the acquirer's answer to ${path} is malformed`)
     return parsed.data
   }
 
@@ -86,7 +87,7 @@ export function httpAcquirerClient(connection: AcquirerConnection): AcquirerClie
       // Refused because it was paid first: what the caller needs is the record, which says so.
       call('POST', `/v1/intents/${encodeURIComponent(intentId)}/cancel`, AcquirerIntentRecord, {}).catch(
         async (error: unknown) => {
-        if (error instanceof ApiError && error.details.acquirerCode === 'intent.already_paid') {
+          if (error instanceof ApiError && error.details.acquirerCode === 'intent.already_paid') {
             return call('GET', `/v1/intents/${encodeURIComponent(intentId)}`, AcquirerIntentRecord)
           }
           throw error

@@ -120,7 +120,10 @@ export async function recordAcquirerPayment(
       transactionId: fact.transactionId,
     })
   } else {
-    await flag('double_payment', `intent ${intent.id} was paid twice: ${intent.transaction_id} and ${fact.transactionId}`)
+    await flag(
+      'double_payment',
+      `intent ${intent.id} was paid twice: ${intent.transaction_id} and ${fact.transactionId}`,
+    )
   }
 
   const others = await trx

@@ -14,6 +14,7 @@ export function bearerTokenHash(request: FastifyRequest, expected: TokenKind): s
   const token = match[1]!
   const kind = tokenKind(token)
   if (kind === null) throw unauthorized('auth.invalid', 'the token is not one this backend issued')
-  if (kind !== expected) throw unauthorized('auth.wrong_kind', `this call needs a ${expected} token, not a ${kind} token`)
+  if (kind !== expected)
+    throw unauthorized('auth.wrong_kind', `this call needs a ${expected} token, not a ${kind} token`)
   return hashToken(token)
 }

@@ -52,7 +52,8 @@ export function registerDeviceRoutes(app: FastifyInstance, docs: RouteDoc[], con
             .where('code', '=', codeHash)
             .executeTakeFirst()
           if (!known) throw unauthorized('enrollment.code_invalid', 'no such enrollment code')
-          if (known.used_at !== null) throw unauthorized('enrollment.code_used', 'this enrollment code was already used')
+          if (known.used_at !== null)
+            throw unauthorized('enrollment.code_used', 'this enrollment code was already used')
           throw unauthorized('enrollment.code_expired', 'this enrollment code has expired')
         }
         await trx

@@ -36,7 +36,12 @@ export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], cont
       const device = await authenticateDevice(context, request, params.deviceId)
       const response = await ingestEvents(context, device.id, body.events)
       request.log.info(
-        { event: 'events.ingested', deviceId: device.id, count: body.events.length, ackedThrough: response.ackedThrough },
+        {
+          event: 'events.ingested',
+          deviceId: device.id,
+          count: body.events.length,
+          ackedThrough: response.ackedThrough,
+        },
         'device events ingested',
       )
       return response

@@ -32,12 +32,8 @@ async function loadState(
 ): Promise<BatchState> {
   const shiftIds = [...new Set(events.map((e) => e.shiftId))]
   const orderIds = [...new Set(events.map(orderOf).filter((id): id is string => id !== null))]
-  const parcelIds = [
-    ...new Set(events.flatMap((e) => (e.type === 'parcel.scanned' ? [e.payload.parcelId] : []))),
-  ]
-  const shifts = shiftIds.length
-    ? await trx.selectFrom('shifts').selectAll().where('id', 'in', shiftIds).execute()
-    : []
+  const parcelIds = [...new Set(events.flatMap((e) => (e.type === 'parcel.scanned' ? [e.payload.parcelId] : [])))]
+  const shifts = shiftIds.length ? await trx.selectFrom('shifts').selectAll().where('id', 'in', shiftIds).execute() : []
   const depotIds = [...new Set(shifts.map((s) => s.depot_id))]
   const [depots, orders, parcels, intents, attempts, payments] = await Promise.all([
     depotIds.length ? trx.selectFrom('depots').selectAll().where('id', 'in', depotIds).execute() : [],
@@ -295,7 +291,11 @@ export async function ingestEvents(
 
 /** Cancels an intent the courier gave up on (cash taken, or cancelled offline); a paid one is recorded instead. */
 async function cancelPendingIntent(context: BackendContext, intentId: string): Promise<void> {
-  const intent = await context.db.selectFrom('payment_intents').selectAll().where('id', '=', intentId).executeTakeFirst()
+  const intent = await context.db
+    .selectFrom('payment_intents')
+    .selectAll()
+    .where('id', '=', intentId)
+    .executeTakeFirst()
   if (!intent || intent.status !== 'pending') return
   await cancelIntent(context, intent).catch((error: unknown) =>
     context.log.info({ err: error, intentId }, 'intent not cancelled after the courier moved on'),

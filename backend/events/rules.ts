@@ -200,7 +200,8 @@ export function judgeEvent(
         }
         // Without the key (acquirer never reached yet) the signature waits for settlement, which asks the
         // acquirer itself; a bad signature is refused at once.
-        if (state.receiptKey && !receiptSignatureValid(receipt, state.receiptKey)) return reject('receipt.bad_signature')
+        if (state.receiptKey && !receiptSignatureValid(receipt, state.receiptKey))
+          return reject('receipt.bad_signature')
       }
       if (intent.status === 'paid') {
         return intent.transaction_id === transactionId ? applied : reject('payment.transaction_mismatch')

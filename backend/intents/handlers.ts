@@ -25,9 +25,17 @@ async function ownIntent(
   intentId: string,
 ): Promise<{ intent: PaymentIntentTable; order: OrderTable; deviceId: string }> {
   const shift = await authenticateShift(context, request)
-  const intent = await context.db.selectFrom('payment_intents').selectAll().where('id', '=', intentId).executeTakeFirst()
+  const intent = await context.db
+    .selectFrom('payment_intents')
+    .selectAll()
+    .where('id', '=', intentId)
+    .executeTakeFirst()
   if (!intent) throw notFound('intent.not_found', `no intent ${intentId}`)
-  const order = await context.db.selectFrom('orders').selectAll().where('id', '=', intent.order_id).executeTakeFirstOrThrow()
+  const order = await context.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('id', '=', intent.order_id)
+    .executeTakeFirstOrThrow()
   if (order.courier_id !== shift.courier_id) {
     throw forbidden('auth.forbidden', "an intent is reachable only from its order's courier", { intentId })
   }

@@ -72,7 +72,8 @@ export async function buildManifest(context: BackendContext, shift: ShiftTable):
   const keys = await context.acquirer.keys()
 
   const parcelsByOrder = new Map<string, typeof parcels>()
-  for (const parcel of parcels) parcelsByOrder.set(parcel.order_id, [...(parcelsByOrder.get(parcel.order_id) ?? []), parcel])
+  for (const parcel of parcels)
+    parcelsByOrder.set(parcel.order_id, [...(parcelsByOrder.get(parcel.order_id) ?? []), parcel])
   const now = context.now()
   const toOrder = (order: OrderTable): ManifestOrder => {
     const intent = mine(order) ? latest.get(order.id) : undefined

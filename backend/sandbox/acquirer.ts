@@ -353,7 +353,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
   defineRoute(app, docs, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/notifications`,
-    summary: "Sandbox acquirer: its outgoing notifications and how delivery went, newest first",
+    summary: 'Sandbox acquirer: its outgoing notifications and how delivery went, newest first',
     tag: 'sandbox',
     auth: 'none',
     query: NotificationsQuery,

@@ -147,7 +147,8 @@ export class SandboxStore {
   }
 
   intentById(intentId: string): SandboxIntentRow | undefined {
-    return this.sqlite.prepare('select * from intents where intent_id = ?').get(intentId) as SandboxIntentRow | undefined
+    return this.sqlite.prepare('select * from intents where intent_id = ?').get(intentId) as
+      SandboxIntentRow | undefined
   }
 
   intentByKey(key: string): SandboxIntentRow | undefined {

@@ -256,9 +256,7 @@ export async function createRoute(db: Db, spec: RouteSpec): Promise<BuiltRoute> 
         }))
         await trx
           .insertInto('parcels')
-          .values(
-            parcels.map((p) => ({ id: p.parcelId, order_id: orderId, barcode: p.barcode, idx: p.index, count })),
-          )
+          .values(parcels.map((p) => ({ id: p.parcelId, order_id: orderId, barcode: p.barcode, idx: p.index, count })))
           .onConflict((c) => c.doNothing())
           .execute()
         built.push({ orderId, stopId, waybill, codFen: order.codFen, parcels })

@@ -1,15 +1,5 @@
 import { createPinia } from 'pinia'
-import {
-  Button,
-  CountDown,
-  Field,
-  NavBar,
-  NumberKeyboard,
-  Popup,
-  Progress,
-  Tabbar,
-  TabbarItem,
-} from 'vant'
+import { Button, CountDown, Field, NavBar, NumberKeyboard, Popup, Progress, Tabbar, TabbarItem } from 'vant'
 import 'vant/lib/index.css'
 import { createApp } from 'vue'
 import App from './App.vue'

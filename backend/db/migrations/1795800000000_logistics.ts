@@ -251,7 +251,11 @@ export const logistics: Migration = {
       .addPrimaryKeyConstraint('device_events_pk', ['device_id', 'seq'])
       .execute()
     await db.schema.createIndex('device_events_event').on('device_events').columns(['device_id', 'event_id']).execute()
-    await db.schema.createIndex('device_events_shift').on('device_events').columns(['shift_id', 'occurred_ms']).execute()
+    await db.schema
+      .createIndex('device_events_shift')
+      .on('device_events')
+      .columns(['shift_id', 'occurred_ms'])
+      .execute()
     await db.schema.createIndex('device_events_order').on('device_events').column('order_id').execute()
 
     await db.schema

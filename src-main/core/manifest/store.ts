@@ -39,7 +39,8 @@ export function storeManifest(db: DeviceDb, shift: ShiftRow, manifest: Manifest,
     for (const stop of manifest.stops) {
       db.run(
         `INSERT INTO stops (stop_id, shift_id, sequence, address) VALUES (?, ?, ?, ?)
-         ON CONFLICT (stop_id) DO UPDATE SET sequence = excluded.sequence, address = excluded.address`,
+         ON CONFLICT (stop_id) DO UPDATE SET shift_id = excluded.shift_id, sequence = excluded.sequence,
+           address = excluded.address`,
         [stop.stopId, shift.shift_id, stop.sequence, stop.address],
       )
       stop.orders.forEach((order, position) => {
@@ -103,7 +104,16 @@ function mergeOrder(
     )
     return true
   }
-  if (local.status !== 'pending') return false
+  // The same route under a new shift (the courier logged in again): the order moves to it as it stands.
+  if (local.shift_id !== shiftId) {
+    db.run('UPDATE orders SET shift_id = ?, stop_id = ?, position = ? WHERE order_id = ?', [
+      shiftId,
+      stopId,
+      position,
+      order.orderId,
+    ])
+  }
+  if (local.status !== 'pending') return local.shift_id !== shiftId
   const closing = order.status === 'cancelled' || order.status === 'reassigned'
   db.run(
     `UPDATE orders SET stop_id = ?, position = ?, cod_fen = ?, masked_name = ?, masked_phone = ?, address = ?,

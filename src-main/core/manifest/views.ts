@@ -126,8 +126,20 @@ export function orderFlags(db: DeviceDb, orderId: string): OrderFlag[] {
   return db.all<FlagRow>(`${FLAG_SELECT} WHERE f.order_id = ? ORDER BY f.flag_id`, [orderId]).map(flagView)
 }
 
+/**
+ * The shift's flags, one per order and kind: the device and the backend often flag the same late payment, and
+ * the courier needs to read it once (the backend's word wins).
+ */
 export function shiftFlags(db: DeviceDb, shiftId: string): OrderFlag[] {
-  return db.all<FlagRow>(`${FLAG_SELECT} WHERE o.shift_id = ? ORDER BY f.flag_id`, [shiftId]).map(flagView)
+  return db
+    .all<FlagRow>(
+      `${FLAG_SELECT} WHERE o.shift_id = ? AND NOT EXISTS (
+         SELECT 1 FROM order_flags b WHERE b.order_id = f.order_id AND b.kind = f.kind
+           AND f.source = 'device' AND b.source = 'backend')
+       ORDER BY f.flag_id`,
+      [shiftId],
+    )
+    .map(flagView)
 }
 
 /** The flag just raised for an order, for the push that tells the courier. */

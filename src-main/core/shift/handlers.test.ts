@@ -67,6 +67,27 @@ describe('first run', () => {
   })
 })
 
+describe('logging in again', () => {
+  it('carries the route over to the new shift the backend opens, keeping what the courier did', async () => {
+    const d = await device()
+    d.backend.newShiftPerLogin()
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000002-1-1-', source: 'wedge' })
+    await d.core.handlers.recordFailure({ orderId: 'ord_test0001', reason: 'not_home' })
+    await d.core.handlers.declareCash({ declaredFen: 0 })
+    const status = await d.core.handlers.login({ staffId: 'SZ1001', pin: '1234' })
+    expect(status.shift).toMatchObject({ shiftId: 'shf_test1002', manifestLoaded: false })
+    await d.core.handlers.downloadManifest({})
+    const route = await d.core.handlers.getRoute({})
+    expect(route.shiftId).toBe('shf_test1002')
+    expect(route.counters).toMatchObject({ delivered: 1, failed: 1, toGo: 2 })
+    expect((await d.core.handlers.getShiftSummary({})).declaredCashFen).toBe(0)
+    // A continuation, not another courier: no shift.closed for the lapsed shift.
+    expect(outboxOf(d).filter((e) => e.type === 'shift.closed')).toEqual([])
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000004-1-1-', source: 'wedge' })
+    expect(outboxOf(d).at(-1)).toMatchObject({ type: 'parcel.scanned', shiftId: 'shf_test1002' })
+  })
+})
+
 describe('shift summary', () => {
   it('totals the shift, declares the cash, and closes once everything has synced', async () => {
     const d = await device()

@@ -42,16 +42,23 @@ export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHa
       const at = ctx.now().toISOString()
       ctx.db.transaction(() => {
         const previous = openShift(ctx.db)
+        let carried: ShiftRow | null = null
         if (previous && previous.shift_id !== answer.shiftId) {
-          // Another courier (or a new shift) on this device: the old shift ends here, and says so.
-          const { pending } = outboxStats(ctx.db)
           ctx.db.run('UPDATE shifts SET closed_at = ? WHERE shift_id = ?', [at, previous.shift_id])
-          appendEvent(ctx.db, {
-            type: 'shift.closed',
-            payload: { forced: true, pendingCount: pending },
-            shiftId: previous.shift_id,
-            occurredAt: at,
-          })
+          if (previous.courier_id === answer.courier.courierId) {
+            // The same courier again (a lapsed token): the backend opened a new shift for the same route. The
+            // declaration carries over, and the manifest download moves the route's orders across.
+            carried = previous
+          } else {
+            // Another courier takes the device over: the previous shift ends here, and says so.
+            const { pending } = outboxStats(ctx.db)
+            appendEvent(ctx.db, {
+              type: 'shift.closed',
+              payload: { forced: true, pendingCount: pending },
+              shiftId: previous.shift_id,
+              occurredAt: at,
+            })
+          }
         }
         ctx.db.run(
           `INSERT INTO shifts (shift_id, courier_id, staff_id, courier_name, depot_id, started_at, expires_at,
@@ -72,6 +79,13 @@ export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHa
             answer.unverifiedLimits.perShiftFen,
           ],
         )
+        if (carried) {
+          ctx.db.run('UPDATE shifts SET declared_cash_fen = ?, declared_at = ? WHERE shift_id = ?', [
+            carried.declared_cash_fen,
+            carried.declared_at,
+            answer.shiftId,
+          ])
+        }
       })
       ctx.credentials.write(SHIFT_TOKEN, answer.shiftToken)
       ctx.session.needsLogin = false

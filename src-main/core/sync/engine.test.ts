@@ -149,6 +149,16 @@ describe('sync engine', () => {
     expect(eventsOf(d, 'orderFlagged')).toHaveLength(1)
   })
 
+  it('gets what the stream carried while it was away, even before its first message', async () => {
+    const d = await device()
+    await until(() => d.backend.streamClients() === 1, 'the stream')
+    await d.backend.close()
+    d.backend.send('flag', { orderId: 'ord_test0004', kind: 'double_payment', intentId: null, amountFen: 500 })
+    await d.backend.resume()
+    await until(() => eventsOf(d, 'orderFlagged').length === 1, 'the message sent while offline', 8000)
+    expect(d.backend.streamResumes[0]).toBe('0')
+  })
+
   it('applies a cancelled order from the stream, and refuses its scan afterwards', async () => {
     const d = await device()
     await until(() => d.backend.streamClients() === 1, 'the stream')

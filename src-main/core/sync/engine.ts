@@ -322,12 +322,14 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
     if (!running || !who || stream) return
     const controller = new AbortController()
     stream = controller
-    const cursor = readSyncState(ctx.db, 'stream_cursor')
+    // Always a cursor, `0` before the first message: without one the backend streams only what comes next, and
+    // whatever arrived while the device was away (a payment during a dead zone) would never reach it.
+    const cursor = readSyncState(ctx.db, 'stream_cursor') ?? '0'
     try {
       const res = await ctx.backend.openStream({
         path: `/api/v1/devices/${encodeURIComponent(who.deviceId)}/stream`,
         token: who.token,
-        headers: cursor ? { 'last-event-id': cursor } : {},
+        headers: { 'last-event-id': cursor },
         signal: controller.signal,
       })
       streaming = true

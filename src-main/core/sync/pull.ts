@@ -71,9 +71,11 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
       const flag = StreamMessages.flag.parse(data)
       const raised = ctx.db.transaction(() => {
         const known = findOrder(ctx.db, flag.orderId) !== null
+        // The device may have flagged the same thing itself; the courier is told once.
+        const told = ctx.db.get('SELECT 1 FROM order_flags WHERE order_id = ? AND kind = ?', [flag.orderId, flag.kind])
         const fresh = known && raiseFlag(ctx, flag, 'backend', at)
         moveCursor()
-        return fresh
+        return fresh && !told
       })
       if (raised) {
         ctx.events.emit('orderFlagged', latestFlag(ctx.db, flag.orderId)!)

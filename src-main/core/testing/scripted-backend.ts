@@ -36,6 +36,8 @@ export interface ScriptedBackend {
   resume(): Promise<void>
   /** The `Last-Event-ID` each stream connection arrived with. */
   streamResumes: (string | null)[]
+  /** Like the real backend, answer every login with a new shift ID (the route stays the same). */
+  newShiftPerLogin(): void
 }
 
 export type ScriptedAnswer = { status: number; body?: unknown } | 'hang'
@@ -143,6 +145,9 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
   let rejecter: (event: DeviceEvent) => string | null = () => null
   let highest = 0
   let nextStreamId = 1
+  let shiftId = SHIFT_ID
+  let shiftPerLogin = false
+  let logins = 0
 
   const authorized = (req: IncomingMessage, token: string): boolean => req.headers.authorization === `Bearer ${token}`
 
@@ -169,8 +174,10 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
       if (body?.staffId !== 'SZ1001' || body.pin !== '1234') {
         return send(res, 401, error('login.bad_credentials', 'wrong staff ID or PIN'))
       }
+      logins++
+      if (shiftPerLogin) shiftId = `shf_test${String(1000 + logins)}`
       return send(res, 200, {
-        shiftId: SHIFT_ID,
+        shiftId,
         shiftToken: SHIFT_TOKEN,
         expiresAt: new Date(Date.now() + 12 * 3600_000).toISOString(),
         courier: { courierId: 'cou_test0001', staffId: 'SZ1001', name: '王师傅' },
@@ -179,9 +186,9 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
         unverifiedLimits: { perOrderFen: 20_000, perShiftFen: 100_000 },
       })
     }
-    if (req.method === 'GET' && path === `/api/v1/shifts/${SHIFT_ID}/manifest`) {
+    if (req.method === 'GET' && path === `/api/v1/shifts/${shiftId}/manifest`) {
       if (!authorized(req, SHIFT_TOKEN)) return send(res, 401, error('auth.unauthorized', 'bad shift token'))
-      return send(res, 200, { ...manifest, stops: manifest.stops.map((stop) => ({ ...stop })) })
+      return send(res, 200, { ...manifest, shiftId, stops: manifest.stops.map((stop) => ({ ...stop })) })
     }
     const intentMatch = /^\/api\/v1\/intents\/([^/]+)(\/renew|\/cancel)?$/.exec(path)
     if (intentMatch) {
@@ -213,7 +220,8 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
         streamResumes.push(typeof resume === 'string' ? resume : null)
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' })
         res.write(': hello\n\n')
-        const from = typeof resume === 'string' ? Number(resume) : 0
+        // Like the real backend: without a cursor the stream starts from now, not from the beginning.
+        const from = typeof resume === 'string' ? Number(resume) : nextStreamId - 1
         for (const message of streamLog.filter((m) => m.id > from)) {
           res.write(`id: ${message.id}\nevent: ${message.event}\ndata: ${message.data}\n\n`)
         }
@@ -272,6 +280,9 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
     intents,
     streamResumes,
     scriptPush: (...answers) => script.push(...answers),
+    newShiftPerLogin: () => {
+      shiftPerLogin = true
+    },
     rejectWhen: (predicate) => {
       rejecter = predicate
     },

@@ -38,6 +38,7 @@ export default {
     staff: 'Staff ID',
     staffPlaceholder: 'e.g. SZ1001',
     pin: 'PIN',
+    clear: 'Clear',
     submit: 'Log in',
     loggingIn: 'Logging in…',
     again: 'Your login has expired. Log in again; nothing you recorded is lost.',
@@ -81,7 +82,7 @@ export default {
     title: 'Scan a parcel',
     ready: 'Ready: scan a parcel label',
     manual: 'Type a waybill or label',
-    manualPlaceholder: 'JDVA00012345678-1-2-',
+    manualPlaceholder: 'JDVA00012345678',
     submit: 'Look up',
     camera: 'Camera',
     cameraTitle: 'Point the camera at the barcode',
@@ -172,7 +173,8 @@ export default {
   },
   flag: {
     title: 'Flagged for the depot',
-    late_payment_after_cash: 'A digital payment of {amount} arrived for {waybill} after cash was taken. Flagged for refund.',
+    late_payment_after_cash:
+      'A digital payment of {amount} arrived for {waybill} after cash was taken. Flagged for refund.',
     late_payment_after_failure: 'A payment of {amount} arrived for {waybill} after the failed delivery. Flagged.',
     payment_on_closed_order: 'A payment of {amount} arrived for closed order {waybill}. Flagged.',
     double_payment: '{waybill} was paid twice ({amount}). Flagged for refund.',

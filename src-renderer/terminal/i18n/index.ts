@@ -32,7 +32,8 @@ export function errorMessage(
   details: Record<string, unknown> = {},
   fallbackKey?: string,
 ): string {
-  const { t, te } = i18n.global
+  const t = (key: string, values?: Record<string, unknown>): string => i18n.global.t(key, values ?? {})
+  const te = (key: string): boolean => i18n.global.te(key)
   const params: Record<string, unknown> = { ...details }
   if (typeof params.status === 'string' && te(`order.status.${params.status}`)) {
     params.status = t(`order.status.${params.status}`)

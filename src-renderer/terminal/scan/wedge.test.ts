@@ -8,7 +8,12 @@ function press(char: string, timeStamp: number, layoutKey = char): WedgeKey {
   const shiftKey = /[A-Z_]/.test(char)
   return { code, key: layoutKey, shiftKey, ctrlKey: false, altKey: false, metaKey: false, timeStamp, capsLock: false }
 }
-const enter = (timeStamp: number): WedgeKey => ({ ...press('a', timeStamp), code: 'Enter', key: 'Enter', shiftKey: false })
+const enter = (timeStamp: number): WedgeKey => ({
+  ...press('a', timeStamp),
+  code: 'Enter',
+  key: 'Enter',
+  shiftKey: false,
+})
 
 function burst(text: string, gapMs: number, start = 1000): WedgeKey[] {
   return [...text].map((char, i) => press(char, start + i * gapMs))
