@@ -104,6 +104,9 @@ export class Courier {
     const step = (options.keyDelayMs ?? this.keyDelayMs) / 1000
     let at = Date.now() / 1000
     const send = async (key: PhysicalKey, text: string | undefined): Promise<void> => {
+      // Never stamp a key ahead of the clock: the page would see the burst end before it did.
+      const lead = at * 1000 - Date.now()
+      if (lead > 0) await new Promise((resolve) => setTimeout(resolve, lead))
       const modifiers = key.shift ? 8 : 0
       const common = { key: key.key, code: key.code, windowsVirtualKeyCode: key.keyCode, modifiers }
       await cdp.send('Input.dispatchKeyEvent', {

@@ -185,13 +185,14 @@ export default {
     title: 'Route',
     date: 'Route of {date}',
     next: 'Next',
-    parcels: '{count} parcels',
+    parcels: '{n} parcel | {n} parcels',
     prepaid: 'Prepaid',
     empty: 'No stops on this route.',
     stopStatus: {
       pending: 'To go',
       partial: 'Partly done',
       done: 'Done',
+      failed: 'Failed',
     },
   },
   counters: {

@@ -186,13 +186,14 @@ export default {
     title: '路线',
     date: '{date} 的路线',
     next: '下一站',
-    parcels: '{count} 件',
+    parcels: '{n} 件',
     prepaid: '已预付',
     empty: '本路线没有站点。',
     stopStatus: {
       pending: '待派送',
       partial: '部分完成',
       done: '已完成',
+      failed: '投递失败',
     },
   },
   counters: {
