@@ -13,7 +13,7 @@ import { Courier } from '../e2e/support/courier'
 import { demoRoute } from '../e2e/support/demo-route'
 import { startSandboxBackend, startTerminal } from '../e2e/support/processes'
 import { payQr } from '../e2e/support/sandbox'
-import { percentile, type Bench } from './figures'
+import { percentile, type Bench, type Figure } from './figures'
 
 const SCAN_ROUNDS = 3
 const QR_ROUNDS = 2
@@ -24,13 +24,12 @@ async function measures(page: Page, name: string): Promise<number[]> {
 }
 
 async function waitForMeasures(page: Page, name: string, count: number): Promise<void> {
-  await page.waitForFunction(([entry, n]) => performance.getEntriesByName(entry as string).length >= (n as number), [
-    name,
-    count,
-  ] as const)
+  await page.waitForFunction(([entry, n]) => performance.getEntriesByName(entry).length >= n, [name, count] as const)
 }
 
-const bench: Bench = async ({ figure, log }) => {
+const bench: Bench = async (context) => {
+  const figure = (value: Figure): void => context.figure(value)
+  const log = (message: string): void => context.log(message)
   ensureBuilt()
   const backend = await startSandboxBackend()
   const terminal = await startTerminal(backend.url)
@@ -101,7 +100,7 @@ const bench: Bench = async ({ figure, log }) => {
         (intentId) =>
           performance
             .getEntriesByName('tt:paid-visible')
-            .map((entry) => (entry as PerformanceMark).detail as { intentId: string; wallClock: number })
+            .map((entry) => (entry as unknown as { detail: { intentId: string; wallClock: number } }).detail)
             .find((detail) => detail.intentId === intentId)?.wallClock ?? null,
         paid.intentId,
       )
