@@ -74,4 +74,18 @@ export class BackendRecords {
         .all(waybill),
     ) as { kind: string; amount_fen: number }[]
   }
+
+  cashDeclarations(): number[] {
+    return this.read((db) => db.prepare('SELECT declared_fen FROM cash_declarations ORDER BY seq').all()).map(
+      (row) => (row as { declared_fen: number }).declared_fen,
+    )
+  }
+
+  /** How many shifts the devices have said were closed. */
+  shiftsClosed(): number {
+    return this.read(
+      (db) =>
+        (db.prepare(`SELECT COUNT(*) AS n FROM device_events WHERE type = 'shift.closed'`).get() as { n: number }).n,
+    )
+  }
 }
