@@ -31,6 +31,8 @@ export default defineConfig({
         input: {
           terminal: resolve(root, 'src-renderer/terminal/index.html'),
           depot: resolve(root, 'src-renderer/depot/index.html'),
+          // The sandbox acquirer's customer wallet, served by the backend at /sandbox/wallet/.
+          wallet: resolve(root, 'src-renderer/wallet/index.html'),
         },
       },
     },

@@ -69,7 +69,7 @@ if (args.sandbox) {
 }
 
 const database = openBackendDb(target)
-const applied = await migrateToLatest(database.db)
+const applied = await migrateToLatest(database)
 const backend = await buildBackend({
   database,
   version,
@@ -83,8 +83,6 @@ backend.app.log.info(
   { event: 'listening', url, database: database.kind, migrations: applied.length, sandbox: args.sandbox },
   'backend listening',
 )
-// Always printed, whatever the log level: `npm start` and the tests wait for this line.
-console.log(`Backend: ${url} (${database.kind}, ${database.description})`)
 if (args.sandbox) {
   console.log(`Sandbox acquirer: ${url}/sandbox/acquirer (its own store: ${sandboxFile()})`)
   console.log(`Wallet page: ${url}/sandbox/wallet/`)
@@ -96,6 +94,9 @@ if (seed) {
   console.log(`Demo device: ${seed.device.deviceId}, token ${seed.device.deviceToken}`)
   console.log(`Enrollment code: ${seed.enrollmentCode.code} (single use, until ${seed.enrollmentCode.expiresAt})`)
 }
+// Always printed, whatever the log level, and last: `npm start` and the tests wait for this line, and by then
+// everything above (the seed's codes) is printed too.
+console.log(`Backend: ${url} (${database.kind}, ${database.description})`)
 
 const stop = (): void => {
   void backend.close().finally(() => void database.close().finally(() => process.exit(0)))

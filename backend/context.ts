@@ -24,6 +24,7 @@ export interface BackendConfig {
   settlement: { pollMs: number; retryBaseMs: number; retryMaxMs: number }
 }
 
+/** The production defaults: intents and shifts last the working day; five wrong PINs lock for 15 minutes. */
 export const defaultConfig = (version: string): BackendConfig => ({
   version,
   intentTtlMs: 12 * 60 * 60 * 1000,
@@ -52,4 +53,6 @@ export interface BackendContext {
   publicUrl(): string
   /** Asks the settlement worker to look for due work now rather than at its next tick. */
   wakeSettlement(): void
+  /** Queues an intent to cancel with the acquirer in the background. */
+  cancelIntentLater(intentId: string): void
 }

@@ -14,7 +14,7 @@ let base: string
 
 beforeAll(async () => {
   database = openBackendDb(join(mkdtempSync(join(tmpdir(), 'tuotou-backend-')), 'backend.sqlite'))
-  await migrateToLatest(database.db)
+  await migrateToLatest(database)
   backend = await buildBackend({ database, version: '1.2.3' })
   base = await backend.listen(0)
 })

@@ -1,8 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import type { ApiErrorResponse } from '../shared/api/common'
 import { API_PREFIX } from '../shared/api/common'
 import { HealthResponse } from '../shared/api/health'
-import { TuotouError } from '../shared/errors'
 import { httpAcquirerClient, missingAcquirer, type AcquirerClient } from './acquirer/client'
 import { registerWebhookRoutes } from './acquirer/webhook'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
@@ -10,9 +8,10 @@ import { type BackendDb, ping } from './db/connect'
 import { registerDepotRoutes } from './depot/handlers'
 import { registerDeviceRoutes } from './devices/handlers'
 import { registerEventRoutes } from './events/handlers'
-import { ApiError } from './http/errors'
 import { openApiDocument } from './http/openapi'
+import { configureJsonService } from './http/service'
 import { defineRoute, type RouteDoc } from './http/routes'
+import { startIntentCanceller } from './intents/canceller'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
@@ -20,13 +19,6 @@ import { startSettlementWorker } from './settlement/worker'
 import { registerShiftRoutes } from './shifts/handlers'
 import { inProcessHub, postgresHub } from './stream/hub'
 import { registerStreamRoutes } from './stream/handlers'
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The body exactly as it arrived, for the webhook's signature. */
-    rawBody?: string
-  }
-}
 
 /** Which acquirer the backend talks to. */
 export type AcquirerSetting =
@@ -55,10 +47,6 @@ export interface Backend {
   listen(port: number, host?: string): Promise<string>
   /** Stops serving, the settlement worker, the sandbox and the stream hub; the database stays open. */
   close(): Promise<void>
-}
-
-function errorReply(code: string, message: string, details: ApiErrorResponse['error']['details'] = {}) {
-  return { error: { code, message, details } }
 }
 
 /**
@@ -108,44 +96,11 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     now,
     publicUrl,
     wakeSettlement: () => wakeSettlement(),
+    cancelIntentLater: (intentId) => canceller.cancelLater(intentId),
   }
+  const canceller = startIntentCanceller(() => context)
 
-  // JSON only, kept raw as well: the webhook signs the exact bytes, and nothing else parses bodies.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string
-    request.rawBody = text
-    if (text.trim() === '') return done(null, undefined)
-    try {
-      done(null, JSON.parse(text))
-    } catch {
-      done(new ApiError(400, 'request.malformed_json', 'the body is not valid JSON'), undefined)
-    }
-  })
-
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error instanceof ApiError) {
-      if (error.status >= 500) request.log.error({ err: error }, 'request failed')
-      return reply.code(error.status).send(errorReply(error.code, error.message, error.details))
-    }
-    if (error instanceof TuotouError) return reply.code(400).send(errorReply(error.code, error.message, error.details))
-    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
-    const code =
-      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? 'request.too_large'
-        : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? 'request.unsupported_media_type'
-          : status === 400
-            ? 'request.malformed'
-            : status >= 500
-              ? 'internal'
-              : `http.${status}`
-    return reply.code(status).send(errorReply(code, status >= 500 ? 'internal error' : error.message))
-  })
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorReply('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  )
+  configureJsonService(app)
 
   const docs: RouteDoc[] = []
   defineRoute(app, docs, {
@@ -176,6 +131,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const settlement = startSettlementWorker(context)
   wakeSettlement = () => settlement.wake()
   app.addHook('onClose', async () => {
+    await canceller.stop()
     await settlement.stop()
     await sandbox?.close()
     await hub.close()

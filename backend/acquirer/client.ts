@@ -32,6 +32,7 @@ export interface AcquirerConnection {
   timeoutMs?: number
 }
 
+/** The acquirer's merchant API over HTTP, with its API key; the keys are fetched once and kept. */
 export function httpAcquirerClient(connection: AcquirerConnection): AcquirerClient {
   let keys: AcquirerKeys | null = null
 

@@ -21,7 +21,7 @@ export type PaymentRecordResult =
   | { status: 'known' }
   | { status: 'rejected'; code: 'webhook.unknown_intent' | 'webhook.amount_mismatch'; message: string }
 
-type Context = Pick<BackendContext, 'hub' | 'now' | 'log'>
+type Context = Pick<BackendContext, 'hub' | 'now' | 'log' | 'database'>
 
 /** Where messages about an order's payment go: its courier's current device, else the device it was made for. */
 export async function paymentTarget(trx: Trx, intent: PaymentIntentTable, courierId: string): Promise<StreamTarget> {
@@ -81,10 +81,13 @@ export async function recordAcquirerPayment(
     return { status: 'applied' }
   }
 
+  // Locked (PostgreSQL) so a cash completion being ingested at this moment and this payment see each other:
+  // whichever commits second finds the first and raises the flag.
   const order = await trx
     .selectFrom('orders')
     .select(['id', 'courier_id', 'delivered_method', 'closed_ms'])
     .where('id', '=', intent.order_id)
+    .$if(context.database.kind === 'postgres', (query) => query.forUpdate())
     .executeTakeFirstOrThrow()
   const target = await paymentTarget(trx, intent, order.courier_id)
   const flag = (kind: 'late_payment_after_cash' | 'double_payment', note: string) =>
@@ -155,7 +158,7 @@ export async function recordAcquirerPayment(
  * backend had not seen), if one is waiting or was judged "not found" too early, and tells the device.
  */
 export async function settleWaitingClaim(
-  context: Pick<BackendContext, 'hub' | 'now'>,
+  context: Pick<BackendContext, 'hub' | 'now' | 'database'>,
   trx: Trx,
   after: AfterCommit,
   intentId: string,
@@ -166,6 +169,8 @@ export async function settleWaitingClaim(
     .selectAll()
     .where('intent_id', '=', intentId)
     .where('status', 'in', outcome.verdict === 'verified' ? ['pending', 'not_found'] : ['pending'])
+    // Locked (PostgreSQL): a verdict racing another sees the row only if it still waits for one.
+    .$if(context.database.kind === 'postgres', (query) => query.forUpdate())
     .executeTakeFirst()
   if (!settlement) return
   const verdict =

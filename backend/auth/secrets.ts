@@ -29,8 +29,9 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   return key.length === expected.length && timingSafeEqual(key, expected)
 }
 
-/** A hash of nothing in particular, checked against when the staff ID or login is unknown, so timing says nothing. */
 let decoy: Promise<string> | null = null
+
+/** A hash of nothing in particular, checked against when the staff ID or login is unknown, so timing says nothing. */
 export function decoyHash(): Promise<string> {
   decoy ??= hashSecret(randomBytes(8).toString('hex'))
   return decoy

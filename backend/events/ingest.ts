@@ -6,7 +6,6 @@ import type { DepotTable, DeviceEventTable, PaymentTable, ShiftTable } from '../
 import { inTransaction } from '../db/transaction'
 import { raiseFlag } from '../flags/store'
 import { badRequest, conflict } from '../http/errors'
-import { cancelIntent } from '../intents/service'
 import { newId } from '../ids'
 import { deviceOfCourier } from '../stream/messages'
 import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
@@ -26,6 +25,7 @@ const orderOf = (event: DeviceEvent): string | null =>
 /** Loads what judging the batch needs in a handful of queries, keyed by the IDs the events mention. */
 async function loadState(
   trx: Trx,
+  kind: 'sqlite' | 'postgres',
   deviceId: string,
   events: readonly DeviceEvent[],
   receiptKey: BatchState['receiptKey'],
@@ -35,9 +35,19 @@ async function loadState(
   const parcelIds = [...new Set(events.flatMap((e) => (e.type === 'parcel.scanned' ? [e.payload.parcelId] : [])))]
   const shifts = shiftIds.length ? await trx.selectFrom('shifts').selectAll().where('id', 'in', shiftIds).execute() : []
   const depotIds = [...new Set(shifts.map((s) => s.depot_id))]
-  const [depots, orders, parcels, intents, attempts, payments] = await Promise.all([
+  // The orders are locked first (PostgreSQL), so a payment being recorded for one of them meanwhile is either
+  // committed before the reads below see the payments, or waits and then sees this batch's deliveries.
+  const orders = orderIds.length
+    ? await trx
+        .selectFrom('orders')
+        .selectAll()
+        .where('id', 'in', orderIds)
+        .orderBy('id')
+        .$if(kind === 'postgres', (query) => query.forUpdate())
+        .execute()
+    : []
+  const [depots, parcels, intents, attempts, payments] = await Promise.all([
     depotIds.length ? trx.selectFrom('depots').selectAll().where('id', 'in', depotIds).execute() : [],
-    orderIds.length ? trx.selectFrom('orders').selectAll().where('id', 'in', orderIds).execute() : [],
     parcelIds.length ? trx.selectFrom('parcels').selectAll().where('id', 'in', parcelIds).execute() : [],
     orderIds.length ? trx.selectFrom('payment_intents').selectAll().where('order_id', 'in', orderIds).execute() : [],
     orderIds.length
@@ -182,7 +192,7 @@ export async function ingestEvents(
           .execute()
       ).map((row) => row.event_id),
     )
-    const state = await loadState(trx, deviceId, fresh, receiptKey)
+    const state = await loadState(trx, context.database.kind, deviceId, fresh, receiptKey)
     const effects: BatchEffects = {
       changedOrders: new Set(),
       attempts: [],
@@ -277,9 +287,7 @@ export async function ingestEvents(
     const last = fresh.at(-1)!.seq
     await trx.updateTable('devices').set({ acked_seq: last }).where('id', '=', deviceId).execute()
     if (effects.settlements.length > 0) after(() => context.wakeSettlement())
-    for (const intentId of effects.cancelIntents) {
-      after(() => cancelPendingIntent(context, intentId))
-    }
+    for (const intentId of effects.cancelIntents) after(() => context.cancelIntentLater(intentId))
     return { results, acked: last, effects, depotId: device.depot_id }
   })
 
@@ -287,17 +295,4 @@ export async function ingestEvents(
     results: events.map((event) => outcome.results.get(event.seq)!),
     ackedThrough: outcome.acked,
   }
-}
-
-/** Cancels an intent the courier gave up on (cash taken, or cancelled offline); a paid one is recorded instead. */
-async function cancelPendingIntent(context: BackendContext, intentId: string): Promise<void> {
-  const intent = await context.db
-    .selectFrom('payment_intents')
-    .selectAll()
-    .where('id', '=', intentId)
-    .executeTakeFirst()
-  if (!intent || intent.status !== 'pending') return
-  await cancelIntent(context, intent).catch((error: unknown) =>
-    context.log.info({ err: error, intentId }, 'intent not cancelled after the courier moved on'),
-  )
 }

@@ -26,6 +26,7 @@ import { newId } from '../ids'
 import type { Notifier } from './notifier'
 import type { SandboxIntentRow, SandboxStore } from './store'
 
+/** Where the sandbox acquirer's API lives on the server that mounts it. */
 export const SANDBOX_PREFIX = '/sandbox/acquirer'
 
 const IntentParams = z.object({ intentId: IntentId })

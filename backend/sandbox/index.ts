@@ -1,4 +1,5 @@
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { configureJsonService } from '../http/service'
 import type { RouteDoc } from '../http/routes'
 import { registerSandboxAcquirer, SANDBOX_PREFIX } from './acquirer'
 import { startNotifier, type Notifier } from './notifier'
@@ -47,4 +48,32 @@ export function openSandbox(options: SandboxOptions): Sandbox {
       store.close()
     },
   }
+}
+
+export interface SandboxServer {
+  /** The server's base URL; the merchant API is at `${url}/sandbox/acquirer/v1`. */
+  url: string
+  sandbox: Sandbox
+  /** Stops serving and notifying; its file keeps every intent, payment and queued notification. */
+  close(): Promise<void>
+}
+
+/**
+ * The sandbox acquirer on a server of its own, as a separate service would be: tests stop it to see the
+ * backend cope with an acquirer that cannot be reached, and start it again on the same file and port.
+ */
+export async function startSandboxServer(options: {
+  file: string
+  port?: number
+  now?: () => number
+}): Promise<SandboxServer> {
+  const app = Fastify({ logger: false, forceCloseConnections: true })
+  configureJsonService(app)
+  const sandbox = openSandbox({ file: options.file, log: app.log, now: options.now })
+  await sandbox.register(app, [])
+  app.addHook('onClose', () => sandbox.close())
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 })
+  const address = app.server.address()
+  const port = address && typeof address === 'object' ? address.port : options.port
+  return { url: `http://127.0.0.1:${port}`, sandbox, close: () => app.close() }
 }

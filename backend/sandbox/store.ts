@@ -60,6 +60,7 @@ export interface SandboxNotificationRow {
   delivered_ms: number | null
 }
 
+/** Notifications go out at once, once, in order: how a healthy acquirer behaves. */
 export const DEFAULT_BEHAVIOUR: SandboxBehaviour = {
   notifyDelayMs: 0,
   duplicates: 0,

@@ -26,6 +26,7 @@ export interface DepotSpec {
   unverifiedPerShiftFen?: number
 }
 
+/** A depot (Suzhou Xiangcheng unless told otherwise), with its merchant identity and unverified-payment limits. */
 export async function createDepot(db: Db, spec: DepotSpec = {}): Promise<{ depotId: string }> {
   const depotId = spec.id ?? newId('dep')
   await db
@@ -55,6 +56,7 @@ export interface SupervisorSpec {
   name?: string
 }
 
+/** A supervisor with a password (stored as scrypt); an existing login is left as it is. */
 export async function createSupervisor(db: Db, spec: SupervisorSpec): Promise<{ supervisorId: string }> {
   const existing = await db.selectFrom('supervisors').select('id').where('login', '=', spec.login).executeTakeFirst()
   if (existing) return { supervisorId: existing.id }
@@ -84,6 +86,7 @@ export interface CourierSpec {
   name?: string
 }
 
+/** A courier with a PIN (stored as scrypt); an existing staff ID is left as it is. */
 export async function createCourier(db: Db, spec: CourierSpec): Promise<{ courierId: string; staffId: string }> {
   const existing = await db.selectFrom('couriers').select('id').where('staff_id', '=', spec.staffId).executeTakeFirst()
   if (existing) return { courierId: existing.id, staffId: spec.staffId }

@@ -5,6 +5,7 @@ import { createEnrollmentCode } from '../devices/enrollment'
 import { routeDateOf } from '../manifests/route-date'
 import { createCourier, createDepot, createDevice, createRoute, createSupervisor, type StopSpec } from './builders'
 
+/** The demo's fixed identities and credentials, printed at start so a person or a round can log in. */
 export const DEMO_DEPOT_ID = 'dep_SZXC0001'
 export const DEMO_SUPERVISOR = { login: 'zhang.wei', password: 'tuotou-demo', name: '张伟' }
 export const DEMO_COURIERS = [

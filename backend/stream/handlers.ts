@@ -60,20 +60,12 @@ export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], con
       cursor = row?.last_seq ?? 0
     }
 
-    reply.hijack()
-    const raw = reply.raw
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    })
-    raw.write(`retry: 2000\n: stream for ${device.id} from ${cursor}\n\n`)
-
-    let open = true
+    let open = false
     let reading = false
     let again = false
+    const raw = reply.raw
     const pump = async (): Promise<void> => {
+      if (!open) return
       if (reading) {
         again = true
         return
@@ -107,7 +99,18 @@ export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], con
       pump().catch((error: unknown) => request.log.error({ err: error }, 'stream read failed'))
     }
 
+    // Subscribed before the answer starts, so a failure is still a plain JSON error and nothing committed in
+    // between is missed: the first read below catches up from the cursor.
     const unsubscribe = await context.hub.subscribe(device.depot_id, device.id, wake)
+    reply.hijack()
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    raw.write(`retry: 2000\n: stream for ${device.id} from ${cursor}\n\n`)
+    open = true
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), context.config.keepAliveMs)
     const stop = (): void => {
       if (!open) return
@@ -117,6 +120,7 @@ export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], con
     }
     raw.on('close', stop)
     raw.on('error', stop)
+    if (raw.destroyed) return stop()
     request.log.info({ event: 'stream.open', deviceId: device.id, cursor }, 'device stream opened')
     wake()
   })

@@ -5,7 +5,9 @@ import { IntentStatus } from './shift'
 
 /**
  * `GET /api/v1/devices/:deviceId/stream` (device token): server-sent events, each with an increasing `id:`
- * (the device's stream cursor; resume with `Last-Event-ID`), plus `: keep-alive` comments.
+ * (the device's stream cursor; resume with `Last-Event-ID`, header or `?lastEventId=`), plus `: keep-alive`
+ * comments. Every message is stored, so a device that keeps its last id and resumes with it misses nothing;
+ * without one the stream starts at the present, and `Last-Event-ID: 0` replays everything kept.
  * Event names and their data:
  */
 export const StreamMessages = {

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ACQUIRER_SIGNATURE_HEADER, ACQUIRER_TIMESTAMP_HEADER } from '../../shared/api/acquirer'
+import { ApiErrorResponse } from '../../shared/api/common'
+import { signNotification } from '../acquirer/signature'
+import { openBackendDb } from '../db/connect'
+import { buildBackend } from '../server'
+import { openStream } from '../testing/api'
+import { databasesUnderTest } from '../testing/databases'
+import { startTestBackend, type TestBackend } from '../testing/backend'
+import { loggedInCourier } from '../testing/courier'
+
+const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
+const intentOf = (data: unknown) => (data as { intentId: string }).intentId
+
+for (const { kind, skip } of await databasesUnderTest()) {
+  describe.skipIf(skip !== null)(`device stream on ${kind}`, () => {
+    let server: TestBackend
+
+    beforeAll(async () => {
+      server = await startTestBackend({ database: kind, config: { keepAliveMs: 150 } })
+    })
+    afterAll(async () => server?.stop())
+
+    it('pushes payments as they happen, with increasing ids and keep-alives', async () => {
+      const courier = await loggedInCourier(server, { orders: [{ codFen: 6660 }, { codFen: 19900 }] })
+      const stream = await openStream(server.url, courier.device.deviceId, courier.device.deviceToken)
+      try {
+        expect(stream.status).toBe(200)
+        await server.api.pay(courier.order(0).intent!.qrPayload)
+        await server.api.pay(courier.order(1).intent!.qrPayload)
+        const second = await stream.waitFor((m) => intentOf(m.data) === courier.order(1).intent!.intentId)
+        const first = stream.messages.find((m) => intentOf(m.data) === courier.order(0).intent!.intentId)!
+        expect(second.id).toBeGreaterThan(first.id)
+        await expect.poll(() => stream.comments.filter((c) => c === 'keep-alive').length).toBeGreaterThanOrEqual(2)
+      } finally {
+        stream.close()
+      }
+    })
+
+    it('resumes after Last-Event-ID from the stored stream, then carries on live', async () => {
+      const courier = await loggedInCourier(server, {
+        orders: [{ codFen: 100 }, { codFen: 200 }, { codFen: 300 }, { codFen: 400 }],
+      })
+      const intents = [0, 1, 2, 3].map((i) => courier.order(i).intent!)
+      const first = await openStream(server.url, courier.device.deviceId, courier.device.deviceToken)
+      for (const intent of intents.slice(0, 3)) await server.api.pay(intent.qrPayload)
+      await first.waitFor((m) => intentOf(m.data) === intents[2]!.intentId)
+      first.close()
+      const seen = first.messages.map((m) => m.id)
+
+      // The device saw only the first message before its network dropped.
+      const resumed = await openStream(server.url, courier.device.deviceId, courier.device.deviceToken, seen[0])
+      try {
+        await resumed.waitFor((m) => intentOf(m.data) === intents[2]!.intentId)
+        expect(resumed.messages.map((m) => m.id)).toEqual(seen.slice(1))
+        await server.api.pay(intents[3]!.qrPayload)
+        const live = await resumed.waitFor((m) => intentOf(m.data) === intents[3]!.intentId)
+        expect(live.id).toBeGreaterThan(seen[2]!)
+      } finally {
+        resumed.close()
+      }
+
+      // Without Last-Event-ID the stream starts at the present; with 0 it replays everything kept.
+      const fresh = await openStream(server.url, courier.device.deviceId, courier.device.deviceToken)
+      const all = await openStream(server.url, courier.device.deviceId, courier.device.deviceToken, 0)
+      try {
+        await all.waitFor((m) => intentOf(m.data) === intents[3]!.intentId)
+        expect(all.messages).toHaveLength(4)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        expect(fresh.messages).toEqual([])
+      } finally {
+        fresh.close()
+        all.close()
+      }
+    })
+
+    it('opens only for its own device with a valid cursor', async () => {
+      const courier = await loggedInCourier(server)
+      const other = await loggedInCourier(server)
+      const path = `/api/v1/devices/${courier.device.deviceId}/stream`
+      expect(errorOf((await server.api.raw('GET', path)).json).code).toBe('auth.missing')
+      const foreign = await server.api.raw('GET', path, { token: other.device.deviceToken })
+      expect(foreign.status).toBe(403)
+      const cursor = await server.api.raw('GET', path, {
+        token: courier.device.deviceToken,
+        headers: { 'last-event-id': 'abc' },
+      })
+      expect(cursor.status).toBe(400)
+      expect(errorOf(cursor.json).code).toBe('stream.bad_cursor')
+    })
+
+    it.skipIf(kind !== 'postgres')('reaches a stream held by another instance through LISTEN/NOTIFY', async () => {
+      const courier = await loggedInCourier(server, { orders: [{ codFen: 5600 }] })
+      const database = openBackendDb(server.target)
+      const other = await buildBackend({ database, version: 'test', acquirer: { kind: 'none' } })
+      const otherUrl = await other.listen(0)
+      const stream = await openStream(otherUrl, courier.device.deviceId, courier.device.deviceToken)
+      try {
+        const intent = courier.order(0).intent!
+        const body = JSON.stringify({
+          notificationId: `ntf_${randomBytes(8).toString('hex')}`,
+          type: 'payment.succeeded',
+          intentId: intent.intentId,
+          transactionId: `tx_${randomBytes(8).toString('hex')}`,
+          amountFen: 5600,
+          occurredAt: new Date().toISOString(),
+        })
+        const seconds = Math.floor(Date.now() / 1000)
+        const answer = await server.api.raw('POST', '/api/v1/acquirer/notifications', {
+          body,
+          headers: {
+            [ACQUIRER_TIMESTAMP_HEADER]: String(seconds),
+            [ACQUIRER_SIGNATURE_HEADER]: signNotification(server.sandbox!.identity.webhookSecret, seconds, body),
+          },
+        })
+        expect(answer.status).toBe(200)
+        const message = await stream.waitFor((m) => m.event === 'payment')
+        expect(message.data).toMatchObject({ intentId: intent.intentId, status: 'paid' })
+      } finally {
+        stream.close()
+        await other.close()
+        await database.close()
+      }
+    })
+  })
+}
