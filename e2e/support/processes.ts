@@ -100,13 +100,17 @@ export interface SandboxBackend extends Running {
 export async function startSandboxBackend(extraArgs: string[] = []): Promise<SandboxBackend> {
   const dir = tempDir('backend')
   const dbFile = join(dir, 'backend.sqlite')
+  // The backend prints its seed (enrollment code, route) first and the `Backend:` line last.
   const running = await startEntry(
     'backend/cli.ts',
     ['--port', '0', '--db', dbFile, '--sandbox', '--seed', 'demo', ...extraArgs],
-    /^Enrollment code: ([A-Z0-9]{8})/,
+    /^Backend: (http:\/\/\S+)/,
   )
-  const url = /^Backend: (http:\/\/\S+)/.exec(running.output.find((line) => line.startsWith('Backend: ')) ?? '')?.[1]
-  const routeDate = /route (\d{4}-\d{2}-\d{2})/.exec(running.output.find((l) => l.startsWith('Demo depot')) ?? '')?.[1]
-  if (!url || !routeDate) throw new Error(`the seeded backend did not say where it runs:\n${running.output.join('\n')}`)
-  return { ...running, url, dir, dbFile, enrollmentCode: running.match[1]!, routeDate }
+  const line = (prefix: string): string => running.output.find((l) => l.startsWith(prefix)) ?? ''
+  const enrollmentCode = /^Enrollment code: ([A-Z0-9]{8})/.exec(line('Enrollment code: '))?.[1]
+  const routeDate = /route (\d{4}-\d{2}-\d{2})/.exec(line('Demo depot'))?.[1]
+  if (!enrollmentCode || !routeDate) {
+    throw new Error(`the seeded backend did not print its seed:\n${running.output.join('\n')}`)
+  }
+  return { ...running, url: running.match[1]!, dir, dbFile, enrollmentCode, routeDate }
 }
