@@ -54,7 +54,9 @@ const bench: Bench = async (context) => {
       }
     }
     const scanToCard = (await measures(page, 'tt:scan-to-card')).slice(WARM_UP)
-    log(`scan → card: ${scanToCard.length} scans after ${WARM_UP} warm-up, max ${Math.max(...scanToCard).toFixed(1)} ms`)
+    log(
+      `scan → card: ${scanToCard.length} scans after ${WARM_UP} warm-up, max ${Math.max(...scanToCard).toFixed(1)} ms`,
+    )
     figure({ name: 'burst end → order card, p50', value: percentile(scanToCard, 50), unit: 'ms' })
     figure({
       name: 'burst end → order card, p95',

@@ -1,3 +1,4 @@
+import { computed, reactive, shallowRef } from 'vue'
 import { createI18n } from 'vue-i18n'
 import { IpcError } from '../../bridge'
 import en from './en'
@@ -48,4 +49,22 @@ export function errorMessage(
 export function describeError(error: unknown, fallbackKey?: string): string {
   if (error instanceof IpcError) return errorMessage(error.code, error.message, error.details, fallbackKey)
   return i18n.global.t('errors.internal', { message: error instanceof Error ? error.message : String(error) })
+}
+
+/**
+ * A message a screen shows (a refusal, a validation hint), kept as how to say it rather than as what was said,
+ * so it follows a change of language made while it is on screen.
+ */
+export function useScreenMessage(): { readonly text: string; set(say: () => string): void; clear(): void } {
+  const say = shallowRef<(() => string) | null>(null)
+  const text = computed(() => say.value?.() ?? '')
+  return reactive({
+    text,
+    set: (next: () => string) => {
+      say.value = next
+    },
+    clear: () => {
+      say.value = null
+    },
+  })
 }
