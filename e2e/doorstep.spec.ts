@@ -44,15 +44,12 @@ test('cash with a short amount needs an explicit confirmation', async ({ courier
   await courier.tap('cash-mismatch-confirm')
   await expect(courier.byId('delivery-done')).toContainText(formatFen(short))
 
-  // The courier's statement reaches the backend as recorded: cash, the amount due, the amount taken.
+  // The backend records the delivery as the courier confirmed it: cash, with the short amount taken.
   const records = new BackendRecords(sandbox.dbFile)
   await expect
-    .poll(() => records.events(order.waybill).find((e) => e.type === 'delivery.completed')?.payload, {
-      timeout: 10_000,
-    })
-    .toBeDefined()
-  const completed = JSON.parse(records.events(order.waybill).find((e) => e.type === 'delivery.completed')!.payload)
-  expect(completed).toMatchObject({ method: 'cash', dueFen: order.codFen, collectedFen: short })
+    .poll(() => records.attempts(order.waybill), { timeout: 10_000 })
+    .toEqual([{ outcome: 'delivered', method: 'cash', collected_fen: short, failure_reason: null }])
+  expect(records.events(order.waybill).find((e) => e.type === 'delivery.completed')?.status).toBe('applied')
   await courier.byId('tab-shift').click()
   await expect(courier.byId('shift-cash-to-hand-in')).toHaveText(formatFen(short))
 })

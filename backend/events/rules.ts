@@ -275,7 +275,9 @@ export function judgeEvent(
         if (collectedFen !== 0) return reject('amount.collected_mismatch')
       } else {
         if (order.cod_fen === 0) return reject('delivery.method_mismatch')
-        if (collectedFen !== dueFen) return reject('amount.collected_mismatch')
+        // Cash short or over the amount due is the courier's confirmed statement of what the customer handed
+        // over: it is recorded as taken, and the depot reconciles it. Digital money must match the intent.
+        if (method === 'digital' && collectedFen !== dueFen) return reject('amount.collected_mismatch')
         if (method === 'digital') {
           if (!intentId) return reject('intent.missing')
           intent = intentOfOrder(state, order, intentId)
