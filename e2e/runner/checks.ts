@@ -190,24 +190,37 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
     source: 'always',
   })
 
-  // Each refund flag the backend raised is on the courier's shift summary too (once per order and kind).
-  const shown = new Map<string, number>()
-  const seenOrders = new Set<string>()
-  for (const flag of records.terminalFlags) {
-    const stop = result.stops.find((s) => flag.text.includes(s.waybill))
-    const key = `${flag.kind}:${stop?.waybill ?? flag.text}`
-    if (seenOrders.has(key)) continue
-    seenOrders.add(key)
-    shown.set(flag.kind, (shown.get(flag.kind) ?? 0) + 1)
+  // The courier's shift summary tells the same story as the depot: the same refund flags, order by order.
+  const kindsByOrder = (flags: { waybill: string; kind: string }[]): Map<string, string> => {
+    const kinds = new Map<string, Set<string>>()
+    for (const flag of flags) kinds.set(flag.waybill, (kinds.get(flag.waybill) ?? new Set()).add(flag.kind))
+    return new Map([...kinds].map(([waybill, set]) => [waybill, [...set].sort().join('+')]))
   }
-  const shownCounts = Object.fromEntries(shown)
-  const flagsHeld = sameCounts(shownCounts, actual.flags)
+  const onTerminal = kindsByOrder(
+    records.terminalFlags.map((flag) => ({
+      kind: flag.kind,
+      waybill: result.stops.find((s) => flag.text.includes(s.waybill))?.waybill ?? flag.text,
+    })),
+  )
+  const inBackend = kindsByOrder(
+    [...records.orders.values()].flatMap((order) => order.flags.map((f) => ({ kind: f.kind, waybill: order.waybill }))),
+  )
+  const describeFlags = (flags: Map<string, string>): string =>
+    [...flags].map(([waybill, kinds]) => `${waybill} ${kinds}`).join(', ') || 'none'
+  const differing = [...new Set([...onTerminal.keys(), ...inBackend.keys()])].filter(
+    (waybill) => onTerminal.get(waybill) !== inBackend.get(waybill),
+  )
   expectations.push({
-    name: 'refund flags shown on the terminal',
-    expected: describeCounts(actual.flags),
-    actual: describeCounts(shownCounts),
-    held: flagsHeld,
-    reason: flagsHeld ? null : "the terminal's shift summary does not list the flags the backend raised",
+    name: 'the terminal shows the refund flags the backend raised',
+    expected: describeFlags(inBackend),
+    actual: describeFlags(onTerminal),
+    held: differing.length === 0,
+    reason:
+      differing.length === 0
+        ? null
+        : differing
+            .map((w) => `${w}: the terminal says ${onTerminal.get(w) ?? 'nothing'}, the backend ${inBackend.get(w) ?? 'nothing'}`)
+            .join('; '),
     source: 'always',
   })
 

@@ -362,6 +362,15 @@ export class Doorstep {
 
   /** This stop's share of the terminal's performance entries, and confirmation → "paid" for its intent. */
   private async readFigures(): Promise<void> {
+    // The terminal marks "card painted" a frame after it paints; a prepaid stop can finish before that.
+    const scans = this.stop.parcels
+    await this.ctx.page
+      .waitForFunction(
+        ([name, count]) => performance.getEntriesByName(name).length >= count,
+        [PERF.scanToCard, this.perfBefore.scanToCard.length + scans] as const,
+        { timeout: 1000 },
+      )
+      .catch(() => undefined)
     const after = await perfSnapshot(this.ctx.page)
     this.result.scanToCardMs = after.scanToCard.slice(this.perfBefore.scanToCard.length)
     this.result.tapToQrMs = after.tapToQr.slice(this.perfBefore.tapToQr.length)[0] ?? null

@@ -59,8 +59,8 @@ export interface GeneratedStop {
 }
 
 /**
- * Makes `spec.stops` stops from the seed: failures first (`failed` of all stops, with a reason drawn from the
- * five), then COD (`cod`) or prepaid; COD is digital (`digital`) or cash, and some cash comes up short
+ * Makes `spec.stops` stops from the seed: COD (`cod`) or prepaid; a COD delivery fails (`failed` of them, with a
+ * reason drawn from the five), or is paid digitally (`digital`) or in cash, and some cash comes up short
  * (`cashShort`); `multiParcel` of orders have two parcels. The same seed always gives the same stops.
  */
 export function generateStops(spec: Generate, random: SeededRandom): GeneratedStop[] {
@@ -69,7 +69,8 @@ export function generateStops(spec: Generate, random: SeededRandom): GeneratedSt
     const parcels = random.chance(spec.multiParcel) ? 2 : 1
     const isCod = random.chance(spec.cod)
     const codFen = isCod ? random.pick(COD_AMOUNTS_FEN) : 0
-    if (random.chance(spec.failed)) {
+    // A prepaid order completes on the scan, so only an order with money due can fail at the door.
+    if (isCod && random.chance(spec.failed)) {
       stops.push({
         codFen,
         parcels,

@@ -254,6 +254,9 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
     if (action.kind === 'prepaid' && entry.codFen !== 0) {
       issue('cod', 'a prepaid order has nothing to collect: its cod is "0.00"')
     }
+    if (action.kind === 'fail' && entry.codFen === 0) {
+      issue('action', 'a prepaid order completes on the scan itself, so there is no failure to record: give it a cod')
+    }
     if (collects && entry.codFen === 0) {
       issue('action', `there is nothing to collect (cod "0.00"), so the courier cannot take ${action.kind}`)
     }

@@ -82,14 +82,17 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     expectations: [],
     errors: [],
     shiftScreenshot: null,
+    flagsOnTerminal: [],
+    flagsPoppedUp: [],
     passed: false,
     summary: '',
   }
   if (options.reportDir) mkdirSync(options.reportDir, { recursive: true })
-  const screenshot = async (page: Page, name: string): Promise<string | null> => {
+  const screenshot = async (page: Page, name: string, testId?: string): Promise<string | null> => {
     if (!options.reportDir) return null
     try {
-      writeFileSync(join(options.reportDir, name), await page.screenshot())
+      const png = testId ? await page.getByTestId(testId).screenshot({ timeout: 5000 }) : await page.screenshot()
+      writeFileSync(join(options.reportDir, name), png)
       return name
     } catch {
       return null
@@ -141,6 +144,8 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     track: (stop) => options.processes.add('terminal', stop),
   })
   const page = terminal.page
+  // A control that is not there fails the stop in seconds, not Playwright's default half minute.
+  page.setDefaultTimeout(10_000)
   const device = new DeviceRecords(terminal.deviceDb)
   const courier = new Courier(page)
   await courier.startShift(fixture.enrollmentCode, plan.courier.staffId, plan.courier.pin)
@@ -253,7 +258,9 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     try {
       await door.play()
     } catch (error) {
-      stopResult.problems.push(error instanceof StopProblem ? error.message : `the runner failed: ${String(error)}`)
+      stopResult.problems.push(
+        error instanceof StopProblem ? error.message : `the courier could not go on: ${firstLine(error)}`,
+      )
       stopResult.screenshot = await screenshot(page, `stop-${String(stop.n).padStart(3, '0')}.png`)
       await recover(page)
     }
@@ -318,7 +325,9 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     .locator('li[data-kind]')
     .evaluateAll((items) => items.map((item) => ({ kind: item.getAttribute('data-kind') ?? '', text: item.textContent ?? '' })))
     .catch(() => [])
-  result.shiftScreenshot = await screenshot(page, 'shift-summary.png')
+  result.flagsOnTerminal = terminalFlags
+  result.flagsPoppedUp = flagsSeen
+  result.shiftScreenshot = await screenshot(page, 'shift-summary.png', 'shift-screen')
 
   const sent = await notifications(backend.url).catch(() => [])
   result.acquirer.notifications = sent.length
@@ -368,6 +377,8 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     (result.errors.length > 0 ? `; ${result.errors.join('; ')}` : '')
   return result
 }
+
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!
 
 /** After a failed stop: close whatever sheet or panel is open so the next scan starts clean (not counted). */
 async function recover(page: Page): Promise<void> {

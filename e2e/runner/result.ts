@@ -138,6 +138,10 @@ export interface RoundResult {
   errors: string[]
   /** A screenshot of the shift summary at the end, beside the report. */
   shiftScreenshot: string | null
+  /** The refund flags listed on the terminal's shift summary at the end. */
+  flagsOnTerminal: { kind: string; text: string }[]
+  /** Refund flags that popped up over the courier's work during the round. */
+  flagsPoppedUp: { kind: string; text: string }[]
   passed: boolean
   summary: string
 }

@@ -171,7 +171,7 @@ export const Generate = z.strictObject({
   digital: Fraction.default(0.8),
   /** Share of orders with two parcels. */
   multiParcel: Fraction.default(0.05),
-  /** Share of stops where delivery fails, each with a reason drawn from the five. */
+  /** Share of COD orders whose delivery fails, each with a reason drawn from the five. */
   failed: Fraction.default(0),
   /** Share of cash payments that come up short. */
   cashShort: Fraction.default(0),
