@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from '@playwright/test'
+import { expect, type Page } from '@playwright/test'
 import { openBackendDb } from '../../backend/db/connect'
 import { createCourierWithRoute, spawnBackend, type SpawnedBackend } from '../../backend/testing'
 import { formatFen } from '../../shared/money'
@@ -314,8 +314,11 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
       cashFen: await attribute('data-cash-fen'),
     }
     cashToHandIn = result.terminalTotals.cashFen
+    const declaredBefore = device.lastSeq()
     await courier.tap('cash-declare-submit')
-    await page.getByTestId('shift-declared').waitFor({ timeout: 10_000 })
+    await expect(page.getByTestId('shift-declared')).toContainText(formatFen(cashToHandIn))
+    // The declaration is an outbox event like any other; the round waits for it to reach the depot.
+    await waitUntil(() => device.lastSeq() > declaredBefore, 10_000)
     await syncedAll()
   } catch (error) {
     result.errors.push(`the shift summary could not be read or the cash declared: ${(error as Error).message.split('\n')[0]}`)
