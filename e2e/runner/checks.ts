@@ -34,11 +34,12 @@ export function recordedOutcome(order: BackendOrder): RecordedOutcome {
 /** Every way the backend's record of a stop differs from the plan, in a tester's words. */
 export function differences(expected: StopOutcome, recorded: RecordedOutcome, attempts: number): string[] {
   const found: string[] = []
-  const say = (what: string, planned: unknown, got: unknown): void => {
+  const say = (what: string, planned: string | number | null, got: string | number | null): void => {
     found.push(`the backend recorded ${what} ${String(got ?? 'none')}, the round planned ${String(planned ?? 'none')}`)
   }
   if (recorded.status !== expected.status) say('the order as', expected.status, recorded.status)
-  if (expected.status === 'delivered' && recorded.method !== expected.method) say('the method', expected.method, recorded.method)
+  if (expected.status === 'delivered' && recorded.method !== expected.method)
+    say('the method', expected.method, recorded.method)
   if (expected.status === 'failed' && recorded.failureReason !== expected.failureReason) {
     say('the failure reason', expected.failureReason, recorded.failureReason)
   }
@@ -49,7 +50,8 @@ export function differences(expected: StopOutcome, recorded: RecordedOutcome, at
   const flags = [...expected.flags].sort().join(', ') || 'none'
   const got = recorded.flags.join(', ') || 'none'
   if (flags !== got) say('refund flags:', flags, got)
-  if (recorded.settlement !== expected.settlement) say('the "to be verified" verdict', expected.settlement, recorded.settlement)
+  if (recorded.settlement !== expected.settlement)
+    say('the "to be verified" verdict', expected.settlement, recorded.settlement)
   if (attempts > 1) found.push(`the backend recorded ${attempts} delivery attempts for the order, not one`)
   return found
 }
@@ -148,7 +150,11 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
     reason: prepaidHeld ? null : `the backend recorded ${actual.prepaid.count} prepaid deliveries`,
     source: plan.expect.prepaid.source,
   })
-  const counts = (name: string, expected: Expected<Partial<Record<string, number>>>, got: Record<string, number>): void => {
+  const counts = (
+    name: string,
+    expected: Expected<Partial<Record<string, number>>>,
+    got: Record<string, number>,
+  ): void => {
     const held = sameCounts(expected.value, got)
     expectations.push({
       name,
@@ -186,7 +192,11 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
     expected: describeTotals(backendTotals),
     actual: terminal ? describeTotals(terminal) : 'not read',
     held: totalsHeld,
-    reason: totalsHeld ? null : terminal ? 'the shift summary on the terminal differs from the backend' : 'the shift summary could not be read',
+    reason: totalsHeld
+      ? null
+      : terminal
+        ? 'the shift summary on the terminal differs from the backend'
+        : 'the shift summary could not be read',
     source: 'always',
   })
 
@@ -219,7 +229,10 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
       differing.length === 0
         ? null
         : differing
-            .map((w) => `${w}: the terminal says ${onTerminal.get(w) ?? 'nothing'}, the backend ${inBackend.get(w) ?? 'nothing'}`)
+            .map(
+              (w) =>
+                `${w}: the terminal says ${onTerminal.get(w) ?? 'nothing'}, the backend ${inBackend.get(w) ?? 'nothing'}`,
+            )
             .join('; '),
     source: 'always',
   })
@@ -238,13 +251,19 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
 }
 
 /** Every event in the terminal's outbox is in the backend under the same sequence and ID, applied once. */
-export function exactlyOnce(records: Pick<RoundRecords, 'backendDevice' | 'backendEvents' | 'outbox' | 'orders'>): ExpectationResult {
+export function exactlyOnce(
+  records: Pick<RoundRecords, 'backendDevice' | 'backendEvents' | 'outbox' | 'orders'>,
+): ExpectationResult {
   const problems: string[] = []
   const { outbox, backendEvents } = records
   const pending = outbox.filter((row) => row.state === 'pending')
-  if (pending.length > 0) problems.push(`${pending.length} events still pending on the terminal (first: #${pending[0]!.seq} ${pending[0]!.type})`)
+  if (pending.length > 0)
+    problems.push(
+      `${pending.length} events still pending on the terminal (first: #${pending[0]!.seq} ${pending[0]!.type})`,
+    )
   const rejected = outbox.filter((row) => row.state === 'rejected')
-  for (const row of rejected.slice(0, 3)) problems.push(`#${row.seq} ${row.type} was rejected: ${row.reason ?? 'no reason'}`)
+  for (const row of rejected.slice(0, 3))
+    problems.push(`#${row.seq} ${row.type} was rejected: ${row.reason ?? 'no reason'}`)
   const bySeq = new Map(backendEvents.map((row) => [row.seq, row]))
   let missing = 0
   let mismatched = 0
@@ -258,14 +277,17 @@ export function exactlyOnce(records: Pick<RoundRecords, 'backendDevice' | 'backe
   if (missing > 0) problems.push(`${missing} events the terminal wrote never reached the backend`)
   if (mismatched > 0) problems.push(`${mismatched} sequences hold a different event in the backend`)
   if (notApplied > 0) problems.push(`${notApplied} events were not applied (duplicate of another event)`)
-  const extra = backendEvents.length - outbox.length
+  const written = new Set(outbox.map((row) => row.seq))
+  const extra = backendEvents.filter((row) => !written.has(row.seq)).length
   if (extra > 0) problems.push(`the backend holds ${extra} events the terminal does not have`)
   const ids = new Set<string>()
   const twice = backendEvents.filter((row) => (ids.has(row.eventId) ? true : (ids.add(row.eventId), false)))
   if (twice.length > 0) problems.push(`${twice.length} events are in the backend twice`)
   const lastSeq = outbox.length > 0 ? outbox[outbox.length - 1]!.seq : 0
   if (records.backendDevice && records.backendDevice.ackedSeq !== lastSeq) {
-    problems.push(`the backend acknowledged up to #${records.backendDevice.ackedSeq}, the terminal wrote up to #${lastSeq}`)
+    problems.push(
+      `the backend acknowledged up to #${records.backendDevice.ackedSeq}, the terminal wrote up to #${lastSeq}`,
+    )
   }
   const doubled = [...records.orders.values()].filter((order) => order.attempts.length > 1)
   if (doubled.length > 0) problems.push(`${doubled.length} orders have more than one delivery attempt`)

@@ -70,7 +70,7 @@ process.once('SIGTERM', interrupted)
 console.log(
   `Round "${plan.name}" from ${file}: ${plan.stops.length} stops, seed ${plan.seed}, speed ×${speed}; terminal: ${host.note}`,
 )
-let exitCode = 3
+let exitCode: number
 try {
   const result = await playRound(plan, {
     file,
@@ -84,7 +84,9 @@ try {
   })
   await processes.stopAll()
   for (const expectation of result.expectations.filter((e) => !e.held)) {
-    console.log(`  ✗ ${expectation.name}: expected ${expectation.expected}, got ${expectation.actual}. ${expectation.reason ?? ''}`)
+    console.log(
+      `  ✗ ${expectation.name}: expected ${expectation.expected}, got ${expectation.actual}. ${expectation.reason ?? ''}`,
+    )
   }
   if (reportDir) {
     const written = writeReport(result, reportDir)
@@ -93,7 +95,9 @@ try {
   console.log(result.summary)
   exitCode = result.passed ? 0 : 1
 } catch (error) {
-  console.error(`The round could not be played: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  console.error(
+    `The round could not be played: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  )
   exitCode = 3
 } finally {
   await processes.stopAll()

@@ -9,7 +9,11 @@ export type WalletAnswer = { paid: SandboxPayResponse } | { refused: string }
  * connection (never the terminal's). A phone retries while its network or the acquirer is unreachable, as
  * during a backend restart, for up to `patienceMs`; a refusal (already paid, cancelled, expired) is an answer.
  */
-export async function walletPays(acquirerUrl: () => string, qrPayload: string, patienceMs = 60_000): Promise<WalletAnswer> {
+export async function walletPays(
+  acquirerUrl: () => string,
+  qrPayload: string,
+  patienceMs = 60_000,
+): Promise<WalletAnswer> {
   const deadline = Date.now() + patienceMs
   for (;;) {
     let response: Response
@@ -22,7 +26,9 @@ export async function walletPays(acquirerUrl: () => string, qrPayload: string, p
       })
     } catch (error) {
       if (Date.now() >= deadline) {
-        throw new Error(`the customer's wallet could not reach the acquirer: ${(error as Error).message}`)
+        throw new Error(`the customer's wallet could not reach the acquirer: ${(error as Error).message}`, {
+          cause: error,
+        })
       }
       await sleep(500)
       continue

@@ -290,7 +290,9 @@ export class Doorstep {
           throw new StopProblem('the acquirer took a payment for a QR the courier had cancelled with coverage')
         }
         if (!this.stop.expected.refusedPayment && 'refused' in answer) {
-          throw new StopProblem(`the acquirer refused the late payment (${answer.refused}), but without coverage the cancellation could not have reached it`)
+          throw new StopProblem(
+            `the acquirer refused the late payment (${answer.refused}), but without coverage the cancellation could not have reached it`,
+          )
         }
         return
       }
@@ -376,6 +378,7 @@ export class Doorstep {
     this.result.tapToQrMs = after.tapToQr.slice(this.perfBefore.tapToQr.length)[0] ?? null
     const paid = this.result.customerPaid
     const mark = this.intentId ? after.paid.find((entry) => entry.intentId === this.intentId) : undefined
-    if (paid && mark && !paid.receipt) this.result.confirmToPaidMs = Math.max(0, mark.wallClock - Date.parse(paid.paidAt))
+    if (paid && mark && !paid.receipt)
+      this.result.confirmToPaidMs = Math.max(0, mark.wallClock - Date.parse(paid.paidAt))
   }
 }

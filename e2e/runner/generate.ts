@@ -83,7 +83,13 @@ export function generateStops(spec: Generate, random: SeededRandom): GeneratedSt
     if (!isCod) {
       stops.push({ codFen, parcels, action: { kind: 'prepaid' }, customer: null, takenFen: null })
     } else if (random.chance(spec.digital)) {
-      stops.push({ codFen, parcels, action: { kind: 'digital' }, customer: { kind: 'pays', afterMs: 0 }, takenFen: null })
+      stops.push({
+        codFen,
+        parcels,
+        action: { kind: 'digital' },
+        customer: { kind: 'pays', afterMs: 0 },
+        takenFen: null,
+      })
     } else if (random.chance(spec.cashShort)) {
       stops.push({ codFen, parcels, action: { kind: 'cash-short' }, customer: null, takenFen: shortBy(codFen) })
     } else {

@@ -60,7 +60,13 @@ function issuesToErrors(doc: Document, lines: LineCounter, issues: z.core.$ZodIs
         .filter((branch) => branch.length > 0 && !branch.some((inner) => inner.code === 'unrecognized_keys'))
         .sort((a, b) => depthOf(b) - depthOf(a))[0]
       if (meant) {
-        errors.push(...issuesToErrors(doc, lines, meant.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }))))
+        errors.push(
+          ...issuesToErrors(
+            doc,
+            lines,
+            meant.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })),
+          ),
+        )
         continue
       }
     }
@@ -164,13 +170,32 @@ function salvage(raw: Record<string, unknown>): RoundDraft | null {
     patience: part('patience', shape.patience, 12_000),
     acquirer: part('acquirer', shape.acquirer, { delay: 0, duplicates: 0, outOfOrder: false }),
     unverifiedLimit: part('unverifiedLimit', shape.unverifiedLimit, undefined),
-    stops: raw.stops === undefined ? undefined : list('stops', StopEntry),
+    stops:
+      raw.stops === undefined
+        ? undefined
+        : list('stops', StopEntry).map((stop, i) => stop ?? salvageStop(raw.stops, i)),
     generate: part('generate', shape.generate, undefined),
     coverage: list('coverage', CoverageEvent),
     backend: list('backend', BackendEvent),
     expect: part('expect', shape.expect, { syncedExactlyOnce: true }),
     broken,
   }
+}
+
+/**
+ * A stop that failed the schema, kept for the whole-round checks if its amount and action are readable: the
+ * fields that failed are left out (their errors are already reported), so a bad waybill does not hide that a
+ * prepaid stop has money due.
+ */
+function salvageStop(stops: unknown, i: number): StopEntry | null {
+  const raw = (stops as unknown[])[i]
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return null
+  const fields: Record<string, unknown> = {}
+  for (const [key, schema] of Object.entries(StopEntry.shape)) {
+    const result = (schema as z.ZodType).safeParse((raw as Record<string, unknown>)[key])
+    if (result.success) fields[key] = result.data
+  }
+  return fields.cod === undefined || fields.action === undefined ? null : (fields as StopEntry)
 }
 
 function dedupe(errors: RoundFileError[]): RoundFileError[] {

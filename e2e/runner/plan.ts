@@ -122,7 +122,13 @@ export function plannedOutcome(stop: Omit<PlannedStop, 'expected' | 'n'>): StopO
       return { ...base, status: 'failed', failureReason: action.reason }
     case 'to-be-verified':
       return customer?.kind === 'never-pays'
-        ? { ...base, method: 'digital', collectedFen: stop.codFen, settlement: 'not_found', flags: ['unverified_not_found'] }
+        ? {
+            ...base,
+            method: 'digital',
+            collectedFen: stop.codFen,
+            settlement: 'not_found',
+            flags: ['unverified_not_found'],
+          }
         : { ...base, method: 'digital', collectedFen: stop.codFen, payments: 1, settlement: 'verified' }
     case 'digital': {
       const cash = { ...base, method: 'cash' as const, collectedFen: stop.codFen }
@@ -172,7 +178,9 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
     issues.push({ path: ['generate'], message: 'generated stops need a seed (seed: a word or a number)' })
   }
   const seed = String(file.seed ?? file.round)
-  const generated: GeneratedStop[] = file.generate ? generateStops(file.generate, new SeededRandom(`${seed}/stops`)) : []
+  const generated: GeneratedStop[] = file.generate
+    ? generateStops(file.generate, new SeededRandom(`${seed}/stops`))
+    : []
   // Without a readable stops list or generate section the number of stops is unknown: no range checks then.
   const totalKnown = !broken.has('stops') && !broken.has('generate')
   const total = totalKnown ? listed.length + generated.length : Number.POSITIVE_INFINITY
@@ -184,10 +192,16 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
   const spans: CoverageSpan[] = []
   file.coverage.forEach((event, k) => {
     if (event === null) return
-    const [mode, range] = Object.entries(event)[0] as [CoverageSpan['mode'], { from: number; to: number; every?: number }]
+    const [mode, range] = Object.entries(event)[0] as [
+      CoverageSpan['mode'],
+      { from: number; to: number; every?: number },
+    ]
     const at = ['coverage', k, mode]
     if (range.from > range.to) {
-      issues.push({ path: [...at, 'to'], message: `coverage ends (stop ${range.to}) before it starts (stop ${range.from})` })
+      issues.push({
+        path: [...at, 'to'],
+        message: `coverage ends (stop ${range.to}) before it starts (stop ${range.from})`,
+      })
       return
     }
     if (range.to > total) {
@@ -210,7 +224,10 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
     if (event === null) return
     const { at, signal, down } = event.restart
     if (at > total) {
-      issues.push({ path: ['backend', k, 'restart', 'at'], message: `the round has ${total} stops; there is no stop ${at}` })
+      issues.push({
+        path: ['backend', k, 'restart', 'at'],
+        message: `the round has ${total} stops; there is no stop ${at}`,
+      })
     } else if (restarts.some((r) => r.at === at)) {
       issues.push({ path: ['backend', k, 'restart', 'at'], message: `the backend already restarts at stop ${at}` })
     } else {
@@ -276,7 +293,10 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
     const offline = offlineAt(coverage)
     if (action.kind === 'to-be-verified') {
       if (!offline) {
-        issue('action', `to-be-verified is for when nothing can confirm a payment at the door, but stop ${n} has coverage`)
+        issue(
+          'action',
+          `to-be-verified is for when nothing can confirm a payment at the door, but stop ${n} has coverage`,
+        )
       }
       if (customer && customer.kind !== 'pays' && customer.kind !== 'never-pays') {
         issue('customer', 'with to-be-verified the customer either pays (perhaps after a while) or never pays')
@@ -311,7 +331,9 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
       codFen: entry.codFen,
       parcels: entry.parcels,
       action,
-      customer: customer ?? (action.kind === 'digital' || action.kind === 'to-be-verified' ? { kind: 'pays' as const, afterMs: 0 } : null),
+      customer:
+        customer ??
+        (action.kind === 'digital' || action.kind === 'to-be-verified' ? { kind: 'pays' as const, afterMs: 0 } : null),
       takenFen,
       address: place.address,
       recipientName: place.recipientName,
@@ -331,7 +353,11 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
       seed,
       courier: file.courier,
       patienceMs: file.patience,
-      acquirer: { delayMs: file.acquirer.delay, duplicates: file.acquirer.duplicates, outOfOrder: file.acquirer.outOfOrder },
+      acquirer: {
+        delayMs: file.acquirer.delay,
+        duplicates: file.acquirer.duplicates,
+        outOfOrder: file.acquirer.outOfOrder,
+      },
       unverifiedLimit: file.unverifiedLimit
         ? { perOrderFen: file.unverifiedLimit.perOrder, perShiftFen: file.unverifiedLimit.perShift }
         : null,

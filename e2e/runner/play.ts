@@ -166,7 +166,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     }
   })
 
-  let restarting: Promise<void> | null = null
+  let restarting: Promise<void> = Promise.resolve()
   const lags: Promise<void>[] = []
   const restartRecords: RestartRecord[] = []
   const speed = options.speed
@@ -321,13 +321,14 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     await waitUntil(() => device.lastSeq() > declaredBefore, 10_000)
     await syncedAll()
   } catch (error) {
-    result.errors.push(`the shift summary could not be read or the cash declared: ${(error as Error).message.split('\n')[0]}`)
+    result.errors.push(
+      `the shift summary could not be read or the cash declared: ${(error as Error).message.split('\n')[0]}`,
+    )
   }
-  const terminalFlags = await page
-    .getByTestId('shift-flags')
-    .locator('li[data-kind]')
-    .evaluateAll((items) => items.map((item) => ({ kind: item.getAttribute('data-kind') ?? '', text: item.textContent ?? '' })))
-    .catch(() => [])
+  const terminalFlags: { kind: string; text: string }[] = []
+  for (const item of await page.getByTestId('shift-flags').locator('li[data-kind]').all()) {
+    terminalFlags.push({ kind: (await item.getAttribute('data-kind')) ?? '', text: await item.innerText() })
+  }
   result.flagsOnTerminal = terminalFlags
   result.flagsPoppedUp = flagsSeen
   result.shiftScreenshot = await screenshot(page, 'shift-summary.png', 'shift-screen')
@@ -359,7 +360,9 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   }
   result.actionsPerDelivery = {
     digital: summarize(
-      delivered.filter((s) => s.action === 'digital' && s.customer === 'pays').map((s) => s.actions.length),
+      delivered
+        .filter((s) => s.action === 'digital' && s.customer === 'pays' && s.parcels === 1)
+        .map((s) => s.actions.length),
     ),
     all: summarize(delivered.map((s) => s.actions.length)),
   }

@@ -45,8 +45,7 @@ export class BackendRecords {
   device(): { deviceId: string; ackedSeq: number } | null {
     return readOnly(this.file, (db) => {
       const row = db.prepare('SELECT id, acked_seq FROM devices ORDER BY enrolled_at DESC LIMIT 1').get() as
-        | { id: string; acked_seq: number }
-        | undefined
+        { id: string; acked_seq: number } | undefined
       return row ? { deviceId: row.id, ackedSeq: row.acked_seq } : null
     })
   }
@@ -58,7 +57,13 @@ export class BackendRecords {
       const byId = new Map<string, BackendOrder>()
       const rows = db
         .prepare('SELECT id, waybill, status, delivered_method, failure_reason FROM orders ORDER BY position')
-        .all() as { id: string; waybill: string; status: string; delivered_method: string | null; failure_reason: string | null }[]
+        .all() as {
+        id: string
+        waybill: string
+        status: string
+        delivered_method: string | null
+        failure_reason: string | null
+      }[]
       for (const row of rows) {
         const order: BackendOrder = {
           orderId: row.id,
@@ -81,7 +86,13 @@ export class BackendRecords {
           if (order) add(order, row)
         }
       }
-      each<{ order_id: string; outcome: string; method: string | null; collected_fen: number; failure_reason: string | null }>(
+      each<{
+        order_id: string
+        outcome: string
+        method: string | null
+        collected_fen: number
+        failure_reason: string | null
+      }>(
         'SELECT order_id, outcome, method, collected_fen, failure_reason FROM delivery_attempts ORDER BY attempt',
         (order, row) =>
           order.attempts.push({

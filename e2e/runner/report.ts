@@ -56,8 +56,10 @@ function timeline(result: RoundResult): string {
   const rowHeight = result.stops.length > 60 ? 4 : 10
   const top = 24
   const height = top + result.stops.length * rowHeight + 28
-  const end = Math.max(1, result.wallMs)
-  const x = (atMs: number): number => 40 + (atMs / end) * (width - 60)
+  // From the first scan to the end: enrolling and logging in are not part of the round's time at the doors.
+  const start = result.stops[0]?.startedMs ?? 0
+  const end = Math.max(start + 1, result.wallMs)
+  const x = (atMs: number): number => 40 + ((atMs - start) / (end - start)) * (width - 60)
   const parts: string[] = []
   for (const lag of result.syncLags) {
     const first = result.stops.find((s) => s.n === lag.from)
@@ -84,11 +86,17 @@ function timeline(result: RoundResult): string {
     )
   }
   const ticks: string[] = []
-  const step = end > 240_000 ? 60_000 : end > 60_000 ? 15_000 : 5_000
-  for (let t = 0; t <= end; t += step) {
+  const span = end - start
+  const step = span > 240_000 ? 60_000 : span > 60_000 ? 15_000 : 5_000
+  for (let t = start; t <= end; t += step) {
     ticks.push(
       `<line x1="${x(t)}" x2="${x(t)}" y1="${height - 20}" y2="${height - 14}" stroke="#57606a"/><text x="${x(t)}" y="${height - 2}" text-anchor="middle">${Math.round(t / 1000)} s</text>`,
     )
+  }
+  const every = result.stops.length > 60 ? 25 : result.stops.length > 20 ? 5 : 1
+  for (let n = every; n <= result.stops.length; n += every) {
+    if (n === 1 || n === result.stops.length) continue
+    ticks.push(`<text x="0" y="${top + (n - 1) * rowHeight + rowHeight}">${n}</text>`)
   }
   return `<svg class="timeline" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="per-stop timeline">
   <text x="0" y="12">stop 1</text><text x="0" y="${height - 24}">${result.stops.length}</text>
@@ -102,7 +110,9 @@ function legend(): string {
     `<span class="swatch"><svg width="14" height="14"><rect width="14" height="14" fill="${colour}"${extra}/></svg>${escape(label)}</span>`
   return `<p class="legend">${Object.entries(ACTION_COLOURS)
     .map(([action, colour]) => swatch(colour, action))
-    .join('')}${swatch('#ffebe9', 'no coverage')}${swatch('#fff8c5', 'flapping')}${swatch('#ddf4ff', 'syncing after coverage returned')}${swatch('#ffffff', 'failed stop', ' stroke="#cf222e" stroke-width="3"')}<span class="swatch">┆ backend restart</span></p>`
+    .join(
+      '',
+    )}${swatch('#ffebe9', 'no coverage')}${swatch('#fff8c5', 'flapping')}${swatch('#ddf4ff', 'syncing after coverage returned')}${swatch('#ffffff', 'failed stop', ' stroke="#cf222e" stroke-width="3"')}<span class="swatch">┆ backend restart</span></p>`
 }
 
 function outcomeText(stop: StopResult): string {
@@ -125,15 +135,15 @@ function stopRow(stop: StopResult): string {
   return `<tr class="${failed ? 'failed' : ''}" id="stop-${stop.n}">
   <td>${stop.n}</td>
   <td class="mono">${escape(stop.waybill)}${stop.parcels > 1 ? ` <span class="muted">×${stop.parcels}</span>` : ''}</td>
-  <td>${stop.codFen > 0 ? formatFen(stop.codFen) : '—'}</td>
+  <td class="num">${stop.codFen > 0 ? formatFen(stop.codFen) : '—'}</td>
   <td><span class="dot" style="background:${colourOf(stop)}"></span>${escape(stop.action)}${stop.customer ? `<br><span class="muted">${escape(stop.customer)}</span>` : ''}</td>
   <td>${stop.coverage === 'online' ? '' : `<span class="tag">${escape(stop.coverage)}</span>`}</td>
-  <td>${seconds(stop.startedMs)}</td>
-  <td>${seconds(stop.endedMs - stop.startedMs)}</td>
+  <td class="num">${seconds(stop.startedMs)}</td>
+  <td class="num">${seconds(stop.endedMs - stop.startedMs)}</td>
   <td title="${escape(stop.actions.join('\n'))}">${stop.actions.length}${stop.interruptions.length > 0 ? ` <span class="muted">+${stop.interruptions.length}</span>` : ''}</td>
   <td>${stop.scanToCardMs.map((v) => Math.round(v)).join(', ') || '—'}</td>
-  <td>${ms(stop.tapToQrMs)}</td>
-  <td>${ms(stop.confirmToPaidMs)}</td>
+  <td class="num">${ms(stop.tapToQrMs)}</td>
+  <td class="num">${ms(stop.confirmToPaidMs)}</td>
   <td>${escape(stop.paymentStates.join(' → ') || '')}</td>
   <td>${outcomeText(stop)}</td>
   <td>${failed ? `<a href="#failed-${stop.n}">✗ ${escape(stop.problems[0]!)}</a>` : '✓'}</td>
@@ -142,7 +152,10 @@ function stopRow(stop: StopResult): string {
 
 function stepsList(stop: StopResult): string {
   return `<ol class="steps">${stop.steps
-    .map((s) => `<li><span class="t">${seconds(s.atMs)}</span> <span class="who ${s.who}">${s.who}</span> ${escape(s.what)}</li>`)
+    .map(
+      (s) =>
+        `<li><span class="t">${seconds(s.atMs)}</span> <span class="who ${s.who}">${s.who}</span> ${escape(s.what)}</li>`,
+    )
     .join('')}</ol>`
 }
 
@@ -202,6 +215,7 @@ export function renderReportHtml(result: RoundResult, image: (name: string) => s
   .card p { margin: 2px 0; } .card .big { font-size: 22px; font-weight: 700; }
   table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
   th, td { text-align: left; padding: 5px 7px; border-bottom: 1px solid var(--line); vertical-align: top; }
+  td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
   th { background: #f6f8fa; font-weight: 600; position: sticky; top: 0; }
   tr.failed td { background: #ffebe9; }
   tr.failed td:first-child { border-left: 4px solid var(--bad); }
@@ -234,7 +248,7 @@ ${result.errors.length > 0 ? `<ul class="reasons">${result.errors.map((e) => `<l
   <div class="card"><h3>Stops</h3><p class="big">${result.stops.length}</p><p>${deliveries} deliveries planned, ${result.stops.length - deliveries} failures planned</p></div>
   <div class="card"><h3>Failed stops</h3><p class="big" style="color:${failedStops.length ? 'var(--bad)' : 'var(--good)'}">${failedStops.length}</p><p>${result.expectations.filter((e) => !e.held).length} expectations did not hold</p></div>
   <div class="card"><h3>Wall time</h3><p class="big">${seconds(result.wallMs)}</p><p>${seconds(result.wallMs / Math.max(1, result.stops.length))} a stop, sync and checks included</p></div>
-  <div class="card"><h3>Deliberate actions</h3><p class="big">${result.actionsPerDelivery.digital.max ?? '—'}</p><p>most per digital delivery (customer pays at once)<br>median per delivery: ${result.actionsPerDelivery.all.p50 ?? '—'}</p></div>
+  <div class="card"><h3>Deliberate actions</h3><p class="big">${result.actionsPerDelivery.digital.max ?? '—'}</p><p>at most, per one-parcel digital delivery paid at once<br>(${result.actionsPerDelivery.digital.count} of them; target 2: the scan and the tap)<br>median over all deliveries: ${result.actionsPerDelivery.all.p50 ?? '—'}</p></div>
 </div>
 <div class="cards" style="margin-top:12px">
 ${FIGURES.map((f) => figureCard(f.label, result.figures[f.key], f.bar)).join('\n')}
@@ -258,7 +272,10 @@ ${
   result.restarts.length === 0
     ? ''
     : `<p>Backend restarts: ${result.restarts
-        .map((r) => `before stop ${r.at} (${escape(r.signal)}, down at ${seconds(r.downAtMs)}, back at ${r.upAtMs === null ? 'never' : seconds(r.upAtMs)})`)
+        .map(
+          (r) =>
+            `before stop ${r.at} (${escape(r.signal)}, down at ${seconds(r.downAtMs)}, back at ${r.upAtMs === null ? 'never' : seconds(r.upAtMs)})`,
+        )
         .join('; ')}</p>`
 }
 <p class="muted">Acquirer: notifications delayed ${ms(result.acquirer.delayMs)}, ${result.acquirer.duplicates} extra copies each, ${result.acquirer.outOfOrder ? 'out of order' : 'in order'}; ${result.acquirer.notifications} notifications, ${result.acquirer.deliveries} deliveries.</p>

@@ -127,6 +127,7 @@ export interface RoundResult {
   hostNote: string
   stops: StopResult[]
   figures: { scanToCard: Percentiles; tapToQr: Percentiles; confirmToPaid: Percentiles }
+  /** Deliberate actions per one-parcel digital delivery paid at once (DESIGN's two), and per delivery. */
   actionsPerDelivery: { digital: Percentiles; all: Percentiles }
   syncLags: SyncLag[]
   restarts: RestartRecord[]

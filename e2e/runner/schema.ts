@@ -29,7 +29,7 @@ export const Amount = z.unknown().transform((input, ctx): number => {
   }
   const fen = Number(match[1]) * 100 + Number(match[2])
   if (fen > MAX_FEN) {
-    ctx.addIssue({ code: 'custom', message: `${input} is more than any order could be` })
+    ctx.addIssue({ code: 'custom', message: `${input as string} is more than any order could be` })
     return z.NEVER
   }
   return fen
@@ -50,7 +50,10 @@ export const Duration = z.unknown().transform((input, ctx): number => {
   const unit = { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm']
   const ms = Math.round(Number(match[1]) * unit)
   if (ms > 30 * 60_000) {
-    ctx.addIssue({ code: 'custom', message: `${input} is longer than anything a round waits for (30 min at most)` })
+    ctx.addIssue({
+      code: 'custom',
+      message: `${String(input)} is longer than anything a round waits for (30 min at most)`,
+    })
     return z.NEVER
   }
   return ms
@@ -188,8 +191,7 @@ export const CoverageEvent = z.union(
     z.strictObject({ flapping: z.strictObject({ ...Range, every: Duration.default(2000) }) }),
   ],
   {
-    error:
-      'a coverage event is {offline: {from, to}}, {blackhole: {from, to}} or {flapping: {from, to, every: "2s"}}',
+    error: 'a coverage event is {offline: {from, to}}, {blackhole: {from, to}} or {flapping: {from, to, every: "2s"}}',
   },
 )
 export type CoverageEvent = z.output<typeof CoverageEvent>
@@ -198,9 +200,9 @@ export type CoverageEvent = z.output<typeof CoverageEvent>
 export const BackendEvent = z.strictObject({
   restart: z.strictObject({
     at: StopNumber,
-    signal: z.enum(['SIGKILL', 'SIGTERM'], { error: 'signal is SIGKILL (a crash) or SIGTERM (a clean stop)' }).default(
-      'SIGKILL',
-    ),
+    signal: z
+      .enum(['SIGKILL', 'SIGTERM'], { error: 'signal is SIGKILL (a crash) or SIGTERM (a clean stop)' })
+      .default('SIGKILL'),
     down: Duration.default(0),
   }),
 })
@@ -247,7 +249,9 @@ export const RoundFile = z.strictObject({
   round: z.string({ error: 'round is the round\'s name, e.g. "Xiangcheng morning"' }).min(1).max(80),
   courier: CourierEntry.default({ staffId: 'SZ2001', pin: '1234', name: '李强' }),
   /** Anything made up (generated stops, waybills) comes from this; the same seed plays the same round. */
-  seed: z.union([z.string().min(1).max(80), z.number().int()], { error: 'seed is a word or a whole number' }).optional(),
+  seed: z
+    .union([z.string().min(1).max(80), z.number().int()], { error: 'seed is a word or a whole number' })
+    .optional(),
   /** How long the courier waits at a QR for a customer who does not pay before taking cash. */
   patience: Duration.default(12_000),
   /** How the acquirer sends its payment notifications, for the whole round. */

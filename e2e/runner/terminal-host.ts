@@ -17,7 +17,9 @@ export interface PlayedTerminal {
 export type HostChoice = 'auto' | 'electron'
 
 /** Says which host a round will use, or why the one asked for cannot run here; nothing is started. */
-export function chooseHost(choice: HostChoice): { host: 'chromium' | 'electron'; note: string; electronPath: string | null } | { error: string } {
+export function chooseHost(
+  choice: HostChoice,
+): { host: 'chromium' | 'electron'; note: string; electronPath: string | null } | { error: string } {
   const found = findElectron()
   if (found.path !== null) return { host: 'electron', note: `Electron (${found.path})`, electronPath: found.path }
   if (choice === 'electron') {
@@ -56,7 +58,13 @@ export async function launchTerminal(options: {
     options.track(close)
     const page = await app.firstWindow()
     await page.setViewportSize(viewport)
-    return { page, host: 'electron', note: `Electron (${options.electronPath})`, deviceDb: join(dataDir, 'device.sqlite'), close }
+    return {
+      page,
+      host: 'electron',
+      note: `Electron (${options.electronPath})`,
+      deviceDb: join(dataDir, 'device.sqlite'),
+      close,
+    }
   }
 
   const terminal: Running & { url: string; dir: string } = await startTerminal(options.backendUrl)

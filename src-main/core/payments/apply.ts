@@ -103,7 +103,12 @@ function applyInTransaction(
     } else {
       flagged = raiseFlag(
         ctx,
-        { orderId: order.order_id, kind: flagKindFor(order, paidAt), intentId: intent.intent_id, amountFen: update.amountFen },
+        {
+          orderId: order.order_id,
+          kind: flagKindFor(order, paidAt),
+          intentId: intent.intent_id,
+          amountFen: update.amountFen,
+        },
         'device',
         at,
       )
