@@ -39,13 +39,14 @@ interface ScreenDocument {
   querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null
 }
 
-/** What the terminal shows right now: the payment state and the "delivered" banner, by `data-testid`. */
-async function readScreen(page: Page): Promise<{ state: string | null; done: string }> {
+/** What the terminal shows right now: the payment state, the "delivered" banner, a refused scan, by `data-testid`. */
+async function readScreen(page: Page): Promise<{ state: string | null; done: string; refusal: string | null }> {
   return page.evaluate(() => {
     const doc = (globalThis as unknown as { document: ScreenDocument }).document
     return {
       state: doc.querySelector('[data-testid="payment-status"]')?.getAttribute('data-state') ?? null,
       done: doc.querySelector('[data-testid="delivery-done"]')?.textContent ?? '',
+      refusal: doc.querySelector('[data-testid="scan-refusal"]')?.textContent ?? null,
     }
   })
 }
@@ -273,7 +274,7 @@ export class Doorstep {
         this.result.customerPaid!.receipt = true
         await this.ctx.courier.scan(answer.paid.receiptToken)
         this.step('courier', 'scans the receipt')
-        await this.awaitPaid()
+        await this.awaitPaid({ refusalEnds: true })
         return
       }
       case 'never-pays':
@@ -326,14 +327,20 @@ export class Doorstep {
     return state
   }
 
-  /** The terminal shows "paid" by itself and returns to scan with the delivery done. */
-  private async awaitPaid(): Promise<void> {
+  /**
+   * The terminal shows "paid" by itself and returns to scan with the delivery done. After a receipt scan
+   * (`refusalEnds`), a refusal of that scan is the terminal's answer: no use waiting on.
+   */
+  private async awaitPaid(options: { refusalEnds?: boolean } = {}): Promise<void> {
     const timeoutMs = this.ctx.paidTimeoutMs
     const until = Date.now() + timeoutMs
     for (;;) {
       await this.notePaymentState()
-      const { done } = await readScreen(this.ctx.page)
+      const { done, refusal } = await readScreen(this.ctx.page)
       if (done.includes(this.stop.waybill)) break
+      if (options.refusalEnds && refusal) {
+        throw new StopProblem(`the terminal refused the receipt: ${refusal.trim()}`)
+      }
       if (Date.now() > until) {
         const refusal = this.byId('scan-refusal')
         const said = (await refusal.isVisible()) ? `; the terminal says: ${await refusal.innerText()}` : ''
