@@ -60,12 +60,16 @@ if ('error' in host) badInput(host.error)
 const plan = loaded.plan
 const reportDir = parsed.values.report ? resolve(parsed.values.report) : null
 const processes = new RoundProcesses()
-const interrupted = (signal: NodeJS.Signals): void => {
+let interrupted = false
+/** Ctrl-C: stop what the round started, last first, then exit. Kept registered so a second Ctrl-C is ignored. */
+const interrupt = (signal: NodeJS.Signals): void => {
+  if (interrupted) return
+  interrupted = true
   console.error(`\n${signal}: stopping the round's processes…`)
   void processes.stopAll().finally(() => process.exit(130))
 }
-process.once('SIGINT', interrupted)
-process.once('SIGTERM', interrupted)
+process.on('SIGINT', interrupt)
+process.on('SIGTERM', interrupt)
 
 console.log(
   `Round "${plan.name}" from ${file}: ${plan.stops.length} stops, seed ${plan.seed}, speed ×${speed}; terminal: ${host.note}`,
@@ -80,7 +84,9 @@ try {
     speed,
     reportDir,
     processes,
-    progress: (line) => console.log(line),
+    progress: (line) => {
+      if (!interrupted) console.log(line)
+    },
   })
   await processes.stopAll()
   for (const expectation of result.expectations.filter((e) => !e.held)) {
@@ -95,11 +101,14 @@ try {
   console.log(result.summary)
   exitCode = result.passed ? 0 : 1
 } catch (error) {
-  console.error(
-    `The round could not be played: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  )
+  // Interrupted, the round falls over as its processes stop: the signal handler reports that and exits.
+  if (!interrupted) {
+    console.error(
+      `The round could not be played: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    )
+  }
   exitCode = 3
 } finally {
   await processes.stopAll()
 }
-process.exit(exitCode)
+if (!interrupted) process.exit(exitCode)

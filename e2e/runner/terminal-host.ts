@@ -75,6 +75,10 @@ export async function launchTerminal(options: {
       executablePath: findChromium() ?? undefined,
       args: CHROMIUM_FLAGS,
       headless: !options.headed,
+      // Playwright's own Ctrl-C handling would exit before the runner stopped the backend and the terminal.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     })
     const opened = browser
     options.track(() => opened.close())
