@@ -51,7 +51,9 @@ if (!Number.isFinite(speed) || speed <= 0 || speed > 50) {
 
 const loaded = loadRoundFile(file)
 if (!loaded.ok) {
-  console.error(`${file} is not a round the runner can play (${loaded.errors.length} errors):`)
+  console.error(
+    `${file} is not a round the runner can play (${loaded.errors.length} ${loaded.errors.length === 1 ? 'error' : 'errors'}):`,
+  )
   badInput(formatErrors(file, loaded.errors))
 }
 const host = chooseHost(parsed.values.electron ? 'electron' : 'auto')

@@ -7,8 +7,6 @@ import { startTerminal, tempDir, type Running } from '../support/processes'
 export interface PlayedTerminal {
   page: Page
   host: 'chromium' | 'electron'
-  /** Why this host: the Electron binary used, or why there is none. */
-  note: string
   /** The device core's SQLite file, to check its outbox at the end. */
   deviceDb: string
   close(): Promise<void>
@@ -24,14 +22,14 @@ export function chooseHost(
   if (found.path !== null) return { host: 'electron', note: `Electron (${found.path})`, electronPath: found.path }
   if (choice === 'electron') {
     return {
-      error: `--electron: this machine has no Electron binary (${found.reason}). Leave out --electron to play the same terminal through the browser host in Chromium.`,
+      error: `--electron: ${found.reason}. Leave out --electron to play the same terminal through the browser host in Chromium.`,
     }
   }
   const chromiumPath = findChromium()
   if (!chromiumPath) return { error: 'no Electron binary and no Chromium (/usr/bin/chromium) to play the terminal in' }
   return {
     host: 'chromium',
-    note: `browser host in Chromium (${chromiumPath}), because there is no Electron binary: ${found.reason}`,
+    note: `browser host in Chromium (${chromiumPath}); Electron cannot run here: ${found.reason}`,
     electronPath: null,
   }
 }
@@ -61,7 +59,6 @@ export async function launchTerminal(options: {
     return {
       page,
       host: 'electron',
-      note: `Electron (${options.electronPath})`,
       deviceDb: join(dataDir, 'device.sqlite'),
       close,
     }
@@ -87,7 +84,6 @@ export async function launchTerminal(options: {
     return {
       page,
       host: 'chromium',
-      note: '',
       deviceDb: join(terminal.dir, 'device.sqlite'),
       close: async () => {
         await opened.close()
