@@ -1,7 +1,22 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatErrors, loadRoundFile, parseRound, type RoundFileError } from './load'
+import { totalsOf, type Plan } from './plan'
+
+/** A shipped round's stated totals are what its own stops add up to: a slip in the arithmetic shows here. */
+function expectStatedTotalsPlanned(plan: Plan): void {
+  const planned = totalsOf(plan.stops.map((stop) => stop.expected))
+  const { digital, cash, prepaid, failed, flags, toBeVerified } = plan.expect
+  expect({ count: digital.value.count, amountFen: digital.value.amountFen ?? planned.digital.amountFen }).toEqual(
+    planned.digital,
+  )
+  expect({ count: cash.value.count, amountFen: cash.value.amountFen ?? planned.cash.amountFen }).toEqual(planned.cash)
+  expect(prepaid.value).toEqual(planned.prepaid)
+  expect(failed.value).toEqual(planned.failed)
+  expect(flags.value).toEqual(planned.flags)
+  expect(toBeVerified.value).toEqual(planned.toBeVerified)
+}
 
 const errorsOf = (text: string): RoundFileError[] => {
   const loaded = parseRound(text)
@@ -58,12 +73,24 @@ expect:
     expect(loaded.plan.expect.flags).toEqual({ value: { double_payment: 1 }, source: 'file' })
   })
 
+  it("the repository README's example is a valid round", () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8')
+    const example = /### Writing a round[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1]
+    expect(example).toBeDefined()
+    const loaded = parseRound(example!)
+    if (!loaded.ok) throw new Error(formatErrors('README.md', loaded.errors))
+    expect(loaded.plan.stops).toHaveLength(11)
+    expect(loaded.plan.expect.digital.source).toBe('file')
+    expectStatedTotalsPlanned(loaded.plan)
+  })
+
   it.each(readdirSync(join(import.meta.dirname, '..', 'rounds')).filter((f) => f.endsWith('.yaml')))(
     'the shipped round %s is valid',
     (name) => {
       const loaded = loadRoundFile(join(import.meta.dirname, '..', 'rounds', name))
       if (!loaded.ok) throw new Error(formatErrors(name, loaded.errors))
       expect(loaded.plan.stops.length).toBeGreaterThan(0)
+      expectStatedTotalsPlanned(loaded.plan)
     },
   )
 })
