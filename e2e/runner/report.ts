@@ -11,6 +11,7 @@ import type { Percentiles, RoundResult, StopResult } from './result'
 const escape = (text: unknown): string =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`
 const ms = (value: number | null): string => (value === null ? '—' : `${Math.round(value)} ms`)
 const seconds = (value: number): string => `${(value / 1000).toFixed(1)} s`
 
@@ -93,7 +94,7 @@ function timeline(result: RoundResult): string {
       `<line x1="${x(t)}" x2="${x(t)}" y1="${height - 20}" y2="${height - 14}" stroke="#57606a"/><text x="${x(t)}" y="${height - 2}" text-anchor="middle">${Math.round(t / 1000)} s</text>`,
     )
   }
-  const every = result.stops.length > 60 ? 25 : result.stops.length > 20 ? 5 : 1
+  const every = result.stops.length > 60 ? 25 : result.stops.length > 10 ? 5 : 1
   for (let n = every; n <= result.stops.length; n += every) {
     if (n === 1 || n === result.stops.length) continue
     ticks.push(`<text x="0" y="${top + (n - 1) * rowHeight + rowHeight}">${n}</text>`)
@@ -245,7 +246,7 @@ ${result.errors.length > 0 ? `<ul class="reasons">${result.errors.map((e) => `<l
 
 <h2>At a glance</h2>
 <div class="cards">
-  <div class="card"><h3>Stops</h3><p class="big">${result.stops.length}</p><p>${deliveries} deliveries planned, ${result.stops.length - deliveries} failures planned</p></div>
+  <div class="card"><h3>Stops</h3><p class="big">${result.stops.length}</p><p>${plural(deliveries, 'delivery', 'deliveries')} and ${plural(result.stops.length - deliveries, 'failure', 'failures')} planned</p></div>
   <div class="card"><h3>Failed stops</h3><p class="big" style="color:${failedStops.length ? 'var(--bad)' : 'var(--good)'}">${failedStops.length}</p><p>${result.expectations.filter((e) => !e.held).length} expectations did not hold</p></div>
   <div class="card"><h3>Wall time</h3><p class="big">${seconds(result.wallMs)}</p><p>${seconds(result.wallMs / Math.max(1, result.stops.length))} a stop, sync and checks included</p></div>
   <div class="card"><h3>Deliberate actions</h3><p class="big">${result.actionsPerDelivery.digital.max ?? '—'}</p><p>at most, per one-parcel digital delivery paid at once<br>(${result.actionsPerDelivery.digital.count} of them; target 2: the scan and the tap)<br>median over all deliveries: ${result.actionsPerDelivery.all.p50 ?? '—'}</p></div>
