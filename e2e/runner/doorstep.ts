@@ -68,6 +68,8 @@ export interface DoorstepContext {
 const CARD_TIMEOUT_MS = 10_000
 const QR_TIMEOUT_MS = 10_000
 const DONE_TIMEOUT_MS = 10_000
+/** The terminal notices lost coverage on its next exchange or health probe; that can take a few seconds. */
+const UNVERIFIED_OFFER_TIMEOUT_MS = 20_000
 
 /**
  * Plays one door: the courier's scans and taps through `data-testid` hooks, and the customer's phone through
@@ -171,9 +173,9 @@ export class Doorstep {
         await this.customerAtTheDoor()
         return
       case 'to-be-verified':
-        throw new StopProblem(
-          'this terminal has no "paid, to be verified" yet (the offline work, issue 5, adds it): the stop cannot be played',
-        )
+        await this.showQr()
+        await this.recordUnverified()
+        return
     }
   }
 
@@ -306,6 +308,33 @@ export class Doorstep {
         return
       }
     }
+  }
+
+  /**
+   * No coverage and no receipt: the customer pays (or says so and does not), and the courier records "paid, to be
+   * verified". The terminal offers it once it knows it cannot learn of the payment itself (no coverage).
+   */
+  private async recordUnverified(): Promise<void> {
+    const customer = this.stop.customer ?? { kind: 'pays', afterMs: 0 }
+    if (customer.kind === 'pays') {
+      if (customer.afterMs > 0) await this.watchWhileWaiting(customer.afterMs / this.ctx.speed)
+      const answer = await this.customerPays()
+      if ('refused' in answer) throw new StopProblem(`the acquirer refused the customer's payment: ${answer.refused}`)
+      this.step('customer', "cannot show the receipt: the phone's battery died")
+    } else {
+      this.step('customer', 'says they paid, but did not')
+    }
+    await this.see('"paid, to be verified" offered on the payment screen', UNVERIFIED_OFFER_TIMEOUT_MS, (timeout) =>
+      expect(this.byId('pay-unverified')).toBeVisible({ timeout }),
+    )
+    await this.notePaymentState()
+    await this.ctx.courier.tap('pay-unverified')
+    this.step('courier', 'taps "paid, to be verified"')
+    await this.ctx.courier.tap('unverified-confirm-yes')
+    this.step('courier', 'confirms it')
+    await this.awaitDone(`the delivery recorded as "paid, to be verified"`)
+    if (!this.result.paymentStates.includes('unverified')) this.result.paymentStates.push('unverified')
+    this.step('terminal', 'delivered, paid, to be verified')
   }
 
   /** Waits `ms` with the QR up, noting each payment state the terminal shows. */
