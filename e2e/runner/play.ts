@@ -296,8 +296,18 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   if (!(await waitUntil(() => records.pendingSettlements() === 0, 60_000, 250))) {
     result.errors.push('"to be verified" payments were still waiting for a verdict a minute after the round')
   }
-  // Flags raised by the last syncs reach the terminal through its stream.
+  // Flags raised by the last syncs and verdicts reach the terminal through its stream: wait for them to land.
   await syncedAll()
+  await waitUntil(
+    () => {
+      const held = new Set(device.flags().map((flag) => `${flag.waybill} ${flag.kind}`))
+      return [...records.orders().values()].every((order) =>
+        order.flags.every((flag) => held.has(`${order.waybill} ${flag.kind}`)),
+      )
+    },
+    30_000,
+    250,
+  )
 
   // End of shift: the courier opens the shift summary and declares the cash to hand in.
   await page.getByTestId('tab-shift').click()

@@ -172,6 +172,17 @@ export class DeviceRecords {
     )
   }
 
+  /** The refund flags the terminal holds, raised by itself or pushed by the backend, by waybill. */
+  flags(): { waybill: string; kind: string; source: string }[] {
+    return readOnly(
+      this.file,
+      (db) =>
+        db
+          .prepare('SELECT o.waybill, f.kind, f.source FROM order_flags f JOIN orders o ON o.order_id = f.order_id')
+          .all() as { waybill: string; kind: string; source: string }[],
+    )
+  }
+
   outbox(): OutboxRow[] {
     return readOnly(this.file, (db) =>
       (
