@@ -88,7 +88,12 @@ export async function cashOfDay(
       .where('route_date', '=', date)
       .execute(),
     db.selectFrom('cash_handins').selectAll().where('depot_id', '=', depotId).where('route_date', '=', date).execute(),
-    db.selectFrom('routes').select('courier_id').where('depot_id', '=', depotId).where('route_date', '=', date).execute(),
+    db
+      .selectFrom('routes')
+      .select('courier_id')
+      .where('depot_id', '=', depotId)
+      .where('route_date', '=', date)
+      .execute(),
     db
       .selectFrom('depot_audit')
       .selectAll()
@@ -121,7 +126,10 @@ export async function cashOfDay(
   for (const handin of handins) factsOf(handin.courier_id).handin = handin
   const rows = [...facts.values()]
     .map((entry) => cashRow(entry, couriers, supervisors))
-    .sort((a, b) => a.courier.staffId.localeCompare(b.courier.staffId) || a.courier.courierId.localeCompare(b.courier.courierId))
+    .sort(
+      (a, b) =>
+        a.courier.staffId.localeCompare(b.courier.staffId) || a.courier.courierId.localeCompare(b.courier.courierId),
+    )
   return {
     date,
     generatedAt: new Date(nowMs).toISOString(),
@@ -208,7 +216,13 @@ export async function recordCashHandin(
       // Guarded by the version as well, so a change that raced past the read above is refused, not lost.
       const updated = await trx
         .updateTable('cash_handins')
-        .set({ received_fen: handin.received_fen, note, version: handin.version, recorded_by: handin.recorded_by, recorded_ms: now })
+        .set({
+          received_fen: handin.received_fen,
+          note,
+          version: handin.version,
+          recorded_by: handin.recorded_by,
+          recorded_ms: now,
+        })
         .where('depot_id', '=', session.depotId)
         .where('route_date', '=', request.date)
         .where('courier_id', '=', courierId)

@@ -79,5 +79,5 @@ export function hourReader(date: string, timeZone: string): (ms: number) => numb
   if (offsetAt(noon - DAY_MS, timeZone) !== offset || offsetAt(noon + DAY_MS, timeZone) !== offset) {
     return (ms) => hourOf(ms, timeZone)
   }
-  return (ms) => Math.floor((((((ms + offset) % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000))
+  return (ms) => Math.floor(((((ms + offset) % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000)
 }

@@ -226,7 +226,8 @@ export async function couriersOfDay(
     })
   }
   courierDays.sort(
-    (a, b) => a.courier.staffId.localeCompare(b.courier.staffId) || a.courier.courierId.localeCompare(b.courier.courierId),
+    (a, b) =>
+      a.courier.staffId.localeCompare(b.courier.staffId) || a.courier.courierId.localeCompare(b.courier.courierId),
   )
 
   return {
@@ -245,7 +246,8 @@ function totalsOf(accs: Accumulated[], courierDays: CourierDay[]): DayFigures {
   const stops = stopFigures(accs.flatMap((acc) => [...acc.stops.values()]))
   const sum = (pick: (day: CourierDay) => number): number => courierDays.reduce((total, day) => total + pick(day), 0)
   const failedByReason = noFailures()
-  for (const day of courierDays) for (const reason of FailureReason.options) failedByReason[reason] += day.failedByReason[reason]
+  for (const day of courierDays)
+    for (const reason of FailureReason.options) failedByReason[reason] += day.failedByReason[reason]
   const hourly = new Array<number>(24).fill(0)
   for (const day of courierDays) day.deliveriesPerHour.hourly.forEach((count, hour) => (hourly[hour]! += count))
   const paces = courierDays.map((day) => day.deliveriesPerHour.average).filter((pace): pace is number => pace !== null)

@@ -19,7 +19,12 @@ const MIN = 60_000
 /** Every row of the summary tables, order-insensitive, to compare upkeep with a rebuild. */
 async function summaries(server: TestBackend): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {}
-  for (const table of ['dashboard_courier_days', 'dashboard_failures', 'dashboard_order_times', 'dashboard_rejections'] as const) {
+  for (const table of [
+    'dashboard_courier_days',
+    'dashboard_failures',
+    'dashboard_order_times',
+    'dashboard_rejections',
+  ] as const) {
     const rows = (await server.db.selectFrom(table).selectAll().execute()) as Record<string, unknown>[]
     out[table] = rows.map((row) => JSON.stringify(row, Object.keys(row).sort())).sort()
   }
@@ -216,7 +221,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
         [courier.fixture.courierId, other.fixture.courierId].sort(),
       )
       const mine = view.couriers.find((c) => c.courier.courierId === courier.fixture.courierId)!
-      expect(mine.courier).toEqual({ courierId: courier.fixture.courierId, staffId: courier.fixture.staffId, name: '李强' })
+      expect(mine.courier).toEqual({
+        courierId: courier.fixture.courierId,
+        staffId: courier.fixture.staffId,
+        name: '李强',
+      })
       expect(mine.stops).toEqual({ done: 4, total: 5 })
       expect(mine.orders).toEqual({ total: 6, delivered: 4, failed: 1, open: 1 })
       const hourly = new Array(24).fill(0)
@@ -241,7 +250,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
       // Two an hour for nine hours more would be 22, but only one order is left.
       expect(mine.projection).toEqual({ projected: 5, onTrack: false })
       const five = await supervisor.dashboard.couriers({ date: DAY, target: 5 })
-      expect(five.couriers.find((c) => c.courier.courierId === courier.fixture.courierId)!.projection.onTrack).toBe(true)
+      expect(five.couriers.find((c) => c.courier.courierId === courier.fixture.courierId)!.projection.onTrack).toBe(
+        true,
+      )
 
       expect(view.totals.orders).toEqual({ total: 8, delivered: 5, failed: 1, open: 2 })
       expect(view.totals.stops).toEqual({ done: 5, total: 7 })

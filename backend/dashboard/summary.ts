@@ -25,14 +25,19 @@ type CourierDelta = Omit<DashboardCourierDayTable, 'declared_fen' | 'declared_at
   declared_ms: number | null
 }
 
-const earlier = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b))
+const earlier = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.min(a, b)
 const later = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b))
 
 /** `case` expressions both SQLite and PostgreSQL read: the smaller or larger of the stored and the new value. */
 const keepEarlier = (table: string, column: string): RawBuilder<number | null> =>
-  sql<number | null>`case when ${sql.ref(`${table}.${column}`)} is null or (${sql.ref(`excluded.${column}`)} is not null and ${sql.ref(`excluded.${column}`)} < ${sql.ref(`${table}.${column}`)}) then ${sql.ref(`excluded.${column}`)} else ${sql.ref(`${table}.${column}`)} end`
+  sql<
+    number | null
+  >`case when ${sql.ref(`${table}.${column}`)} is null or (${sql.ref(`excluded.${column}`)} is not null and ${sql.ref(`excluded.${column}`)} < ${sql.ref(`${table}.${column}`)}) then ${sql.ref(`excluded.${column}`)} else ${sql.ref(`${table}.${column}`)} end`
 const keepLater = (table: string, column: string): RawBuilder<number | null> =>
-  sql<number | null>`case when ${sql.ref(`${table}.${column}`)} is null or (${sql.ref(`excluded.${column}`)} is not null and ${sql.ref(`excluded.${column}`)} > ${sql.ref(`${table}.${column}`)}) then ${sql.ref(`excluded.${column}`)} else ${sql.ref(`${table}.${column}`)} end`
+  sql<
+    number | null
+  >`case when ${sql.ref(`${table}.${column}`)} is null or (${sql.ref(`excluded.${column}`)} is not null and ${sql.ref(`excluded.${column}`)} > ${sql.ref(`${table}.${column}`)}) then ${sql.ref(`excluded.${column}`)} else ${sql.ref(`${table}.${column}`)} end`
 const plus = (table: string, column: string): RawBuilder<number> =>
   sql<number>`${sql.ref(`${table}.${column}`)} + ${sql.ref(`excluded.${column}`)}`
 
@@ -85,8 +90,12 @@ async function upsertCourierDays(trx: Trx, days: readonly CourierDelta[]): Promi
           first_action_ms: keepEarlier(t, 'first_action_ms'),
           last_action_ms: keepLater(t, 'last_action_ms'),
           // The declaration with the latest courier time wins; one made at the same moment, ingested later, too.
-          declared_fen: sql<number | null>`case when excluded.declared_ms is not null and (${sql.ref(`${t}.declared_ms`)} is null or excluded.declared_ms >= ${sql.ref(`${t}.declared_ms`)}) then excluded.declared_fen else ${sql.ref(`${t}.declared_fen`)} end`,
-          declared_at: sql<string | null>`case when excluded.declared_ms is not null and (${sql.ref(`${t}.declared_ms`)} is null or excluded.declared_ms >= ${sql.ref(`${t}.declared_ms`)}) then excluded.declared_at else ${sql.ref(`${t}.declared_at`)} end`,
+          declared_fen: sql<
+            number | null
+          >`case when excluded.declared_ms is not null and (${sql.ref(`${t}.declared_ms`)} is null or excluded.declared_ms >= ${sql.ref(`${t}.declared_ms`)}) then excluded.declared_fen else ${sql.ref(`${t}.declared_fen`)} end`,
+          declared_at: sql<
+            string | null
+          >`case when excluded.declared_ms is not null and (${sql.ref(`${t}.declared_ms`)} is null or excluded.declared_ms >= ${sql.ref(`${t}.declared_ms`)}) then excluded.declared_at else ${sql.ref(`${t}.declared_at`)} end`,
           declared_ms: keepLater(t, 'declared_ms'),
         }),
       )
@@ -144,7 +153,10 @@ export async function summariseIngestedBatch(
     }
     return row
   }
-  const failures = new Map<string, { depot_id: string; route_date: string; courier_id: string; reason: string; failed: number }>()
+  const failures = new Map<
+    string,
+    { depot_id: string; route_date: string; courier_id: string; reason: string; failed: number }
+  >()
   const rejections: DashboardRejectionTable[] = []
 
   for (const row of batch.rows) {

@@ -46,7 +46,11 @@ export async function authenticateSupervisor(
   try {
     hash = bearerTokenHash(request, 'supervisor')
   } catch (error) {
-    if (error instanceof ApiError && error.code === 'auth.wrong_kind' && (await holdsOtherLiveToken(context, request))) {
+    if (
+      error instanceof ApiError &&
+      error.code === 'auth.wrong_kind' &&
+      (await holdsOtherLiveToken(context, request))
+    ) {
       throw forbidden('auth.supervisors_only', "the depot's endpoints are for supervisors only")
     }
     throw error

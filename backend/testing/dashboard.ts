@@ -34,12 +34,18 @@ export async function supervisorSession(
   const session = await api.call('POST', `${API_PREFIX}/depot/sessions`, SupervisorLoginResponse, {
     json: { login: login.login, password: login.password },
   })
-  return { ...login, token: session.supervisorToken, dashboard: new DashboardClient(server.url, session.supervisorToken) }
+  return {
+    ...login,
+    token: session.supervisorToken,
+    dashboard: new DashboardClient(server.url, session.supervisorToken),
+  }
 }
 
 const query = (params: Record<string, string | number | undefined>): string => {
   const entries = Object.entries(params).filter((entry): entry is [string, string | number] => entry[1] !== undefined)
-  return entries.length === 0 ? '' : `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}`
+  return entries.length === 0
+    ? ''
+    : `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}`
 }
 
 /** The dashboard's endpoints with one supervisor token; every answer is checked against its shared schema. */
@@ -95,10 +101,7 @@ export interface DashboardStreamReader {
 }
 
 /** Opens `GET /api/v1/depot/dashboard/stream` with a supervisor token. */
-export async function openDashboardStream(
-  baseUrl: string,
-  token: string | undefined,
-): Promise<DashboardStreamReader> {
+export async function openDashboardStream(baseUrl: string, token: string | undefined): Promise<DashboardStreamReader> {
   const controller = new AbortController()
   const response = await fetch(`${baseUrl}${API_PREFIX}${DASHBOARD_PATHS.stream}`, {
     headers: { accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
