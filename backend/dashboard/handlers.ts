@@ -11,6 +11,7 @@ import {
   DashboardDayQuery,
   DEFAULT_DAILY_TARGET,
   DevicesStatusResponse,
+  LogoutResponse,
   RecordCashRequest,
   RecordCashResponse,
 } from '../../shared/api/dashboard'
@@ -157,7 +158,7 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
     summary: "Logs the supervisor out: the session's token stops working",
     tag: 'dashboard',
     auth: 'supervisor',
-    response: z.object({ loggedOut: z.literal(true) }),
+    response: LogoutResponse,
     errors: SUPERVISOR_ERRORS,
     handler: async ({ request }) => {
       await authenticateSupervisor(context, request)

@@ -278,6 +278,10 @@ export type RecordCashResponse = z.infer<typeof RecordCashResponse>
 
 export const CourierParams = z.object({ courierId: CourierId })
 
+/** `DELETE /api/v1/depot/sessions/current`: the supervisor logs out; the token stops working at once. */
+export const LogoutResponse = z.object({ loggedOut: z.literal(true) })
+export type LogoutResponse = z.infer<typeof LogoutResponse>
+
 /**
  * `GET /api/v1/depot/dashboard/stream` (server-sent events, supervisor token in the Authorization header):
  * `changed` whenever something the dashboard shows may have changed in the depot (coalesced, at most about
