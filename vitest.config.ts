@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Background work (acquirer notifications, settlement) is awaited with expect.poll; on a busy 2-core
+    // machine a second is not always enough, and waiting longer costs nothing when it is.
+    expect: { poll: { timeout: 5_000 } },
   },
 })

@@ -51,3 +51,13 @@ test('the layout works at 720×1280 too', async ({ page, terminal }) => {
   await expect(page.getByTestId('setup-screen')).toBeVisible()
   await page.screenshot({ path: join(SHOTS, 'setup-zh-CN-720x1280.png') })
 })
+
+test('a message already on screen follows a change of language', async ({ page, terminal }) => {
+  await page.goto(terminal.url)
+  await page.getByTestId('enroll-code').fill('OOOO0000')
+  await page.getByTestId('enroll-submit').click()
+  await expect(page.getByText('登记码为 8 位字母和数字。')).toBeVisible()
+  await page.getByTestId('language-en').click()
+  await expect(page.getByText('An enrollment code is 8 letters and digits.')).toBeVisible()
+  await expect(page.getByText('登记码为 8 位字母和数字。')).toHaveCount(0)
+})

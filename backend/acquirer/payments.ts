@@ -43,16 +43,29 @@ export async function recordAcquirerPayment(
   fact: AcquirerPaymentFact,
 ): Promise<PaymentRecordResult> {
   const now = context.now()
-  // Touching the row locks it on PostgreSQL, so two deliveries for one intent apply one after the other.
+  const known = await trx
+    .selectFrom('payment_intents')
+    .select('order_id')
+    .where('id', '=', fact.intentId)
+    .executeTakeFirst()
+  if (!known) {
+    return { status: 'rejected', code: 'webhook.unknown_intent', message: `no intent ${fact.intentId}` }
+  }
+  // Locks (PostgreSQL) in the order every writer takes them, the order's row and then its intent's: a cash
+  // completion being ingested and this payment see each other (whichever commits second raises the flag), and
+  // two deliveries for one intent apply one after the other.
+  const order = await trx
+    .selectFrom('orders')
+    .select(['id', 'courier_id', 'delivered_method', 'closed_ms'])
+    .where('id', '=', known.order_id)
+    .$if(context.database.kind === 'postgres', (query) => query.forUpdate())
+    .executeTakeFirstOrThrow()
   const intent = await trx
     .updateTable('payment_intents')
     .set({ checked_ms: now })
     .where('id', '=', fact.intentId)
     .returningAll()
-    .executeTakeFirst()
-  if (!intent) {
-    return { status: 'rejected', code: 'webhook.unknown_intent', message: `no intent ${fact.intentId}` }
-  }
+    .executeTakeFirstOrThrow()
   if (fact.outcome === 'succeeded' && fact.amountFen !== intent.amount_fen) {
     return {
       status: 'rejected',
@@ -83,14 +96,6 @@ export async function recordAcquirerPayment(
     return { status: 'applied' }
   }
 
-  // Locked (PostgreSQL) so a cash completion being ingested at this moment and this payment see each other:
-  // whichever commits second finds the first and raises the flag.
-  const order = await trx
-    .selectFrom('orders')
-    .select(['id', 'courier_id', 'delivered_method', 'closed_ms'])
-    .where('id', '=', intent.order_id)
-    .$if(context.database.kind === 'postgres', (query) => query.forUpdate())
-    .executeTakeFirstOrThrow()
   const target = await paymentTarget(trx, intent, order.courier_id)
   const flag = (kind: 'late_payment_after_cash' | 'double_payment', note: string) =>
     raiseFlag(

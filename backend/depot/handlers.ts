@@ -21,7 +21,6 @@ import { inTransaction, type AfterCommit } from '../db/transaction'
 import { createEnrollmentCode } from '../devices/enrollment'
 import { ApiError, conflict, notFound, unauthorized } from '../http/errors'
 import { defineRoute, type RouteDoc } from '../http/routes'
-import { cancelIntent } from '../intents/service'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
 import { authenticateSupervisor } from './auth'
 
@@ -169,18 +168,19 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     if (order.status !== 'pending') throw conflict('order.closed', `order ${orderId} is ${order.status}`)
     return order
   }
-  const cancelOpenIntents = async (orderId: string): Promise<void> => {
-    const open = await context.db
-      .selectFrom('payment_intents')
-      .selectAll()
+  /**
+   * An order that changed hands or was cancelled takes no payment through its old intent: it is closed here in
+   * the same transaction (so no manifest hands it out again), and withdrawn at the acquirer after the commit.
+   */
+  const withdrawOpenIntents = async (trx: Trx, after: AfterCommit, orderId: string): Promise<void> => {
+    const closed = await trx
+      .updateTable('payment_intents')
+      .set({ status: 'cancelled' })
       .where('order_id', '=', orderId)
       .where('status', '=', 'pending')
+      .returning('id')
       .execute()
-    for (const intent of open) {
-      await cancelIntent(context, intent).catch((error: unknown) =>
-        context.log.warn({ err: error, intentId: intent.id }, 'could not cancel the intent of a changed order'),
-      )
-    }
+    for (const { id } of closed) after(() => context.cancelIntentLater(id))
   }
 
   defineRoute(app, docs, {
@@ -203,7 +203,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           .where('status', '=', 'pending')
           .executeTakeFirst()
         if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just closed`)
-        after(() => cancelOpenIntents(order.id))
+        await withdrawOpenIntents(trx, after, order.id)
         await announceDashboardChange(context, trx, after, session.depotId)
         return announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'cancelled')
       })
@@ -249,7 +249,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           .where('courier_id', '=', order.courier_id)
           .executeTakeFirst()
         if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just changed`)
-        after(() => cancelOpenIntents(order.id))
+        await withdrawOpenIntents(trx, after, order.id)
         await announceDashboardChange(context, trx, after, session.depotId)
         await announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'reassigned')
         const target = await trx

@@ -334,12 +334,12 @@ for (const { kind, skip } of await databasesUnderTest()) {
           w.next({
             type: 'delivery.completed',
             payload: {
-              orderId: cash!.orderId,
+              orderId: digital!.orderId,
               attempt: 1,
-              method: 'cash',
-              dueFen: 19900,
-              collectedFen: 10000,
-              intentId: null,
+              method: 'digital',
+              dueFen: 6660,
+              collectedFen: 6000,
+              intentId: digital!.intent!.intentId,
             },
           }),
           'amount.collected_mismatch',
@@ -545,6 +545,47 @@ for (const { kind, skip } of await databasesUnderTest()) {
           .where('order_id', 'in', [unverified!.orderId, big!.orderId, digital!.orderId])
           .execute(),
       ).toEqual([])
+    })
+
+    it('records cash short or over the amount due as the courier confirmed it', async () => {
+      const courier = await route()
+      const [short, over] = [courier.order(2), courier.order(4)]
+      const answer = await push(courier, [
+        courier.events.next({
+          type: 'delivery.completed',
+          payload: {
+            orderId: short.orderId,
+            attempt: 1,
+            method: 'cash',
+            dueFen: 19900,
+            collectedFen: 19000,
+            intentId: null,
+          },
+        }),
+        courier.events.next({
+          type: 'delivery.completed',
+          payload: {
+            orderId: over.orderId,
+            attempt: 1,
+            method: 'cash',
+            dueFen: 8990,
+            collectedFen: 9000,
+            intentId: null,
+          },
+        }),
+      ])
+      expect(answer.results.map((r) => r.status)).toEqual(['applied', 'applied'])
+      expect(
+        await server.db
+          .selectFrom('delivery_attempts')
+          .select(['order_id', 'due_fen', 'collected_fen'])
+          .where('shift_id', '=', courier.shift.shiftId)
+          .orderBy('seq')
+          .execute(),
+      ).toEqual([
+        { order_id: short.orderId, due_fen: 19900, collected_fen: 19000 },
+        { order_id: over.orderId, due_fen: 8990, collected_fen: 9000 },
+      ])
     })
 
     it('rejects events for an order reassigned or cancelled under the courier', async () => {

@@ -254,6 +254,16 @@ export async function ingestEvents(
         .where('id', '=', orderId)
         .execute()
     }
+    // The courier moved on from these intents (cash taken, or cancelled offline): closed here, withdrawn at the
+    // acquirer in the background; if one was paid meanwhile, that payment is recorded and flagged then.
+    if (effects.cancelIntents.size > 0) {
+      await trx
+        .updateTable('payment_intents')
+        .set({ status: 'cancelled' })
+        .where('id', 'in', [...effects.cancelIntents])
+        .where('status', '=', 'pending')
+        .execute()
+    }
     if (effects.cashDeclarations.length > 0) {
       await trx
         .insertInto('cash_declarations')

@@ -176,7 +176,10 @@ export function judgeEvent(
       if ('verdict' in check) return check.verdict
       const intent = intentOfOrder(state, check.order, event.payload.intentId)
       if (!intent) return reject('intent.not_for_order')
-      if (intent.status === 'pending') effects.cancelIntents.add(intent.id)
+      if (intent.status === 'pending') {
+        effects.cancelIntents.add(intent.id)
+        intent.status = 'cancelled'
+      }
       return applied
     }
 
@@ -272,7 +275,9 @@ export function judgeEvent(
         if (collectedFen !== 0) return reject('amount.collected_mismatch')
       } else {
         if (order.cod_fen === 0) return reject('delivery.method_mismatch')
-        if (collectedFen !== dueFen) return reject('amount.collected_mismatch')
+        // Cash short or over the amount due is the courier's confirmed statement of what the customer handed
+        // over: it is recorded as taken, and the depot reconciles it. Digital money must match the intent.
+        if (method === 'digital' && collectedFen !== dueFen) return reject('amount.collected_mismatch')
         if (method === 'digital') {
           if (!intentId) return reject('intent.missing')
           intent = intentOfOrder(state, order, intentId)
@@ -312,7 +317,10 @@ export function judgeEvent(
       if (method === 'cash') {
         // Cash was taken: stop the QR from being paid later, and flag money that already moved digitally.
         for (const open of state.intents.values()) {
-          if (open.order_id === order.id && open.status === 'pending') effects.cancelIntents.add(open.id)
+          if (open.order_id === order.id && open.status === 'pending') {
+            effects.cancelIntents.add(open.id)
+            open.status = 'cancelled'
+          }
         }
         for (const payment of state.payments.get(order.id) ?? []) {
           const late = payment.paid_ms >= occurredMs

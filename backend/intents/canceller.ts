@@ -1,11 +1,11 @@
 import type { BackendContext } from '../context'
-import { cancelIntent } from './service'
+import { withdrawIntent } from './service'
 
 /** Cancellations in flight at once: enough to keep up, few enough that ingest never queues behind them. */
 const CONCURRENCY = 2
 
 export interface IntentCanceller {
-  /** Queues an intent to cancel with the acquirer; a paid one is recorded as paid instead. */
+  /** Queues an intent to withdraw at the acquirer; one it says was paid is recorded as paid instead. */
   cancelLater(intentId: string): void
   /** Resolves once the queue is empty; for tests. */
   idle(): Promise<void>
@@ -46,10 +46,10 @@ export function startIntentCanceller(context: () => BackendContext): IntentCance
     try {
       const intent = await ctx.db
         .selectFrom('payment_intents')
-        .selectAll()
+        .select('status')
         .where('id', '=', intentId)
         .executeTakeFirst()
-      if (intent?.status === 'pending') await cancelIntent(ctx, intent)
+      if (intent && intent.status !== 'paid') await withdrawIntent(ctx, intentId)
     } catch (error) {
       ctx.log.info({ err: error, intentId }, 'intent not cancelled after the courier moved on')
     }

@@ -76,6 +76,13 @@ async function createNextIntent(
   try {
     await inTransaction(context.database, context.log, async (trx) => {
       const now = context.now()
+      // The order's row first, as every writer takes it (see recordAcquirerPayment).
+      await trx
+        .updateTable('orders')
+        .set({ intent_attempts: attempt })
+        .where('id', '=', order.id)
+        .where('intent_attempts', '<', attempt)
+        .execute()
       // An expired intent stops counting as the order's open one before its successor is stored.
       await trx
         .updateTable('payment_intents')
@@ -104,12 +111,6 @@ async function createNextIntent(
           checked_ms: now,
         })
         .onConflict((c) => c.column('acquirer_key').doNothing())
-        .execute()
-      await trx
-        .updateTable('orders')
-        .set({ intent_attempts: attempt })
-        .where('id', '=', order.id)
-        .where('intent_attempts', '<', attempt)
         .execute()
     })
   } catch (error) {
@@ -240,4 +241,14 @@ export async function cancelIntent(context: BackendContext, intent: PaymentInten
       .execute()
   }
   return context.db.selectFrom('payment_intents').selectAll().where('id', '=', intent.id).executeTakeFirstOrThrow()
+}
+
+/**
+ * Tells the acquirer an intent is off (the backend already marked it cancelled: the order was cancelled,
+ * reassigned or paid in cash). If the acquirer says it was paid first, that payment is recorded, and flagged
+ * where it conflicts, exactly as if its notification had arrived.
+ */
+export async function withdrawIntent(context: BackendContext, intentId: string): Promise<void> {
+  const record = await context.acquirer.cancelIntent(intentId)
+  await applyAcquirerRecord(context, record)
 }

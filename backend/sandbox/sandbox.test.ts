@@ -134,20 +134,22 @@ describe('sandbox acquirer', () => {
     const [a, b, c, d] = [0, 1, 2, 3].map((i) => courier.order(i).intent!)
     const delivered = async (intentId: string) => (await server.api.notifications(intentId)).notifications[0]!
 
-    await server.api.setBehaviour({ notifyDelayMs: 400, duplicates: 2 })
+    await server.api.setBehaviour({ notifyDelayMs: 1500, duplicates: 2 })
     const paidAt = Date.now()
     await server.api.pay(a!.qrPayload)
     expect((await delivered(a!.intentId)).status).toBe('pending')
     await expect.poll(async () => (await delivered(a!.intentId)).status, { timeout: 5_000 }).toBe('delivered')
-    expect(Date.parse((await delivered(a!.intentId)).deliveredAt!) - paidAt).toBeGreaterThanOrEqual(400)
+    expect(Date.parse((await delivered(a!.intentId)).deliveredAt!) - paidAt).toBeGreaterThanOrEqual(1500)
     expect((await delivered(a!.intentId)).attempts).toBe(3)
     expect(
       await server.db.selectFrom('payments').selectAll().where('intent_id', '=', a!.intentId).execute(),
     ).toHaveLength(1)
 
-    await server.api.setBehaviour({ outOfOrder: true })
+    // Held while both are paid, then released together: newest first.
+    await server.api.setBehaviour({ outOfOrder: true, holdNotifications: true })
     await server.api.pay(b!.qrPayload)
     await server.api.pay(c!.qrPayload)
+    await server.api.setBehaviour({ outOfOrder: true })
     await expect.poll(async () => (await delivered(b!.intentId)).status, { timeout: 5_000 }).toBe('delivered')
     const received = await server.db
       .selectFrom('acquirer_notifications')

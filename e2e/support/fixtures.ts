@@ -1,9 +1,21 @@
 import { test as base } from '@playwright/test'
-import { startBackend, startTerminal, type Running } from './processes'
+import { startCoverageLink, type CoverageLink } from './coverage-link'
+import { Courier } from './courier'
+import { demoRoute, type DemoOrder } from './demo-route'
+import { startBackend, startSandboxBackend, startTerminal, type Running, type SandboxBackend } from './processes'
 
 interface Fixtures {
   backend: Running & { url: string; dir: string }
   terminal: Running & { url: string; dir: string }
+  /** A backend with the sandbox acquirer and the demo seed. */
+  sandbox: SandboxBackend
+  /** The terminal's link to `sandbox`: tests cut coverage here. */
+  link: CoverageLink
+  /** A terminal on `sandbox` through `link`. */
+  fieldTerminal: Running & { url: string; dir: string }
+  /** A courier on `fieldTerminal`, logged in as SZ1001 with today's route on the scan screen. */
+  courier: Courier
+  route: DemoOrder[]
 }
 
 /** Each test gets its own backend (fresh database) and its own terminal (fresh data folder). */
@@ -18,6 +30,31 @@ export const test = base.extend<Fixtures>({
     const terminal = await startTerminal(backend.url)
     await use(terminal)
     await terminal.stop()
+  },
+  // eslint-disable-next-line no-empty-pattern
+  sandbox: async ({}, use) => {
+    const sandbox = await startSandboxBackend()
+    await use(sandbox)
+    await sandbox.stop()
+  },
+  link: async ({ sandbox }, use) => {
+    const link = await startCoverageLink(sandbox.url)
+    await use(link)
+    await link.close()
+  },
+  fieldTerminal: async ({ link }, use) => {
+    const terminal = await startTerminal(link.url)
+    await use(terminal)
+    await terminal.stop()
+  },
+  route: async ({ sandbox }, use) => {
+    await use(demoRoute(sandbox.routeDate))
+  },
+  courier: async ({ page, fieldTerminal, sandbox }, use) => {
+    await page.goto(fieldTerminal.url)
+    const courier = new Courier(page)
+    await courier.startShift(sandbox.enrollmentCode)
+    await use(courier)
   },
 })
 

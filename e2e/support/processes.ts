@@ -81,3 +81,36 @@ export async function startTerminal(backendUrl: string): Promise<Running & { url
   )
   return { ...running, url: running.match[1]!, dir }
 }
+
+export interface SandboxBackend extends Running {
+  url: string
+  dir: string
+  /** The backend's SQLite file, for tests that check what it recorded. */
+  dbFile: string
+  /** The single-use code the seed printed, for enrolling one terminal. */
+  enrollmentCode: string
+  /** The demo route's day, `YYYY-MM-DD`. */
+  routeDate: string
+}
+
+/**
+ * A backend on a fresh SQLite file with the sandbox acquirer and the demo seed (`--sandbox --seed demo`): a
+ * depot, couriers SZ1001–SZ1003 (PINs 1234, 2345, 3456) and today's 40-stop route for SZ1001.
+ */
+export async function startSandboxBackend(extraArgs: string[] = []): Promise<SandboxBackend> {
+  const dir = tempDir('backend')
+  const dbFile = join(dir, 'backend.sqlite')
+  // The backend prints its seed (enrollment code, route) first and the `Backend:` line last.
+  const running = await startEntry(
+    'backend/cli.ts',
+    ['--port', '0', '--db', dbFile, '--sandbox', '--seed', 'demo', ...extraArgs],
+    /^Backend: (http:\/\/\S+)/,
+  )
+  const line = (prefix: string): string => running.output.find((l) => l.startsWith(prefix)) ?? ''
+  const enrollmentCode = /^Enrollment code: ([A-Z0-9]{8})/.exec(line('Enrollment code: '))?.[1]
+  const routeDate = /route (\d{4}-\d{2}-\d{2})/.exec(line('Demo depot'))?.[1]
+  if (!enrollmentCode || !routeDate) {
+    throw new Error(`the seeded backend did not print its seed:\n${running.output.join('\n')}`)
+  }
+  return { ...running, url: running.match[1]!, dir, dbFile, enrollmentCode, routeDate }
+}

@@ -1,4 +1,9 @@
 import { z } from 'zod'
+import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource } from '../api/events'
+import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, Timestamp } from '../api/ids'
+import { EnrollmentCode } from '../api/device'
+import { IntentStatus, OrderStatus } from '../api/shift'
+import { Fen } from '../money'
 
 /**
  * The IPC contract between the terminal's renderer and the device core: the one source of truth for the
@@ -46,6 +51,264 @@ export const BackendHealth = z.object({
 })
 export type BackendHealth = z.infer<typeof BackendHealth>
 
+/** The device and its courier: enrolled or not, and the shift under way. */
+export const ShiftInfo = z.object({
+  shiftId: ShiftId,
+  staffId: StaffId,
+  courierName: z.string(),
+  startedAt: Timestamp,
+  expiresAt: Timestamp,
+  /** The route's day once the manifest is on the device; null until then. */
+  routeDate: z.string().nullable(),
+  manifestVersion: z.number().int().nullable(),
+  manifestLoaded: z.boolean(),
+  unverifiedLimits: z.object({ perOrderFen: Fen, perShiftFen: Fen }),
+})
+export type ShiftInfo = z.infer<typeof ShiftInfo>
+
+export const DeviceStatus = z.object({
+  enrolled: z.boolean(),
+  deviceId: DeviceId.nullable(),
+  depotName: z.string().nullable(),
+  shift: ShiftInfo.nullable(),
+  /** The backend refused the courier's token (401): log in again; nothing queued is touched. */
+  needsLogin: z.boolean(),
+})
+export type DeviceStatus = z.infer<typeof DeviceStatus>
+
+export const EnrollDeviceRequest = z
+  .object({ code: EnrollmentCode, label: z.string().trim().min(1).max(64).optional() })
+  .strict()
+export const LoginRequest = z.object({ staffId: StaffId, pin: Pin }).strict()
+
+/** Manifest download progress: bytes while it downloads, stops while it is stored. */
+export const ManifestProgress = z.object({
+  phase: z.enum(['downloading', 'storing', 'done', 'failed']),
+  /** 0 to 100. */
+  percent: z.number().min(0).max(100),
+  receivedBytes: z.number().int().min(0),
+  totalBytes: z.number().int().min(0).nullable(),
+  stops: z.number().int().min(0),
+  orders: z.number().int().min(0),
+  errorCode: z.string().nullable(),
+})
+export type ManifestProgress = z.infer<typeof ManifestProgress>
+
+export const ParcelView = z.object({
+  parcelId: ParcelId,
+  barcode: z.string(),
+  index: z.number().int().min(1),
+  count: z.number().int().min(1),
+  scanned: z.boolean(),
+})
+export type ParcelView = z.infer<typeof ParcelView>
+
+/** A payment intent as the device holds it; `cancelledByCourier` stays true even if a payment lands later. */
+export const PaymentView = z.object({
+  intentId: IntentId,
+  orderId: OrderId,
+  waybill: z.string(),
+  amountFen: Fen,
+  qrPayload: z.string(),
+  status: IntentStatus,
+  expiresAt: Timestamp,
+  paidAt: Timestamp.nullable(),
+  paidFen: Fen.nullable(),
+  transactionId: z.string().nullable(),
+  shownAt: Timestamp.nullable(),
+  cancelledByCourier: z.boolean(),
+})
+export type PaymentView = z.infer<typeof PaymentView>
+
+/** Something about an order the depot must put right; shown to the courier, never merged away. */
+export const OrderFlagKind = z.enum([
+  'late_payment_after_cash',
+  'late_payment_after_failure',
+  'payment_on_closed_order',
+  'double_payment',
+  'unverified_not_found',
+])
+export type OrderFlagKind = z.infer<typeof OrderFlagKind>
+
+export const OrderFlag = z.object({
+  orderId: OrderId,
+  waybill: z.string(),
+  kind: OrderFlagKind,
+  intentId: IntentId.nullable(),
+  amountFen: Fen,
+  source: z.enum(['device', 'backend']),
+  raisedAt: Timestamp,
+})
+export type OrderFlag = z.infer<typeof OrderFlag>
+
+export const OrderView = z.object({
+  orderId: OrderId,
+  stopId: StopId,
+  stopSequence: z.number().int().min(1),
+  waybill: z.string(),
+  codFen: Fen,
+  maskedName: z.string(),
+  maskedPhone: z.string(),
+  address: z.string(),
+  status: OrderStatus,
+  attempt: z.number().int().min(1),
+  parcels: z.array(ParcelView),
+  scannedCount: z.number().int().min(0),
+  /** Whether every parcel is scanned, so collection may start. */
+  readyToCollect: z.boolean(),
+  method: DeliveryMethod.nullable(),
+  collectedFen: Fen.nullable(),
+  failureReason: FailureReason.nullable(),
+  closedAt: Timestamp.nullable(),
+  payment: PaymentView.nullable(),
+  flags: z.array(OrderFlag),
+})
+export type OrderView = z.infer<typeof OrderView>
+
+export const ShiftCounters = z.object({
+  delivered: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  toGo: z.number().int().min(0),
+  digitalFen: Fen,
+  cashFen: Fen,
+})
+export type ShiftCounters = z.infer<typeof ShiftCounters>
+
+export const RouteOrder = z.object({
+  orderId: OrderId,
+  waybill: z.string(),
+  codFen: Fen,
+  parcelCount: z.number().int().min(1),
+  scannedCount: z.number().int().min(0),
+  status: OrderStatus,
+  method: DeliveryMethod.nullable(),
+})
+export type RouteOrder = z.infer<typeof RouteOrder>
+
+export const RouteStop = z.object({
+  stopId: StopId,
+  sequence: z.number().int().min(1),
+  address: z.string(),
+  /** `done` once no order at the stop is pending. */
+  status: z.enum(['pending', 'partial', 'done']),
+  codFen: Fen,
+  parcelCount: z.number().int().min(0),
+  orders: z.array(RouteOrder),
+})
+export type RouteStop = z.infer<typeof RouteStop>
+
+export const RouteView = z.object({
+  shiftId: ShiftId,
+  routeDate: z.string(),
+  manifestVersion: z.number().int(),
+  stops: z.array(RouteStop),
+  counters: ShiftCounters,
+  /** The first stop in route order with a pending order; null when the round is done. */
+  nextStopId: StopId.nullable(),
+})
+export type RouteView = z.infer<typeof RouteView>
+
+/** Up to 256 characters: a receipt token is longer than a waybill. */
+export const ScanRequest = z.object({ code: z.string().max(256), source: ScanSource }).strict()
+
+export const ScanOutcome = z.discriminatedUnion('outcome', [
+  z.object({
+    outcome: z.literal('accepted'),
+    order: OrderView,
+    /** The parcel this scan marked; null for a bare waybill of a multi-parcel order. */
+    parcelIndex: z.number().int().min(1).nullable(),
+    /** False when the parcel had been scanned already. */
+    newlyScanned: z.boolean(),
+    /** A prepaid order completes on its last parcel's scan. */
+    completed: z.boolean(),
+  }),
+  z.object({
+    outcome: z.literal('refused'),
+    reason: ScanRefusal,
+    /** What was read, cut to 64 characters, as logged. */
+    code: z.string(),
+    waybill: z.string().nullable(),
+    /** For `order_closed`: why the order is closed. */
+    orderStatus: OrderStatus.nullable(),
+  }),
+])
+export type ScanOutcome = z.infer<typeof ScanOutcome>
+
+export const OrderRequest = z.object({ orderId: OrderId }).strict()
+
+export const StartCashResult = z.object({
+  /** `cancelled`: the backend cancelled the intent; `recorded`: no coverage, cancelled on sync; `none`: nothing to cancel. */
+  intentCancellation: z.enum(['cancelled', 'recorded', 'none']),
+  /** The intent had been paid already: the order completed as digital, take no cash. */
+  alreadyPaid: z.boolean(),
+  order: OrderView,
+})
+export type StartCashResult = z.infer<typeof StartCashResult>
+
+export const RecordCashRequest = z
+  .object({
+    orderId: OrderId,
+    takenFen: Fen,
+    /** Required when the amount taken differs from the amount due. */
+    confirmMismatch: z.boolean().default(false),
+  })
+  .strict()
+
+export const RecordFailureRequest = z.object({ orderId: OrderId, reason: FailureReason }).strict()
+
+/** A change to a payment the core learned (stream, poll, renewal); `completed` when it finished the delivery. */
+export const PaymentUpdate = z.object({
+  orderId: OrderId,
+  payment: PaymentView,
+  orderStatus: OrderStatus,
+  completed: z.boolean(),
+  flag: OrderFlag.nullable(),
+})
+export type PaymentUpdate = z.infer<typeof PaymentUpdate>
+
+export const ShiftSummary = z.object({
+  shift: ShiftInfo,
+  counters: ShiftCounters,
+  /** Cash collected, to hand in at the depot. */
+  cashToHandInFen: Fen,
+  declaredCashFen: Fen.nullable(),
+  declaredAt: Timestamp.nullable(),
+  ordersTotal: z.number().int().min(0),
+  pendingEvents: z.number().int().min(0),
+  flags: z.array(OrderFlag),
+  closedAt: Timestamp.nullable(),
+})
+export type ShiftSummary = z.infer<typeof ShiftSummary>
+
+export const DeclareCashRequest = z.object({ declaredFen: Fen }).strict()
+export const CloseShiftRequest = z.object({ force: z.boolean().default(false) }).strict()
+
+/** What the sync engine knows: coverage (the backend actually answered), the queue, and what blocks it. */
+export const SyncStatus = z.object({
+  online: z.boolean(),
+  /** The device stream (payment pushes) is connected. */
+  streaming: z.boolean(),
+  pending: z.number().int().min(0),
+  oldestPendingAt: Timestamp.nullable(),
+  rejected: z.number().int().min(0),
+  lastSyncAt: Timestamp.nullable(),
+  /** When the next push is due after a failure; null when none is waiting. */
+  nextRetryAt: Timestamp.nullable(),
+  needsLogin: z.boolean(),
+  lastError: z.string().nullable(),
+})
+export type SyncStatus = z.infer<typeof SyncStatus>
+
+/** Events the backend refused, kept for the courier's attention. */
+export const RejectedEvent = z.object({
+  seq: z.number().int().min(1),
+  type: z.string(),
+  occurredAt: Timestamp,
+  reason: z.string(),
+  orderId: OrderId.nullable(),
+})
+export type RejectedEvent = z.infer<typeof RejectedEvent>
+
 interface ChannelSpec {
   request: z.ZodType
   response: z.ZodType
@@ -59,12 +322,43 @@ export const ipcChannels = {
   getSettings: channel(Empty, Settings),
   updateSettings: channel(SettingsPatch, Settings),
   checkBackend: channel(Empty, BackendHealth),
+
+  getDeviceStatus: channel(Empty, DeviceStatus),
+  enrollDevice: channel(EnrollDeviceRequest, DeviceStatus),
+  login: channel(LoginRequest, DeviceStatus),
+  downloadManifest: channel(Empty, ManifestProgress),
+
+  getRoute: channel(Empty, RouteView),
+  getOrder: channel(OrderRequest, OrderView),
+  scanBarcode: channel(ScanRequest, ScanOutcome),
+
+  showPaymentQr: channel(OrderRequest, PaymentView),
+  renewPaymentQr: channel(OrderRequest, PaymentView),
+  leavePayment: channel(OrderRequest, Empty),
+  startCash: channel(OrderRequest, StartCashResult),
+  recordCash: channel(RecordCashRequest, OrderView),
+  recordFailure: channel(RecordFailureRequest, OrderView),
+
+  getShiftSummary: channel(Empty, ShiftSummary),
+  declareCash: channel(DeclareCashRequest, ShiftSummary),
+  closeShift: channel(CloseShiftRequest, DeviceStatus),
+
+  getSyncStatus: channel(Empty, SyncStatus),
+  syncNow: channel(Empty, SyncStatus),
+  getRejectedEvents: channel(Empty, z.array(RejectedEvent)),
 } satisfies Record<string, ChannelSpec>
 
 /** Events the device core pushes to the renderer. */
 export const ipcEvents = {
   settingsChanged: Settings,
   backendHealth: BackendHealth,
+  deviceStatus: DeviceStatus,
+  manifestProgress: ManifestProgress,
+  /** Orders changed (a delivery closed, the manifest moved): reload the route. */
+  routeChanged: z.object({ orderIds: z.array(OrderId) }),
+  paymentUpdated: PaymentUpdate,
+  orderFlagged: OrderFlag,
+  syncStatus: SyncStatus,
 } satisfies Record<string, z.ZodType>
 
 export type IpcChannel = keyof typeof ipcChannels

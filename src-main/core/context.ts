@@ -3,6 +3,7 @@ import type { BackendClient } from './backend/client'
 import type { CredentialStore } from './credentials/store'
 import type { DeviceDb } from './db'
 import type { CoreEvents } from './events'
+import type { SyncTimings } from './sync/engine'
 
 export interface DeviceCoreOptions {
   /** The device's own folder: SQLite file, credentials. Two terminals need two folders. */
@@ -17,6 +18,10 @@ export interface DeviceCoreOptions {
   /** Path to a better-sqlite3 binding built for the running ABI (Electron). */
   nativeBinding?: string
   fetch?: typeof fetch
+  /** The device's clock, for the courier's action times; tests set it to a clock that is behind. */
+  now?: () => Date
+  /** Sync engine timings, shortened by tests; see `sync/engine.ts` for the defaults. */
+  sync?: Partial<SyncTimings>
 }
 
 /** What every domain's handlers share. Domains read it; they do not keep their own copies of settings. */
@@ -29,6 +34,19 @@ export interface CoreContext {
   defaultSettings: Settings
   settings(): Settings
   cacheSettings(settings: Settings): void
+  /** The device's clock: when the courier acted. */
+  now(): Date
+  /** What this run of the core knows about the courier's session beyond the database. */
+  session: { needsLogin: boolean }
+  /** Call after a transaction that appended outbox events has committed: the sync engine pushes soon. */
+  outboxChanged(): void
+  /** Payment watching (poll fallback) lives in payments/; other domains stop it when an order closes. */
+  payments: PaymentWatcher
+}
+
+export interface PaymentWatcher {
+  watch(orderId: string, intentId: string): void
+  stop(orderId: string): void
 }
 
 /** A domain's slice of the IPC contract: requests arrive validated, responses are validated on the way out. */
@@ -37,3 +55,11 @@ export type HandlersFor<C extends IpcChannel> = {
 }
 
 export type CoreHandlers = HandlersFor<IpcChannel>
+
+/**
+ * Runs a handler's synchronous body as a promise, so a refusal it throws reaches every caller as a rejection
+ * (as it does for the async handlers), not as an exception thrown before the promise exists.
+ */
+export function answer<T>(body: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(body()))
+}

@@ -4,10 +4,20 @@ import { createBackendClient } from './backend/client'
 import type { CoreContext, CoreHandlers, DeviceCoreOptions } from './context'
 import { createFileCredentialStore } from './credentials/store'
 import { openDeviceDb } from './db'
+import { deliveryHandlers } from './delivery/handlers'
+import { deviceHandlers } from './device/handlers'
 import { createCoreEvents, type CoreEvents } from './events'
+import { downloadManifest } from './manifest/download'
+import { manifestHandlers } from './manifest/handlers'
 import { deviceMigrations } from './migrations'
+import { paymentHandlers, pollIntent } from './payments/handlers'
+import { createPaymentWatcher } from './payments/watch'
+import { scanHandlers } from './scan/handlers'
 import { defaultSettings, readSettings, writeSettings } from './settings/store'
 import { settingsHandlers } from './settings/handlers'
+import { shiftHandlers } from './shift/handlers'
+import { createSyncEngine, DEFAULT_SYNC_TIMINGS, type SyncEngine } from './sync/engine'
+import { syncHandlers } from './sync/handlers'
 
 export type { DeviceCoreOptions, CoreHandlers } from './context'
 
@@ -16,12 +26,14 @@ export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8080'
 export interface DeviceCore {
   handlers: CoreHandlers
   events: CoreEvents
+  sync: SyncEngine
   close(): void
 }
 
 /**
- * Starts the device core: opens (and migrates) the device database under `dataDir` and wires every domain's
- * handlers. It has no Electron import, so Electron's main process, the browser host and tests all run it.
+ * Starts the device core: opens (and migrates) the device database under `dataDir`, wires every domain's
+ * handlers and starts the sync engine. It has no Electron import, so Electron's main process, the browser host
+ * and tests all run it.
  */
 export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
   const db = openDeviceDb(join(options.dataDir, 'device.sqlite'), deviceMigrations, {
@@ -30,29 +42,60 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
   const defaults = defaultSettings(options.backendUrl ?? DEFAULT_BACKEND_URL)
   if (options.backendUrl) writeSettings(db, { backendUrl: options.backendUrl })
   let settings = readSettings(db, defaults)
+  const timings = { ...DEFAULT_SYNC_TIMINGS, ...options.sync }
 
+  // The engine judges coverage from every exchange, so the client reports to it once it exists.
+  let engine: SyncEngine | null = null
   const events = createCoreEvents()
+  const watcher = createPaymentWatcher({
+    intervalMs: timings.paymentPollMs,
+    poll: (_orderId, intentId) => pollIntent(ctx, intentId),
+  })
   const ctx: CoreContext = {
     options,
     db,
     events,
     credentials: options.credentials ?? createFileCredentialStore(join(options.dataDir, 'credentials')),
-    backend: createBackendClient(() => settings.backendUrl, options.fetch),
+    backend: createBackendClient(
+      () => settings.backendUrl,
+      options.fetch,
+      (outcome) => engine?.observe(outcome),
+    ),
     defaultSettings: defaults,
     settings: () => settings,
     cacheSettings: (next) => {
       settings = next
     },
+    now: options.now ?? (() => new Date()),
+    session: { needsLogin: false },
+    outboxChanged: () => engine?.notifyWrite(),
+    payments: watcher,
   }
+  const sync = createSyncEngine(ctx, { timings, refetchManifest: () => downloadManifest(ctx) })
+  engine = sync
 
   const handlers = {
     ...appHandlers(ctx),
     ...settingsHandlers(ctx),
+    ...deviceHandlers(ctx, () => sync.start('start')),
+    ...shiftHandlers(ctx, () => sync.start('login')),
+    ...manifestHandlers(ctx),
+    ...scanHandlers(ctx),
+    ...paymentHandlers(ctx),
+    ...deliveryHandlers(ctx),
+    ...syncHandlers(ctx, sync),
   } satisfies CoreHandlers
+
+  sync.start('start')
 
   return {
     handlers,
     events,
-    close: () => db.close(),
+    sync,
+    close: () => {
+      sync.stop()
+      watcher.stopAll()
+      db.close()
+    },
   }
 }

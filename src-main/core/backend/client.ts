@@ -8,7 +8,24 @@ export interface BackendRequest<S extends z.ZodType> {
   body?: unknown
   token?: string
   timeoutMs?: number
+  /** Called as the body arrives, for a download the courier watches (the manifest). */
+  onProgress?: (receivedBytes: number, totalBytes: number | null) => void
 }
+
+export interface BackendStreamRequest {
+  path: string
+  token: string
+  headers?: Record<string, string>
+  signal: AbortSignal
+  /** How long to wait for the response head. */
+  connectTimeoutMs?: number
+}
+
+/**
+ * What each exchange with the backend showed about coverage: `reachable` when it answered anything at all
+ * (even an error), `unreachable` when the request never got an answer. The sync engine judges coverage by it.
+ */
+export type BackendOutcome = 'reachable' | 'unreachable'
 
 /**
  * The core's only way to the logistics backend. A network failure or timeout becomes
@@ -17,17 +34,58 @@ export interface BackendRequest<S extends z.ZodType> {
 export interface BackendClient {
   baseUrl(): string
   request<S extends z.ZodType>(request: BackendRequest<S>): Promise<z.output<S>>
+  /** Opens a long-lived response (the device's event stream); an HTTP error is thrown like `request`'s. */
+  openStream(request: BackendStreamRequest): Promise<Response>
 }
 
-export function createBackendClient(baseUrl: () => string, fetchImpl: typeof fetch = fetch): BackendClient {
+async function readBody(res: Response, onProgress?: BackendRequest<z.ZodType>['onProgress']): Promise<string> {
+  if (!onProgress || !res.body) return res.text()
+  const lengthHeader = Number(res.headers.get('content-length'))
+  const total = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null
+  const chunks: Uint8Array[] = []
+  let received = 0
+  onProgress(0, total)
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    chunks.push(chunk)
+    received += chunk.byteLength
+    onProgress(received, total)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+async function errorFrom(res: Response, method: string, path: string): Promise<TuotouError> {
+  let json: unknown
+  try {
+    const text = await res.text()
+    json = text.length > 0 ? JSON.parse(text) : null
+  } catch {
+    json = null
+  }
+  const parsed = ErrorBody.safeParse((json as { error?: unknown } | null)?.error ?? json)
+  const code = parsed.success ? parsed.data.code : `http.${res.status}`
+  const message = parsed.success ? parsed.data.message : `${method} ${path} answered ${res.status}`
+  return new TuotouError(code, message, { ...(parsed.success ? parsed.data.details : {}), status: res.status })
+}
+
+function unreachable(url: string, error: unknown): TuotouError {
+  const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : ''
+  return new TuotouError('backend.unreachable', `cannot reach ${url}: ${reason}`, { url })
+}
+
+export function createBackendClient(
+  baseUrl: () => string,
+  fetchImpl: typeof fetch = fetch,
+  observe: (outcome: BackendOutcome) => void = () => undefined,
+): BackendClient {
   return {
     baseUrl,
-    async request({ method, path, response, body, token, timeoutMs = 10_000 }) {
+    async request({ method, path, response, body, token, timeoutMs = 10_000, onProgress }) {
       const url = new URL(path, baseUrl()).toString()
       const headers: Record<string, string> = { accept: 'application/json' }
       if (body !== undefined) headers['content-type'] = 'application/json'
       if (token) headers.authorization = `Bearer ${token}`
       let res: Response
+      let text: string
       try {
         res = await fetchImpl(url, {
           method,
@@ -35,12 +93,17 @@ export function createBackendClient(baseUrl: () => string, fetchImpl: typeof fet
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         })
+        if (!res.ok) {
+          observe('reachable')
+          throw await errorFrom(res, method, path)
+        }
+        text = await readBody(res, onProgress)
       } catch (error) {
-        const reason =
-          error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : ''
-        throw new TuotouError('backend.unreachable', `cannot reach ${url}: ${reason}`, { url })
+        if (error instanceof TuotouError) throw error
+        observe('unreachable')
+        throw unreachable(url, error)
       }
-      const text = await res.text()
+      observe('reachable')
       let json: unknown
       try {
         json = text.length > 0 ? JSON.parse(text) : null
@@ -49,12 +112,6 @@ export function createBackendClient(baseUrl: () => string, fetchImpl: typeof fet
           status: res.status,
         })
       }
-      if (!res.ok) {
-        const parsed = ErrorBody.safeParse((json as { error?: unknown } | null)?.error ?? json)
-        const code = parsed.success ? parsed.data.code : `http.${res.status}`
-        const message = parsed.success ? parsed.data.message : `${method} ${path} answered ${res.status}`
-        throw new TuotouError(code, message, { ...(parsed.success ? parsed.data.details : {}), status: res.status })
-      }
       const parsed = response.safeParse(json)
       if (!parsed.success) {
         throw new TuotouError('backend.bad_response', `${method} ${path} answered an unexpected shape`, {
@@ -62,6 +119,31 @@ export function createBackendClient(baseUrl: () => string, fetchImpl: typeof fet
         })
       }
       return parsed.data
+    },
+    async openStream({ path, token, headers = {}, signal, connectTimeoutMs = 10_000 }) {
+      const url = new URL(path, baseUrl()).toString()
+      // The timeout covers only the wait for the response head; the body may then stay open for hours.
+      const connect = new AbortController()
+      const timer = setTimeout(() => connect.abort(new Error('no answer in time')), connectTimeoutMs)
+      const forward = (): void => connect.abort(signal.reason)
+      signal.addEventListener('abort', forward, { once: true })
+      let res: Response
+      try {
+        res = await fetchImpl(url, {
+          method: 'GET',
+          headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, ...headers },
+          signal: connect.signal,
+        })
+      } catch (error) {
+        signal.removeEventListener('abort', forward)
+        observe('unreachable')
+        throw unreachable(url, error)
+      } finally {
+        clearTimeout(timer)
+      }
+      observe('reachable')
+      if (!res.ok) throw await errorFrom(res, 'GET', path)
+      return res
     },
   }
 }

@@ -1,6 +1,7 @@
 import type { Migration } from '../db'
 import settings from './1795723723438_settings'
 import outbox from './1795724400000_outbox'
+import route from './1795810000000_route'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
-export const deviceMigrations: readonly Migration[] = [settings, outbox]
+export const deviceMigrations: readonly Migration[] = [settings, outbox, route]

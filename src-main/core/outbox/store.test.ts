@@ -4,7 +4,16 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDeviceDb, type DeviceDb } from '../db'
 import { deviceMigrations } from '../migrations'
-import { appendEvent, outboxStats, pendingEvents, pruneAcked, rejectedEvents, settleEvents } from './store'
+import {
+  appendEvent,
+  eventsFrom,
+  oldestRetainedSeq,
+  outboxStats,
+  pendingEvents,
+  pruneAcked,
+  rejectedEvents,
+  settleEvents,
+} from './store'
 
 const SHIFT = 'shf_test0001'
 const open = (file = join(mkdtempSync(join(tmpdir(), 'tuotou-outbox-')), 'device.sqlite')): DeviceDb =>
@@ -121,5 +130,29 @@ describe('outbox', () => {
     record(db, 1, '2026-11-26T08:00:00.000Z')
     record(db, 2, '2026-11-26T09:00:00.000Z')
     expect(outboxStats(db).oldestPendingAt).toBe('2026-11-26T08:00:00.000Z')
+  })
+})
+
+describe('outbox rewind', () => {
+  it('reads events from a sequence whatever their state, and knows the oldest one kept', () => {
+    const db = open()
+    const [a, b] = [1, 2, 3].map((n) => record(db, n))
+    settleEvents(
+      db,
+      [
+        { seq: a!.seq, eventId: a!.eventId, status: 'applied', reason: null },
+        { seq: b!.seq, eventId: b!.eventId, status: 'rejected', reason: 'nope' },
+      ],
+      '2026-11-20T00:00:00.000Z',
+    )
+    expect(eventsFrom(db, 1, 10).map((e) => e.seq)).toEqual([1, 2, 3])
+    expect(eventsFrom(db, 2, 1).map((e) => e.seq)).toEqual([2])
+    expect(oldestRetainedSeq(db)).toBe(1)
+    pruneAcked(db, '2026-11-25T00:00:00.000Z')
+    expect(oldestRetainedSeq(db)).toBe(2)
+  })
+
+  it('has no oldest sequence when empty', () => {
+    expect(oldestRetainedSeq(open())).toBeNull()
   })
 })

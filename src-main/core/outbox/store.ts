@@ -127,3 +127,16 @@ export function rejectedEvents(db: DeviceDb): OutboxEntry[] {
 export function pruneAcked(db: DeviceDb, before: string): number {
   return db.run(`DELETE FROM outbox WHERE state = 'acked' AND settled_at < ?`, [before]).changes
 }
+
+/**
+ * Events from `seq` on, whatever their state, for a rewind: the backend answered that it expects `seq` next, so
+ * it no longer holds what the device had counted as acked. Acked rows are kept for a while for exactly this.
+ */
+export function eventsFrom(db: DeviceDb, seq: number, limit: number): DeviceEvent[] {
+  return db.all<OutboxRow>('SELECT * FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?', [seq, limit]).map(toEvent)
+}
+
+/** The lowest sequence still on the device (pruning removes old acked rows), or null when the outbox is empty. */
+export function oldestRetainedSeq(db: DeviceDb): number | null {
+  return db.get<{ seq: number | null }>('SELECT MIN(seq) AS seq FROM outbox')!.seq
+}

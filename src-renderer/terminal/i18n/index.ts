@@ -1,12 +1,20 @@
+import { computed, reactive, shallowRef } from 'vue'
 import { createI18n } from 'vue-i18n'
+import { IpcError } from '../../bridge'
 import en from './en'
 import { resolveLocale } from './locale'
 import zhCN from './zh-CN'
 
 export const messages = { 'zh-CN': zhCN, en }
 
+const datetime = {
+  short: { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false },
+  time: { hour: '2-digit', minute: '2-digit', hour12: false },
+} as const
+
 export const i18n = createI18n({
   legacy: false,
+  datetimeFormats: { 'zh-CN': datetime, en: datetime },
   locale: resolveLocale('system', navigator.languages),
   fallbackLocale: 'en',
   messages,
@@ -14,8 +22,49 @@ export const i18n = createI18n({
   fallbackWarn: false,
 })
 
-/** Translates an error code from the core, falling back to the generic message with the English detail. */
-export function errorMessage(code: string, message: string, details: Record<string, unknown> = {}): string {
+/**
+ * Translates an error code from the core. A code the terminal has no words for (a new refusal from the backend)
+ * falls back to `fallbackKey` with the code, so the courier never reads the English detail in a Chinese screen;
+ * without one it falls back to the generic message.
+ */
+export function errorMessage(
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+  fallbackKey?: string,
+): string {
+  const t = (key: string, values?: Record<string, unknown>): string => i18n.global.t(key, values ?? {})
+  const te = (key: string): boolean => i18n.global.te(key)
+  const params: Record<string, unknown> = { ...details }
+  if (typeof params.status === 'string' && te(`order.status.${params.status}`)) {
+    params.status = t(`order.status.${params.status}`)
+  }
   const key = `errors.${code}`
-  return i18n.global.te(key) ? i18n.global.t(key, details) : i18n.global.t('errors.internal', { message })
+  if (te(key)) return t(key, params)
+  if (fallbackKey) return t(fallbackKey, { code })
+  return t('errors.internal', { message })
+}
+
+/** `errorMessage` for anything a bridge call threw. */
+export function describeError(error: unknown, fallbackKey?: string): string {
+  if (error instanceof IpcError) return errorMessage(error.code, error.message, error.details, fallbackKey)
+  return i18n.global.t('errors.internal', { message: error instanceof Error ? error.message : String(error) })
+}
+
+/**
+ * A message a screen shows (a refusal, a validation hint), kept as how to say it rather than as what was said,
+ * so it follows a change of language made while it is on screen.
+ */
+export function useScreenMessage(): { readonly text: string; set(say: () => string): void; clear(): void } {
+  const say = shallowRef<(() => string) | null>(null)
+  const text = computed(() => say.value?.() ?? '')
+  return reactive({
+    text,
+    set: (next: () => string) => {
+      say.value = next
+    },
+    clear: () => {
+      say.value = null
+    },
+  })
 }

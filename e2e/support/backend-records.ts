@@ -1,0 +1,91 @@
+import Database from 'better-sqlite3'
+
+/**
+ * What the backend holds, read straight from its SQLite file (read-only, beside the running backend: WAL lets a
+ * reader in). Tests use it to check that something was recorded exactly once, which no API answers directly.
+ */
+export class BackendRecords {
+  constructor(private readonly file: string) {}
+
+  private read<T>(work: (db: Database.Database) => T): T {
+    const db = new Database(this.file, { readonly: true, fileMustExist: true })
+    try {
+      return work(db)
+    } finally {
+      db.close()
+    }
+  }
+
+  orderId(waybill: string): string {
+    return this.read((db) => (db.prepare('SELECT id FROM orders WHERE waybill = ?').get(waybill) as { id: string }).id)
+  }
+
+  order(waybill: string) {
+    return this.read((db) =>
+      db
+        .prepare('SELECT status, delivered_method, collected_cash_fen, failure_reason FROM orders WHERE waybill = ?')
+        .get(waybill),
+    ) as { status: string; delivered_method: string | null; collected_cash_fen: number; failure_reason: string | null }
+  }
+
+  attempts(waybill: string) {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT a.outcome, a.method, a.collected_fen, a.failure_reason FROM delivery_attempts a
+           JOIN orders o ON o.id = a.order_id WHERE o.waybill = ? ORDER BY a.attempt`,
+        )
+        .all(waybill),
+    ) as { outcome: string; method: string | null; collected_fen: number; failure_reason: string | null }[]
+  }
+
+  payments(waybill: string) {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT p.amount_fen, p.outcome FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.waybill = ?`,
+        )
+        .all(waybill),
+    ) as { amount_fen: number; outcome: string }[]
+  }
+
+  /** The device events the backend applied for an order, by type. */
+  events(waybill: string) {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT e.type, e.payload, e.status FROM device_events e JOIN orders o ON o.id = e.order_id
+           WHERE o.waybill = ? ORDER BY e.seq`,
+        )
+        .all(waybill),
+    ) as { type: string; payload: string; status: string }[]
+  }
+
+  refusedScans() {
+    return this.read((db) =>
+      db.prepare(`SELECT payload FROM device_events WHERE type = 'scan.refused' ORDER BY seq`).all(),
+    ).map((row) => JSON.parse((row as { payload: string }).payload) as { code: string; reason: string; source: string })
+  }
+
+  flags(waybill: string) {
+    return this.read((db) =>
+      db
+        .prepare(`SELECT f.kind, f.amount_fen FROM flags f JOIN orders o ON o.id = f.order_id WHERE o.waybill = ?`)
+        .all(waybill),
+    ) as { kind: string; amount_fen: number }[]
+  }
+
+  cashDeclarations(): number[] {
+    return this.read((db) => db.prepare('SELECT declared_fen FROM cash_declarations ORDER BY seq').all()).map(
+      (row) => (row as { declared_fen: number }).declared_fen,
+    )
+  }
+
+  /** How many shifts the devices have said were closed. */
+  shiftsClosed(): number {
+    return this.read(
+      (db) =>
+        (db.prepare(`SELECT COUNT(*) AS n FROM device_events WHERE type = 'shift.closed'`).get() as { n: number }).n,
+    )
+  }
+}

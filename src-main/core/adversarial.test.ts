@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createIpcDispatcher, type IpcDispatch } from './ipc'
+import { outboxOf, startTestDevice, type TestDevice } from './testing/device'
+
+let device: TestDevice
+let dispatch: IpcDispatch
+
+beforeAll(async () => {
+  device = await startTestDevice()
+  device.core.sync.stop()
+  dispatch = createIpcDispatcher(device.core.handlers)
+})
+afterAll(() => device.close())
+
+/** Requests a renderer could send by mistake or by malice: each must be refused before it reaches a handler. */
+const malformed: [channel: string, request: unknown][] = [
+  ['enrollDevice', { code: 'O0O0O0O0' }],
+  ['enrollDevice', { code: 'ABCD2345', admin: true }],
+  ['login', { staffId: 'sz1001', pin: '1234' }],
+  ['login', { staffId: 'SZ1001', pin: '12' }],
+  ['login', { staffId: 'SZ1001', pin: 1234 }],
+  ['scanBarcode', { code: 'x'.repeat(257), source: 'wedge' }],
+  ['scanBarcode', { code: 'JDVA00000000001-1-1-', source: 'telepathy' }],
+  ['scanBarcode', { code: 42, source: 'wedge' }],
+  ['scanBarcode', 'JDVA00000000001-1-1-'],
+  ['getOrder', { orderId: "ord_x'; DROP TABLE orders;--" }],
+  ['showPaymentQr', { orderId: 'pi_test0001' }],
+  ['showPaymentQr', {}],
+  ['startCash', { orderId: null }],
+  ['recordCash', { orderId: 'ord_test0001', takenFen: 66.6 }],
+  ['recordCash', { orderId: 'ord_test0001', takenFen: -6660 }],
+  ['recordCash', { orderId: 'ord_test0001', takenFen: '6660' }],
+  ['recordCash', { orderId: 'ord_test0001', takenFen: 1e20 }],
+  ['recordFailure', { orderId: 'ord_test0001', reason: 'bored' }],
+  ['declareCash', { declaredFen: -1 }],
+  ['declareCash', { declaredFen: 1.5 }],
+  ['closeShift', { force: 'yes' }],
+  ['syncNow', { now: true }],
+]
+
+describe('the core refuses malformed messages and changes nothing', () => {
+  it.each(malformed)('%s %j', async (channel, request) => {
+    const before = outboxOf(device).length
+    const routeBefore = await device.core.handlers.getRoute({})
+    const result = await dispatch(channel, request)
+    expect(result).toMatchObject({ ok: false, error: { code: 'ipc.bad_request' } })
+    if (!result.ok) expect(result.error.message).toContain(channel)
+    expect(outboxOf(device)).toHaveLength(before)
+    expect(await device.core.handlers.getRoute({})).toEqual(routeBefore)
+  })
+
+  it('answers a refusal on domain grounds with a code the terminal translates, changing nothing', async () => {
+    const before = outboxOf(device).length
+    for (const [channel, request, code] of [
+      ['getOrder', { orderId: 'ord_nothere' }, 'order.not_found'],
+      ['showPaymentQr', { orderId: 'ord_test0003' }, 'collect.parcels_missing'],
+      ['recordCash', { orderId: 'ord_test0002', takenFen: 100 }, 'collect.parcels_missing'],
+      ['enrollDevice', { code: 'ABCD2345' }, 'device.already_enrolled'],
+    ] as const) {
+      expect(await dispatch(channel, request), channel).toMatchObject({ ok: false, error: { code } })
+    }
+    expect(outboxOf(device)).toHaveLength(before)
+  })
+})

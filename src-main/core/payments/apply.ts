@@ -1,0 +1,157 @@
+import type { PaymentConfirmation } from '../../../shared/api/events'
+import type { IntentStatus } from '../../../shared/api/shift'
+import type { OrderFlagKind, PaymentUpdate } from '../../../shared/ipc/contract'
+import type { CoreContext } from '../context'
+import { completeDelivery } from '../delivery/complete'
+import { findIntent, findOrder, latestFlag, paymentView, type OrderRow } from '../manifest/views'
+import { appendEvent } from '../outbox/store'
+
+/** An intent's state as the backend reports it (stream, poll, cancel or renew answer, manifest). */
+export interface IntentUpdate {
+  intentId: string
+  status: IntentStatus
+  amountFen: number
+  paidAt: string | null
+  transactionId: string | null
+}
+
+function flagKindFor(order: OrderRow): OrderFlagKind {
+  if (order.status === 'delivered') return order.method === 'digital' ? 'double_payment' : 'late_payment_after_cash'
+  if (order.status === 'failed') return 'late_payment_after_failure'
+  return 'payment_on_closed_order'
+}
+
+/** Records a flag once per order, kind and intent, whoever raised it. Runs inside the caller's transaction. */
+export function raiseFlag(
+  ctx: CoreContext,
+  flag: { orderId: string; kind: OrderFlagKind; intentId: string | null; amountFen: number },
+  source: 'device' | 'backend',
+  at: string,
+): boolean {
+  const exists = ctx.db.get(
+    `SELECT 1 FROM order_flags WHERE order_id = ? AND kind = ? AND intent_id IS ? AND source = ?`,
+    [flag.orderId, flag.kind, flag.intentId, source],
+  )
+  if (exists) return false
+  ctx.db.run(
+    `INSERT INTO order_flags (order_id, kind, intent_id, amount_fen, source, raised_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    [flag.orderId, flag.kind, flag.intentId, flag.amountFen, source, at],
+  )
+  return true
+}
+
+interface Applied {
+  update: PaymentUpdate
+  appended: boolean
+}
+
+/**
+ * What the device does when it learns an intent changed: a first payment is recorded as `payment.confirmed`; if
+ * the order is still open it completes as digital in the same transaction; if the courier had closed it (cash
+ * taken, delivery failed) the payment is kept and flagged, never dropped. Runs inside the caller's transaction.
+ */
+function applyInTransaction(
+  ctx: CoreContext,
+  update: IntentUpdate,
+  via: PaymentConfirmation,
+  at: string,
+): Applied | null {
+  const intent = findIntent(ctx.db, update.intentId)
+  if (!intent) return null
+  const order = findOrder(ctx.db, intent.order_id)!
+  if (update.status === 'paid') {
+    if (intent.paid_at !== null) return null
+    const paidAt = update.paidAt ?? at
+    ctx.db.run(
+      `UPDATE intents SET status = 'paid', paid_at = ?, paid_fen = ?, transaction_id = ? WHERE intent_id = ?`,
+      [paidAt, update.amountFen, update.transactionId, intent.intent_id],
+    )
+    appendEvent(ctx.db, {
+      type: 'payment.confirmed',
+      payload: {
+        orderId: order.order_id,
+        intentId: intent.intent_id,
+        amountFen: update.amountFen,
+        via,
+        transactionId: (update.transactionId ?? '').slice(0, 64),
+        paidAt,
+        receipt: null,
+      },
+      shiftId: order.shift_id,
+      occurredAt: at,
+    })
+    let completed = false
+    let flagged = false
+    if (order.status === 'pending') {
+      // Money arrived while the order is open: that is the delivery, even if the courier had switched to cash.
+      completeDelivery(
+        ctx.db,
+        order,
+        { method: 'digital', collectedFen: update.amountFen, intentId: intent.intent_id },
+        at,
+      )
+      completed = true
+    } else {
+      flagged = raiseFlag(
+        ctx,
+        { orderId: order.order_id, kind: flagKindFor(order), intentId: intent.intent_id, amountFen: update.amountFen },
+        'device',
+        at,
+      )
+    }
+    const after = findOrder(ctx.db, order.order_id)!
+    return {
+      appended: true,
+      update: {
+        orderId: order.order_id,
+        payment: paymentView(findIntent(ctx.db, intent.intent_id)!, order.waybill),
+        orderStatus: after.status,
+        completed,
+        flag: flagged ? latestFlag(ctx.db, order.order_id) : null,
+      },
+    }
+  }
+  // Expiry or cancellation is the backend's statement, not the courier's: state only, no outbox event.
+  if (intent.paid_at !== null || update.status === 'pending' || intent.status === update.status) return null
+  ctx.db.run('UPDATE intents SET status = ? WHERE intent_id = ?', [update.status, intent.intent_id])
+  return {
+    appended: false,
+    update: {
+      orderId: order.order_id,
+      payment: paymentView(findIntent(ctx.db, intent.intent_id)!, order.waybill),
+      orderStatus: order.status,
+      completed: false,
+      flag: null,
+    },
+  }
+}
+
+/**
+ * Applies an intent update in one transaction (with `alsoInTransaction`, e.g. the stream cursor), then tells
+ * the renderer after the commit. Returns the update, or null when it changed nothing (a repeat from poll and
+ * stream both reporting the same payment).
+ */
+export function applyIntentUpdate(
+  ctx: CoreContext,
+  update: IntentUpdate,
+  via: PaymentConfirmation,
+  alsoInTransaction?: () => void,
+): PaymentUpdate | null {
+  const at = ctx.now().toISOString()
+  const applied = ctx.db.transaction(() => {
+    const result = applyInTransaction(ctx, update, via, at)
+    alsoInTransaction?.()
+    return result
+  })
+  if (!applied) return null
+  publishPaymentUpdate(ctx, applied.update, applied.appended)
+  return applied.update
+}
+
+export function publishPaymentUpdate(ctx: CoreContext, update: PaymentUpdate, appended: boolean): void {
+  if (update.payment.status !== 'pending') ctx.payments.stop(update.orderId)
+  if (appended) ctx.outboxChanged()
+  ctx.events.emit('paymentUpdated', update)
+  if (update.completed || update.flag) ctx.events.emit('routeChanged', { orderIds: [update.orderId] })
+  if (update.flag) ctx.events.emit('orderFlagged', update.flag)
+}

@@ -1,0 +1,233 @@
+import { INTENT_ALREADY_PAID, IntentResponse } from '../../../shared/api/intents'
+import type { PaymentView } from '../../../shared/ipc/contract'
+import { TuotouError } from '../../../shared/errors'
+import type { CoreContext, HandlersFor } from '../context'
+import { requireRoute, requireShift } from '../device/status'
+import {
+  currentIntent,
+  findIntent,
+  orderParcels,
+  orderView,
+  paymentView,
+  requireOrder,
+  type IntentRow,
+  type OrderRow,
+} from '../manifest/views'
+import { appendEvent } from '../outbox/store'
+import { applyIntentUpdate } from './apply'
+
+export type PaymentHandlers = HandlersFor<'showPaymentQr' | 'renewPaymentQr' | 'leavePayment' | 'startCash'>
+
+/** Collection needs an open COD order with every parcel scanned. */
+export function requireCollectable(ctx: CoreContext, orderId: string): OrderRow {
+  requireRoute(ctx)
+  const order = requireOrder(ctx.db, orderId)
+  if (order.status !== 'pending') {
+    throw new TuotouError('order.closed', `order ${order.waybill} is ${order.status}`, {
+      waybill: order.waybill,
+      status: order.status,
+    })
+  }
+  const parcels = orderParcels(ctx.db, orderId)
+  const scanned = parcels.filter((parcel) => parcel.scanned_at !== null).length
+  if (scanned < parcels.length) {
+    throw new TuotouError('collect.parcels_missing', `${scanned} of ${parcels.length} parcels scanned`, {
+      scanned,
+      count: parcels.length,
+    })
+  }
+  return order
+}
+
+function requireIntent(ctx: CoreContext, order: OrderRow): IntentRow {
+  if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
+  const intent = currentIntent(ctx.db, order.order_id)
+  if (!intent) throw new TuotouError('payment.no_intent', `order ${order.waybill} has no payment intent`)
+  return intent
+}
+
+/** Asks the backend how an intent stands and applies the answer; true while it is still worth asking. */
+export async function pollIntent(ctx: CoreContext, intentId: string): Promise<boolean> {
+  const { token } = requireShift(ctx)
+  const intent = await ctx.backend.request({
+    method: 'GET',
+    path: `/api/v1/intents/${encodeURIComponent(intentId)}`,
+    token,
+    response: IntentResponse,
+    timeoutMs: 5000,
+  })
+  applyIntentUpdate(ctx, intent, 'poll')
+  return findIntent(ctx.db, intentId)?.status === 'pending'
+}
+
+function needsRenewal(ctx: CoreContext, intent: IntentRow): boolean {
+  return (
+    intent.cancelled_at !== null ||
+    intent.status === 'expired' ||
+    intent.status === 'cancelled' ||
+    Date.parse(intent.expires_at) <= ctx.now().getTime()
+  )
+}
+
+/**
+ * An expired (or cancelled) intent cannot be paid; the backend creates the next one. This needs coverage, the
+ * only QR step that does. If the old intent turns out to be paid, that payment is applied instead.
+ */
+async function renew(ctx: CoreContext, order: OrderRow, intent: IntentRow): Promise<IntentRow> {
+  const { token } = requireShift(ctx)
+  let fresh
+  try {
+    fresh = await ctx.backend.request({
+      method: 'POST',
+      path: `/api/v1/intents/${encodeURIComponent(intent.intent_id)}/renew`,
+      token,
+      response: IntentResponse,
+      timeoutMs: 5000,
+    })
+  } catch (error) {
+    if (error instanceof TuotouError && error.code === INTENT_ALREADY_PAID) {
+      await pollIntent(ctx, intent.intent_id)
+      return findIntent(ctx.db, intent.intent_id)!
+    }
+    if (error instanceof TuotouError && error.code === 'backend.unreachable') {
+      throw new TuotouError('payment.renew_offline', 'the QR has expired and there is no coverage to renew it', {
+        waybill: order.waybill,
+      })
+    }
+    throw error
+  }
+  ctx.db.transaction(() => {
+    ctx.db.run(
+      `UPDATE intents SET is_current = 0,
+         status = CASE WHEN status = 'pending' AND cancelled_at IS NULL THEN 'expired' ELSE status END
+       WHERE order_id = ?`,
+      [order.order_id],
+    )
+    ctx.db.run(
+      `INSERT INTO intents (intent_id, order_id, attempt, amount_fen, qr_payload, status, expires_at, is_current)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT (intent_id) DO UPDATE SET is_current = 1, status = excluded.status,
+         expires_at = excluded.expires_at`,
+      [fresh.intentId, order.order_id, fresh.attempt, fresh.amountFen, fresh.qrPayload, fresh.status, fresh.expiresAt],
+    )
+  })
+  return findIntent(ctx.db, fresh.intentId)!
+}
+
+/** Records that the customer was shown this intent's QR, then starts the poll fallback. */
+function recordShown(ctx: CoreContext, order: OrderRow, intent: IntentRow): PaymentView {
+  const at = ctx.now().toISOString()
+  const shown = ctx.db.transaction(() => {
+    ctx.db.run('UPDATE intents SET shown_at = COALESCE(shown_at, ?) WHERE intent_id = ?', [at, intent.intent_id])
+    appendEvent(ctx.db, {
+      type: 'payment.qr_shown',
+      payload: { orderId: order.order_id, intentId: intent.intent_id },
+      shiftId: order.shift_id,
+      occurredAt: at,
+    })
+    return findIntent(ctx.db, intent.intent_id)!
+  })
+  ctx.outboxChanged()
+  if (shown.status === 'pending') ctx.payments.watch(order.order_id, shown.intent_id)
+  return paymentView(shown, order.waybill)
+}
+
+export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
+  return {
+    showPaymentQr: async ({ orderId }) => {
+      const order = requireCollectable(ctx, orderId)
+      let intent = requireIntent(ctx, order)
+      if (intent.status === 'paid') return paymentView(intent, order.waybill)
+      // The hot path: the intent came with the manifest, so the QR needs no network unless it has expired.
+      if (needsRenewal(ctx, intent)) intent = await renew(ctx, order, intent)
+      if (intent.status === 'paid') return paymentView(intent, order.waybill)
+      return recordShown(ctx, order, intent)
+    },
+
+    renewPaymentQr: async ({ orderId }) => {
+      const order = requireCollectable(ctx, orderId)
+      let intent = requireIntent(ctx, order)
+      if (intent.status === 'paid' || !needsRenewal(ctx, intent)) return paymentView(intent, order.waybill)
+      intent = await renew(ctx, order, intent)
+      if (intent.status === 'paid') return paymentView(intent, order.waybill)
+      return recordShown(ctx, order, intent)
+    },
+
+    leavePayment: ({ orderId }) => {
+      ctx.payments.stop(orderId)
+      return Promise.resolve({})
+    },
+
+    startCash: async ({ orderId }) => {
+      const order = requireCollectable(ctx, orderId)
+      if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
+      const intent = currentIntent(ctx.db, orderId)
+      ctx.payments.stop(orderId)
+      if (!intent || intent.cancelled_at !== null || intent.status !== 'pending') {
+        if (intent?.status === 'paid') {
+          return {
+            intentCancellation: 'none',
+            alreadyPaid: true,
+            order: orderView(ctx.db, requireOrder(ctx.db, orderId)),
+          }
+        }
+        return { intentCancellation: 'none', alreadyPaid: false, order: orderView(ctx.db, order) }
+      }
+      // Cancel first, so the customer cannot pay the QR after handing over cash.
+      let intentCancellation: 'cancelled' | 'recorded' = 'recorded'
+      try {
+        const { token } = requireShift(ctx)
+        const answer = await ctx.backend.request({
+          method: 'POST',
+          path: `/api/v1/intents/${encodeURIComponent(intent.intent_id)}/cancel`,
+          token,
+          response: IntentResponse,
+          timeoutMs: 3000,
+        })
+        if (answer.status === 'paid') {
+          applyIntentUpdate(ctx, answer, 'poll')
+        } else {
+          intentCancellation = 'cancelled'
+        }
+      } catch (error) {
+        if (error instanceof TuotouError && error.code === INTENT_ALREADY_PAID) {
+          await pollIntent(ctx, intent.intent_id)
+        } else if (!(error instanceof TuotouError) || error.code === 'internal') {
+          throw error
+        }
+        // Anything else (no coverage, a 5xx, a lapsed login): the cancellation is recorded and goes on sync.
+      }
+      const after = findIntent(ctx.db, intent.intent_id)!
+      if (after.status === 'paid') {
+        return {
+          intentCancellation: 'none',
+          alreadyPaid: true,
+          order: orderView(ctx.db, requireOrder(ctx.db, orderId)),
+        }
+      }
+      const at = ctx.now().toISOString()
+      ctx.db.transaction(() => {
+        ctx.db.run(`UPDATE intents SET status = 'cancelled', cancelled_at = ? WHERE intent_id = ?`, [
+          at,
+          intent.intent_id,
+        ])
+        appendEvent(ctx.db, {
+          type: 'intent.cancelled',
+          payload: { orderId, intentId: intent.intent_id },
+          shiftId: order.shift_id,
+          occurredAt: at,
+        })
+      })
+      ctx.outboxChanged()
+      const view = orderView(ctx.db, requireOrder(ctx.db, orderId))
+      ctx.events.emit('paymentUpdated', {
+        orderId,
+        payment: view.payment!,
+        orderStatus: view.status,
+        completed: false,
+        flag: null,
+      })
+      return { intentCancellation, alreadyPaid: false, order: view }
+    },
+  }
+}

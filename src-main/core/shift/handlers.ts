@@ -1,0 +1,150 @@
+import { LoginResponse } from '../../../shared/api/shift'
+import type { ShiftSummary } from '../../../shared/ipc/contract'
+import { TuotouError } from '../../../shared/errors'
+import { answer, type CoreContext, type HandlersFor } from '../context'
+import { emitDeviceStatus, requireDevice, requireRoute } from '../device/status'
+import { SHIFT_TOKEN } from '../device/store'
+import { shiftCounters, shiftFlags } from '../manifest/views'
+import { appendEvent, outboxStats } from '../outbox/store'
+import { openShift, shiftInfo, type ShiftRow } from './store'
+
+export type ShiftHandlers = HandlersFor<'login' | 'getShiftSummary' | 'declareCash' | 'closeShift'>
+
+function summary(ctx: CoreContext, shift: ShiftRow): ShiftSummary {
+  const counters = shiftCounters(ctx.db, shift.shift_id)
+  const { total } = ctx.db.get<{ total: number }>('SELECT COUNT(*) AS total FROM orders WHERE shift_id = ?', [
+    shift.shift_id,
+  ])!
+  return {
+    shift: shiftInfo(shift),
+    counters,
+    cashToHandInFen: counters.cashFen,
+    declaredCashFen: shift.declared_cash_fen,
+    declaredAt: shift.declared_at,
+    ordersTotal: total,
+    pendingEvents: outboxStats(ctx.db).pending,
+    flags: shiftFlags(ctx.db, shift.shift_id),
+    closedAt: shift.closed_at,
+  }
+}
+
+export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHandlers {
+  return {
+    login: async ({ staffId, pin }) => {
+      const { token } = requireDevice(ctx)
+      const answer = await ctx.backend.request({
+        method: 'POST',
+        path: '/api/v1/shifts',
+        body: { staffId, pin },
+        token,
+        response: LoginResponse,
+      })
+      const at = ctx.now().toISOString()
+      ctx.db.transaction(() => {
+        const previous = openShift(ctx.db)
+        let carried: ShiftRow | null = null
+        if (previous && previous.shift_id !== answer.shiftId) {
+          ctx.db.run('UPDATE shifts SET closed_at = ? WHERE shift_id = ?', [at, previous.shift_id])
+          if (previous.courier_id === answer.courier.courierId) {
+            // The same courier again (a lapsed token): the backend opened a new shift for the same route. The
+            // declaration carries over, and the manifest download moves the route's orders across.
+            carried = previous
+          } else {
+            // Another courier takes the device over: the previous shift ends here, and says so.
+            const { pending } = outboxStats(ctx.db)
+            appendEvent(ctx.db, {
+              type: 'shift.closed',
+              payload: { forced: true, pendingCount: pending },
+              shiftId: previous.shift_id,
+              occurredAt: at,
+            })
+          }
+        }
+        ctx.db.run(
+          `INSERT INTO shifts (shift_id, courier_id, staff_id, courier_name, depot_id, started_at, expires_at,
+             unverified_per_order_fen, unverified_per_shift_fen)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (shift_id) DO UPDATE SET expires_at = excluded.expires_at, closed_at = NULL,
+             unverified_per_order_fen = excluded.unverified_per_order_fen,
+             unverified_per_shift_fen = excluded.unverified_per_shift_fen`,
+          [
+            answer.shiftId,
+            answer.courier.courierId,
+            answer.courier.staffId,
+            answer.courier.name,
+            answer.depotId,
+            at,
+            answer.expiresAt,
+            answer.unverifiedLimits.perOrderFen,
+            answer.unverifiedLimits.perShiftFen,
+          ],
+        )
+        if (carried) {
+          ctx.db.run('UPDATE shifts SET declared_cash_fen = ?, declared_at = ? WHERE shift_id = ?', [
+            carried.declared_cash_fen,
+            carried.declared_at,
+            answer.shiftId,
+          ])
+        }
+      })
+      ctx.credentials.write(SHIFT_TOKEN, answer.shiftToken)
+      ctx.session.needsLogin = false
+      ctx.outboxChanged()
+      onLoggedIn()
+      return emitDeviceStatus(ctx)
+    },
+
+    getShiftSummary: () => answer(() => summary(ctx, requireRoute(ctx))),
+
+    declareCash: ({ declaredFen }) =>
+      answer(() => {
+        const shift = requireRoute(ctx)
+        const at = ctx.now().toISOString()
+        const updated = ctx.db.transaction(() => {
+          ctx.db.run('UPDATE shifts SET declared_cash_fen = ?, declared_at = ? WHERE shift_id = ?', [
+            declaredFen,
+            at,
+            shift.shift_id,
+          ])
+          appendEvent(ctx.db, {
+            type: 'shift.cash_declared',
+            payload: { declaredFen },
+            shiftId: shift.shift_id,
+            occurredAt: at,
+          })
+          return openShift(ctx.db)!
+        })
+        ctx.outboxChanged()
+        return summary(ctx, updated)
+      }),
+
+    closeShift: ({ force }) =>
+      answer(() => {
+        const shift = requireRoute(ctx)
+        const { pending } = outboxStats(ctx.db)
+        if (pending > 0 && !force) {
+          throw new TuotouError('shift.pending_events', `${pending} events have not reached the depot yet`, {
+            pending,
+          })
+        }
+        const { cashFen } = shiftCounters(ctx.db, shift.shift_id)
+        if (cashFen > 0 && shift.declared_cash_fen === null) {
+          throw new TuotouError('shift.cash_not_declared', 'declare the cash before closing the shift', { cashFen })
+        }
+        const at = ctx.now().toISOString()
+        ctx.db.transaction(() => {
+          ctx.db.run('UPDATE shifts SET closed_at = ? WHERE shift_id = ?', [at, shift.shift_id])
+          appendEvent(ctx.db, {
+            type: 'shift.closed',
+            payload: { forced: pending > 0, pendingCount: pending },
+            shiftId: shift.shift_id,
+            occurredAt: at,
+          })
+        })
+        // Queued events still go out with the device token; only the courier's session ends.
+        ctx.credentials.remove(SHIFT_TOKEN)
+        ctx.outboxChanged()
+        return emitDeviceStatus(ctx)
+      }),
+  }
+}

@@ -1,0 +1,184 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { eventsOf, outboxOf, queryDevice, startTestDevice, until, type TestDevice } from '../testing/device'
+
+const devices: TestDevice[] = []
+async function device(options: Parameters<typeof startTestDevice>[0] = {}): Promise<TestDevice> {
+  const created = await startTestDevice(options)
+  devices.push(created)
+  return created
+}
+afterEach(async () => {
+  for (const d of devices.splice(0)) await d.close()
+})
+
+/** Writes `n` refused scans: cheap courier actions, each one outbox event. */
+async function scans(d: TestDevice, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await d.core.handlers.scanBarcode({ code: `JDVA${String(90_000_000_000 + i)}-1-1-`, source: 'wedge' })
+  }
+}
+
+const pushes = (d: TestDevice): number => d.backend.requests.filter((r) => r.endsWith('/events')).length
+const states = (d: TestDevice) =>
+  queryDevice<{ state: string; n: number }>(d, 'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state ORDER BY state')
+
+describe('sync engine', () => {
+  it('drains the outbox in sequence order, in batches of at most 200', async () => {
+    const d = await device()
+    await d.backend.close()
+    await scans(d, 450)
+    await d.backend.resume()
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the queue to drain', 15_000)
+    const seqs = d.backend.applied.map((e) => e.seq)
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1))
+    expect(seqs.length).toBe(outboxOf(d).length)
+    const sizes = d.backend.requests.filter((r) => r.endsWith('/events')).length
+    expect(sizes).toBeGreaterThanOrEqual(3)
+    expect(states(d)).toEqual([{ state: 'acked', n: seqs.length }])
+  })
+
+  it('pushes soon after a local write, and keeps the courier’s time on every event', async () => {
+    const d = await device()
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the login events')
+    const before = Date.now()
+    await scans(d, 1)
+    await until(() => d.backend.applied.some((e) => e.type === 'scan.refused'), 'the scan to arrive')
+    const event = d.backend.applied.find((e) => e.type === 'scan.refused')!
+    expect(Date.parse(event.occurredAt)).toBeGreaterThanOrEqual(before - 5)
+    expect(Date.parse(event.occurredAt)).toBeLessThanOrEqual(Date.now())
+  })
+
+  it('keeps rejected events for attention while later ones flow', async () => {
+    const d = await device()
+    d.backend.rejectWhen((event) =>
+      event.type === 'scan.refused' && event.payload.code.endsWith('90000000001-1-1-') ? 'order.reassigned' : null,
+    )
+    await scans(d, 3)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the queue to drain')
+    const status = await d.core.handlers.getSyncStatus({})
+    expect(status.rejected).toBe(1)
+    const rejected = await d.core.handlers.getRejectedEvents({})
+    expect(rejected).toEqual([expect.objectContaining({ type: 'scan.refused', reason: 'order.reassigned' })])
+    expect(d.backend.applied.filter((e) => e.type === 'scan.refused')).toHaveLength(2)
+  })
+
+  it('rewinds to the sequence the backend expects after a gap answer', async () => {
+    const d = await device()
+    await scans(d, 5)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the first drain')
+    const total = d.backend.applied.length
+    // The backend lost everything from event 3 on (restored from an old backup).
+    d.backend.forgetFrom(3)
+    await scans(d, 1)
+    await until(() => d.backend.applied.length === total + 1, 'the rewind to resend', 8000)
+    expect(d.backend.applied.map((e) => e.seq)).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1))
+    expect(d.backend.requests.filter((r) => r.endsWith('/events')).length).toBeGreaterThan(2)
+  })
+
+  it('asks for login again on a 401 without touching the queue', async () => {
+    const d = await device()
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the login events')
+    d.backend.scriptPush({ status: 401, body: { error: { code: 'auth.unauthorized', message: 'expired' } } })
+    await scans(d, 2)
+    await until(() => eventsOf(d, 'deviceStatus').some((s) => s.needsLogin), 'the login request')
+    const status = await d.core.handlers.getSyncStatus({})
+    expect(status).toMatchObject({ needsLogin: true, pending: 2 })
+    const pushesBefore = pushes(d)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(pushes(d)).toBe(pushesBefore)
+    await d.core.handlers.login({ staffId: 'SZ1001', pin: '1234' })
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the queue after login')
+    expect((await d.core.handlers.getDeviceStatus({})).needsLogin).toBe(false)
+  })
+
+  it('backs off after 5xx answers and keeps trying until they stop', async () => {
+    const d = await device()
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the login events')
+    d.backend.scriptPush({ status: 503 }, { status: 500 }, { status: 502 })
+    await scans(d, 1)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the retries to get through')
+    expect(eventsOf(d, 'syncStatus').some((s) => s.nextRetryAt !== null && s.lastError !== null)).toBe(true)
+    // A 5xx is an answer: the backend is reachable, so coverage stays on while the push waits.
+    const failing = eventsOf(d, 'syncStatus').filter((s) => s.lastError !== null)
+    expect(failing.length).toBeGreaterThan(0)
+    expect(failing.every((s) => s.online)).toBe(true)
+    expect(pushes(d)).toBeGreaterThanOrEqual(4)
+  })
+
+  it('goes offline when the backend stops answering and pushes as soon as it is back', async () => {
+    const d = await device()
+    await until(async () => (await d.core.handlers.getSyncStatus({})).online, 'coverage')
+    await d.backend.close()
+    await scans(d, 3)
+    await until(async () => !(await d.core.handlers.getSyncStatus({})).online, 'coverage to be lost')
+    expect((await d.core.handlers.getSyncStatus({})).pending).toBeGreaterThanOrEqual(3)
+    await d.backend.resume()
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the push after coverage', 8000)
+    expect((await d.core.handlers.getSyncStatus({})).online).toBe(true)
+  })
+
+  it('reports its backlog in a heartbeat after a sync', async () => {
+    const d = await device()
+    await scans(d, 2)
+    await until(
+      () => d.backend.heartbeats.some((h) => (h as { lastSyncAt: string | null }).lastSyncAt !== null),
+      'a heartbeat after a sync',
+    )
+    expect(d.backend.heartbeats.at(-1)).toMatchObject({
+      pendingCount: 0,
+      oldestPendingAt: null,
+      appVersion: '0.0.0-test',
+      lastSyncAt: expect.any(String),
+    })
+  })
+
+  it('resumes the stream from its cursor after a reconnect', async () => {
+    const d = await device()
+    await until(() => d.backend.streamClients() === 1, 'the stream')
+    const id = d.backend.send('flag', {
+      orderId: 'ord_test0004',
+      kind: 'unverified_not_found',
+      intentId: null,
+      amountFen: 500,
+    })
+    await until(() => eventsOf(d, 'orderFlagged').length === 1, 'the flag')
+    await d.backend.close()
+    await d.backend.resume()
+    await until(() => d.backend.streamResumes.length >= 2, 'the reconnect', 8000)
+    expect(d.backend.streamResumes.at(-1)).toBe(String(id))
+    expect(eventsOf(d, 'orderFlagged')).toHaveLength(1)
+  })
+
+  it('gets what the stream carried while it was away, even before its first message', async () => {
+    const d = await device()
+    await until(() => d.backend.streamClients() === 1, 'the stream')
+    await d.backend.close()
+    d.backend.send('flag', { orderId: 'ord_test0004', kind: 'double_payment', intentId: null, amountFen: 500 })
+    await d.backend.resume()
+    await until(() => eventsOf(d, 'orderFlagged').length === 1, 'the message sent while offline', 8000)
+    expect(d.backend.streamResumes[0]).toBe('0')
+  })
+
+  it('applies a cancelled order from the stream, and refuses its scan afterwards', async () => {
+    const d = await device()
+    await until(() => d.backend.streamClients() === 1, 'the stream')
+    d.backend.send('manifest', { shiftId: 'shf_test0001', orderId: 'ord_test0004', change: 'cancelled', version: 2 })
+    await until(
+      async () => (await d.core.handlers.getOrder({ orderId: 'ord_test0004' })).status === 'cancelled',
+      'the change',
+    )
+    expect(await d.core.handlers.scanBarcode({ code: 'JDVA00000000004-1-1-', source: 'wedge' })).toMatchObject({
+      outcome: 'refused',
+      reason: 'order_closed',
+      orderStatus: 'cancelled',
+    })
+  })
+
+  it('skips a stream message outside the contract without stopping the ones after it', async () => {
+    const d = await device()
+    await until(() => d.backend.streamClients() === 1, 'the stream')
+    d.backend.send('payment', { intentId: 'not an id' })
+    d.backend.send('flag', { orderId: 'ord_test0001', kind: 'double_payment', intentId: null, amountFen: 1 })
+    await until(() => eventsOf(d, 'orderFlagged').length === 1, 'the flag after the bad message')
+  })
+})

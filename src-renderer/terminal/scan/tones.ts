@@ -1,0 +1,53 @@
+import goodUrl from '../../../resources/sounds/scan-good.wav?url'
+import refusedUrl from '../../../resources/sounds/scan-refused.wav?url'
+import { markTone } from '../perf'
+
+export type Tone = 'good' | 'refused'
+
+const urls: Record<Tone, string> = { good: goodUrl, refused: refusedUrl }
+
+let context: AudioContext | null = null
+const buffers = new Map<Tone, Promise<AudioBuffer | null>>()
+
+function audio(): AudioContext | null {
+  if (typeof AudioContext === 'undefined') return null
+  context ??= new AudioContext()
+  return context
+}
+
+function load(tone: Tone): Promise<AudioBuffer | null> {
+  let buffer = buffers.get(tone)
+  if (!buffer) {
+    const ctx = audio()
+    buffer = ctx
+      ? fetch(urls[tone])
+          .then((res) => res.arrayBuffer())
+          .then((bytes) => ctx.decodeAudioData(bytes))
+          .catch(() => null)
+      : Promise.resolve(null)
+    buffers.set(tone, buffer)
+  }
+  return buffer
+}
+
+/** Decodes both tones ahead, so the first scan beeps without a delay. */
+export function preloadTones(): void {
+  void load('good')
+  void load('refused')
+}
+
+/**
+ * Plays a scan tone through Web Audio. A scan is a key press, which lets the page make sound; where audio is
+ * unavailable the scan still works, silently.
+ */
+export async function playTone(tone: Tone): Promise<void> {
+  markTone(tone)
+  const ctx = audio()
+  const buffer = await load(tone)
+  if (!ctx || !buffer) return
+  if (ctx.state === 'suspended') await ctx.resume().catch(() => undefined)
+  const source = ctx.createBufferSource()
+  source.buffer = buffer
+  source.connect(ctx.destination)
+  source.start()
+}
