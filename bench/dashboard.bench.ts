@@ -31,7 +31,7 @@ async function measure(context: BenchContext, kind: 'SQLite' | 'PostgreSQL', tar
   const dataset = await generateDataset(target, size)
   const seconds = (performance.now() - started) / 1000
   context.log(
-    `${kind}: ${dataset.deliveries.toLocaleString('en-US')} deliveries (plus failures) across ${size.depots} depots and ` +
+    `${kind}: ${dataset.deliveries.toLocaleString('en-US')} deliveries (${(dataset.attempts - dataset.deliveries).toLocaleString('en-US')} more attempts failed) across ${size.depots} depots and ` +
       `${size.depots * size.couriersPerDepot} couriers, ${dataset.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s`,
   )
   context.figure({
