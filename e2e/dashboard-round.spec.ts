@@ -116,7 +116,11 @@ test('a dozen parcels through the real terminal, with an offline stretch: the da
     String(before.delivered),
   )
   await dashboard.getByTestId('tab-devices').click()
-  await dashboard.screenshot({ path: join(SHOTS, 'dashboard-offline-devices-zh-CN.png'), fullPage: true })
+  await dashboard.screenshot({
+    path: join(SHOTS, 'dashboard-offline-devices-zh-CN.png'),
+    fullPage: true,
+    animations: 'disabled',
+  })
   await dashboard.getByTestId('tab-couriers').click()
 
   // Coverage returns: the queue drains, and the dashboard follows without a reload.
@@ -161,6 +165,10 @@ test('a dozen parcels through the real terminal, with an offline stretch: the da
   await dashboard.getByTestId('tab-devices').click()
   await expect(dashboard.locator('[data-testid="device-row"]').filter({ hasText: /.+/ }).first()).toBeVisible()
   await dashboard.getByTestId('tab-couriers').click()
-  await dashboard.screenshot({ path: join(SHOTS, 'dashboard-after-round-zh-CN.png'), fullPage: true })
+  await dashboard.screenshot({
+    path: join(SHOTS, 'dashboard-after-round-zh-CN.png'),
+    fullPage: true,
+    animations: 'disabled',
+  })
   await context.close()
 })

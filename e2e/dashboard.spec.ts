@@ -190,7 +190,7 @@ test('a supervisor follows the rounds live, in both languages, reconciles cash a
   )
   await expect(page.getByTestId('kpi-cash')).toContainText(formatFen(totals.cashFen))
   await page.locator('[data-testid="courier-row"][data-staff-id="SZ1001"]').click()
-  await page.screenshot({ path: join(SHOTS, 'dashboard-couriers-zh-CN.png'), fullPage: true })
+  await page.screenshot({ path: join(SHOTS, 'dashboard-couriers-zh-CN.png'), fullPage: true, animations: 'disabled' })
 
   // Live: more deliveries arrive while the page is open; the figures follow without a reload.
   await page.evaluate(() => ((globalThis as unknown as { stayed: boolean }).stayed = true))
@@ -238,7 +238,7 @@ test('a supervisor follows the rounds live, in both languages, reconciles cash a
   await page.getByTestId('tab-devices').click()
   const wangDevice = page.locator(`[data-testid="device-row"][data-device-id="${wang.deviceId}"]`)
   await expect(wangDevice).toHaveAttribute('data-pending', '3')
-  await page.screenshot({ path: join(SHOTS, 'dashboard-devices-zh-CN.png'), fullPage: true })
+  await page.screenshot({ path: join(SHOTS, 'dashboard-devices-zh-CN.png'), fullPage: true, animations: 'disabled' })
 
   await page.getByTestId('tab-attention').click()
   await expect(page.locator('[data-testid="settlement-row"]')).toHaveCount(2)
@@ -248,7 +248,7 @@ test('a supervisor follows the rounds live, in both languages, reconciles cash a
   await expect(page.locator('[data-testid="flag-row"][data-kind="unverified_not_found"]')).toHaveCount(1, {
     timeout: 15_000,
   })
-  await page.screenshot({ path: join(SHOTS, 'dashboard-attention-zh-CN.png'), fullPage: true })
+  await page.screenshot({ path: join(SHOTS, 'dashboard-attention-zh-CN.png'), fullPage: true, animations: 'disabled' })
 
   // Cash: the courier declared ¥5.00 short; the supervisor counts ¥5.00 short too, which needs a note.
   await page.getByTestId('tab-cash').click()
@@ -269,7 +269,7 @@ test('a supervisor follows the rounds live, in both languages, reconciles cash a
   await expect(cashRow).toHaveAttribute('data-received-fen', String(received))
   await expect(page.locator('[data-testid="audit-row"]')).toHaveCount(1)
   await expect(page.locator('[data-testid="audit-row"]').first()).toHaveAttribute('data-action', 'recorded')
-  await page.screenshot({ path: join(SHOTS, 'dashboard-cash-zh-CN.png'), fullPage: true })
+  await page.screenshot({ path: join(SHOTS, 'dashboard-cash-zh-CN.png'), fullPage: true, animations: 'disabled' })
 
   // CSV: UTF-8 with a byte order mark, so Excel shows the Chinese names.
   const download = page.waitForEvent('download')
@@ -286,17 +286,17 @@ test('a supervisor follows the rounds live, in both languages, reconciles cash a
   await page.getByTestId('depot-lang-en').click()
   await expect(page.getByTestId('tab-cash')).toHaveText('Cash reconciliation')
   await expect(cashRow.locator('xpath=ancestor::tr')).toContainText('Discrepancy')
-  await page.screenshot({ path: join(SHOTS, 'dashboard-cash-en.png'), fullPage: true })
+  await page.screenshot({ path: join(SHOTS, 'dashboard-cash-en.png'), fullPage: true, animations: 'disabled' })
   await page.getByTestId('tab-couriers').click()
   await expectKpis(page, later)
   await page.locator('[data-testid="courier-row"][data-staff-id="SZ1001"]').click()
-  await page.screenshot({ path: join(SHOTS, 'dashboard-couriers-en.png'), fullPage: true })
+  await page.screenshot({ path: join(SHOTS, 'dashboard-couriers-en.png'), fullPage: true, animations: 'disabled' })
   const couriersCsv = page.waitForEvent('download')
   await page.getByTestId('export-couriers').click()
   const couriersText = readFileSync(await (await couriersCsv).path(), 'utf8')
   expect(couriersText.startsWith('\uFEFFStaff ID,Name,')).toBe(true)
   await page.getByTestId('tab-attention').click()
-  await page.screenshot({ path: join(SHOTS, 'dashboard-attention-en.png'), fullPage: true })
+  await page.screenshot({ path: join(SHOTS, 'dashboard-attention-en.png'), fullPage: true, animations: 'disabled' })
   await page.reload()
   await expect(page.getByTestId('tab-couriers')).toHaveText('Couriers')
 
