@@ -122,7 +122,24 @@ for (const { kind, skip } of await databasesUnderTest()) {
       })
       expect(foreign.status).toBe(404)
       expect(errorOf(foreign.json).code).toBe('courier.not_found')
+      // The depot's older endpoints keep to the session's depot too.
+      for (const path of [
+        `/api/v1/depot/orders/${courier.order(1).orderId}/cancel`,
+        `/api/v1/depot/orders/${courier.order(1).orderId}/reassign`,
+      ]) {
+        const answer = await server.api.raw('POST', path, {
+          token: rival.token,
+          json: path.endsWith('reassign') ? { courierId: elsewhere.fixture.courierId } : undefined,
+        })
+        expect([path, answer.status, errorOf(answer.json).code]).toEqual([path, 404, 'order.not_found'])
+      }
       expect(await snapshotTables(server.db)).toEqual(before)
+      const devices = await server.api.raw('GET', '/api/v1/depot/devices', { token: rival.token })
+      expect((devices.json as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId)).toEqual([
+        elsewhere.device.deviceId,
+      ])
+      const flags = await server.api.raw('GET', '/api/v1/depot/flags', { token: rival.token })
+      expect((flags.json as { flags: unknown[] }).flags).toEqual([])
 
       // A change in one depot wakes that depot's dashboards only.
       const mine = await openDashboardStream(server.url, supervisor.token)
