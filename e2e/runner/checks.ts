@@ -84,6 +84,7 @@ function totalsFrom(outcomes: RecordedOutcome[]) {
 const describeCounts = (counts: Partial<Record<string, number>>): string =>
   Object.entries(counts)
     .filter(([, n]) => (n ?? 0) > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, n]) => `${key} ${n}`)
     .join(', ') || 'none'
 
@@ -199,6 +200,31 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
         : 'the shift summary could not be read',
     source: 'always',
   })
+
+  const dashboard = result.dashboardTotals
+  if (dashboard) {
+    const planned = {
+      delivered: backendTotals.delivered,
+      failed: backendTotals.failed,
+      digitalCount: actual.digital.count,
+      digitalFen: actual.digital.amountFen,
+      cashCount: actual.cash.count,
+      cashFen: actual.cash.amountFen,
+      prepaid: actual.prepaid.count,
+      failedByReason: actual.failed,
+    }
+    const describeDepot = (t: typeof planned): string =>
+      `delivered ${t.delivered} (digital ${t.digitalCount} ${formatFen(t.digitalFen)}, cash ${t.cashCount} ${formatFen(t.cashFen)}, prepaid ${t.prepaid}), failed ${t.failed} (${describeCounts(t.failedByReason)})`
+    const held = describeDepot(planned) === describeDepot(dashboard)
+    expectations.push({
+      name: "the depot dashboard's figures equal the backend's records",
+      expected: describeDepot(planned),
+      actual: describeDepot(dashboard),
+      held,
+      reason: held ? null : 'the dashboard shows other figures for the courier’s day',
+      source: 'always',
+    })
+  }
 
   // The courier's shift summary tells the same story as the depot: the same refund flags, order by order.
   const kindsByOrder = (flags: { waybill: string; kind: string }[]): Map<string, string> => {

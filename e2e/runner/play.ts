@@ -2,13 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, type Page } from '@playwright/test'
 import { openBackendDb } from '../../backend/db/connect'
-import { createCourierWithRoute, spawnBackend, type SpawnedBackend } from '../../backend/testing'
+import { createCourierWithRoute, createSupervisorLogin, spawnBackend, type SpawnedBackend } from '../../backend/testing'
 import { formatFen } from '../../shared/money'
 import { ensureBuilt } from '../../scripts/launch'
 import { Courier } from '../support/courier'
 import { startCoverageLink } from '../support/coverage-link'
 import { notifications, setBehaviour } from '../support/sandbox'
 import { checkRound } from './checks'
+import { dashboardTotals } from './depot'
 import { Doorstep, StopProblem } from './doorstep'
 import { sleep, waitUntil, type RoundProcesses } from './lifecycle'
 import type { Plan, PlannedStop } from './plan'
@@ -79,6 +80,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     acquirer: { ...plan.acquirer, notifications: 0, deliveries: 0 },
     terminalTotals: null,
     backendTotals: null,
+    dashboardTotals: null,
     expectations: [],
     errors: [],
     shiftScreenshot: null,
@@ -106,6 +108,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   const records = new BackendRecords(backend.db)
   const arranged = openBackendDb(backend.db)
   let fixture
+  let supervisor
   try {
     fixture = await createCourierWithRoute(arranged.db, {
       staffId: plan.courier.staffId,
@@ -124,6 +127,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
         ],
       })),
     })
+    supervisor = await createSupervisorLogin(arranged.db, fixture.depotId)
   } finally {
     await arranged.close()
   }
@@ -342,6 +346,12 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   result.flagsOnTerminal = terminalFlags
   result.flagsPoppedUp = flagsSeen
   result.shiftScreenshot = await screenshot(page, 'shift-summary.png', 'shift-screen')
+
+  try {
+    result.dashboardTotals = await dashboardTotals(backend.url, supervisor, plan.courier.staffId, fixture.routeDate)
+  } catch (error) {
+    result.errors.push(`the depot dashboard could not be read: ${firstLine(error)}`)
+  }
 
   const sent = await notifications(backend.url).catch(() => [])
   result.acquirer.notifications = sent.length

@@ -72,6 +72,7 @@ function roundResult(stops: StopResult[], fields: Partial<RoundResult> = {}): Ro
     acquirer: { delayMs: 0, duplicates: 0, outOfOrder: false, notifications: 2, deliveries: 2 },
     terminalTotals: { delivered: 2, failed: 0, digitalFen: 13320, cashFen: 0 },
     backendTotals: { delivered: 2, failed: 0, digitalFen: 13320, cashFen: 0 },
+    dashboardTotals: null,
     expectations: [],
     errors: [],
     shiftScreenshot: null,

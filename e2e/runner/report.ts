@@ -301,6 +301,7 @@ ${result.stops
 <div class="two">
   <table><tbody>
     <tr><th>Terminal</th><td>${result.terminalTotals ? escape(`delivered ${result.terminalTotals.delivered}, failed ${result.terminalTotals.failed}, digital ${formatFen(result.terminalTotals.digitalFen)}, cash ${formatFen(result.terminalTotals.cashFen)}`) : 'not read'}</td></tr>
+    <tr><th>Depot dashboard</th><td>${result.dashboardTotals ? escape(`delivered ${result.dashboardTotals.delivered}, failed ${result.dashboardTotals.failed}, digital ${formatFen(result.dashboardTotals.digitalFen)}, cash ${formatFen(result.dashboardTotals.cashFen)}`) : 'not read'}</td></tr>
     <tr><th>Backend</th><td>${result.backendTotals ? escape(`delivered ${result.backendTotals.delivered}, failed ${result.backendTotals.failed}, digital ${formatFen(result.backendTotals.digitalFen)}, cash ${formatFen(result.backendTotals.cashFen)}`) : 'not read'}</td></tr>
   </tbody></table>
   ${shift ? `<img src="${shift}" alt="the terminal's shift summary at the end" width="240">` : ''}

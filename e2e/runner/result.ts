@@ -116,6 +116,18 @@ export interface TotalsRecord {
   cashFen: number
 }
 
+/** The depot dashboard's figures for the round's courier and day. */
+export interface DepotTotals {
+  delivered: number
+  failed: number
+  digitalCount: number
+  digitalFen: number
+  cashCount: number
+  cashFen: number
+  prepaid: number
+  failedByReason: Record<string, number>
+}
+
 export interface RoundResult {
   round: string
   file: string
@@ -134,6 +146,8 @@ export interface RoundResult {
   acquirer: { delayMs: number; duplicates: number; outOfOrder: boolean; notifications: number; deliveries: number }
   terminalTotals: TotalsRecord | null
   backendTotals: TotalsRecord | null
+  /** What the depot dashboard showed for the courier's day; null if it could not be read (see `errors`). */
+  dashboardTotals: DepotTotals | null
   expectations: ExpectationResult[]
   /** Anything that stopped the round itself (a process that would not start); the round fails. */
   errors: string[]
