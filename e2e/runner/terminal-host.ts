@@ -54,8 +54,8 @@ export async function launchTerminal(options: {
     })
     const close = (): Promise<void> => app.close()
     options.track(close)
+    // The window keeps the size the shell gives it (the handheld's 720×1280), as a courier would see it.
     const page = await app.firstWindow()
-    await page.setViewportSize(viewport)
     return {
       page,
       host: 'electron',
