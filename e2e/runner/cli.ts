@@ -49,6 +49,10 @@ if (!Number.isFinite(speed) || speed <= 0 || speed > 50) {
   badInput(`--speed is how many times faster the people wait (0 < N ≤ 50), not "${parsed.values.speed}"`)
 }
 
+if (parsed.values.headed && process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+  badInput('--headed needs a display to show the terminal on, and neither DISPLAY nor WAYLAND_DISPLAY is set')
+}
+
 const loaded = loadRoundFile(file)
 if (!loaded.ok) {
   console.error(
