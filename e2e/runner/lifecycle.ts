@@ -7,6 +7,11 @@ export class RoundProcesses {
   private readonly stops: { name: string; stop: () => Promise<void> }[] = []
   private stopping: Promise<void> | null = null
 
+  /** True once the round's processes are being stopped: nothing new should start. */
+  get stoppingNow(): boolean {
+    return this.stopping !== null
+  }
+
   /** Registers how to stop something that has just started. */
   add(name: string, stop: () => Promise<void>): void {
     this.stops.push({ name, stop })

@@ -198,6 +198,8 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
       restarting = (async () => {
         await sleep(restart.downMs)
         backend = await backend.restart()
+        // Interrupted while it came back: the stop already ran, so this one is stopped here.
+        if (options.processes.stoppingNow) return backend.stop('SIGTERM')
         await setBehaviour(backend.url, behaviour)
         record.upAtMs = now()
       })()
