@@ -9,6 +9,7 @@ import { emitDeviceStatus } from '../device/status'
 import { DEVICE_TOKEN, readDevice } from '../device/store'
 import { eventsFrom, oldestRetainedSeq, outboxStats, pendingEvents, pruneAcked, settleEvents } from '../outbox/store'
 import { fullJitterDelay } from './backoff'
+import { attentionList, openAttention } from './attention'
 import { applyStreamMessage } from './pull'
 import { createSseParser } from './sse'
 import { readSyncState, writeSyncState } from './state'
@@ -65,6 +66,8 @@ export interface SyncEngine {
   /** Pushes now and resolves when this round is done. */
   syncNow(): Promise<SyncStatus>
   status(): SyncStatus
+  /** Something the status shows changed outside the engine (the "needs attention" list): push it out. */
+  refreshStatus(): void
   stop(): void
 }
 
@@ -120,6 +123,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       nextRetryAt: nextRetryAt === null ? null : new Date(nextRetryAt).toISOString(),
       needsLogin: ctx.session.needsLogin,
       lastError,
+      attention: openAttention(attentionList(ctx.db)),
     }
   }
 
@@ -200,6 +204,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       if (!running) return
       const settledAt = ctx.now().toISOString()
       const changed = settleEvents(ctx.db, answer.results, settledAt)
+      if (answer.results.some((result) => result.status === 'rejected')) ctx.attentionChanged()
       failures = 0
       lastError = null
       writeSyncState(ctx.db, 'last_sync_at', settledAt)
@@ -401,6 +406,9 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       return emitStatus() ?? status()
     },
     status,
+    refreshStatus() {
+      emitStatus()
+    },
     stop() {
       running = false
       for (const timer of [retryTimer, debounceTimer, probeTimer, streamTimer]) clear(timer)
