@@ -401,6 +401,8 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
     async syncNow() {
       if (running) {
         failures = 0
+        // A push already under way may end in a backoff; the courier asked for one now, after it.
+        if (pushing) await pushing
         await push('manual')
       }
       return emitStatus() ?? status()

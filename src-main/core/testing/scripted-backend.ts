@@ -45,6 +45,8 @@ export interface ScriptedBackend {
    * (whose public half is in the manifest); `claims` overrides what it states, `signWith` signs with another key.
    */
   receipt(intentId: string, claims?: Partial<Receipt>, signWith?: KeyObject): string
+  /** The depot's "paid, to be verified" limits, answered at the next login. */
+  setUnverifiedLimits(limits: { perOrderFen: number; perShiftFen: number }): void
 }
 
 export type ScriptedAnswer = { status: number; body?: unknown } | 'hang'
@@ -157,6 +159,7 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
   let shiftId = SHIFT_ID
   let shiftPerLogin = false
   let logins = 0
+  let unverifiedLimits = { perOrderFen: 20_000, perShiftFen: 100_000 }
 
   const authorized = (req: IncomingMessage, token: string): boolean => req.headers.authorization === `Bearer ${token}`
 
@@ -192,7 +195,7 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
         courier: { courierId: 'cou_test0001', staffId: 'SZ1001', name: '王师傅' },
         depotId: 'dep_test0001',
         deviceId: DEVICE_ID,
-        unverifiedLimits: { perOrderFen: 20_000, perShiftFen: 100_000 },
+        unverifiedLimits,
       })
     }
     if (req.method === 'GET' && path === `/api/v1/shifts/${shiftId}/manifest`) {
@@ -312,6 +315,9 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
       return message.id
     },
     streamClients: () => clients.size,
+    setUnverifiedLimits: (limits) => {
+      unverifiedLimits = limits
+    },
     receipt: (intentId, claims = {}, signWith = acquirerKeys.privateKey) => {
       const intent = intents.get(intentId)
       const signedText = receiptSignedText({
