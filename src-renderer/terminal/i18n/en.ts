@@ -77,6 +77,7 @@ export default {
     streamOn: 'live',
     streamOff: 'not connected',
     syncNow: 'Sync now',
+    close: 'Close',
     needsLogin: 'Log in again to send',
     chip: 'Sync: {state}',
     notSent: 'Not yet sent',

@@ -79,6 +79,7 @@ export default {
     streamOn: '已连接',
     streamOff: '未连接',
     syncNow: '立即同步',
+    close: '关闭',
     needsLogin: '请重新登录后上传',
     chip: '同步：{state}',
     notSent: '尚未上传',
