@@ -138,6 +138,11 @@ export class BackendRecords {
     ) as { kind: string; status: string; claimed_fen: number }[]
   }
 
+  /** Every delivery attempt recorded, whoever made it. */
+  attemptCount(): number {
+    return this.read((db) => (db.prepare('SELECT COUNT(*) AS n FROM delivery_attempts').get() as { n: number }).n)
+  }
+
   /** How many shifts the devices have said were closed. */
   shiftsClosed(): number {
     return this.read(
