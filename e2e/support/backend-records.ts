@@ -138,6 +138,15 @@ export class BackendRecords {
     ) as { kind: string; status: string; claimed_fen: number }[]
   }
 
+  /** When each recorded delivery attempt happened, as its device stated it, in sequence order. */
+  attemptTimes(deviceId: string): { seq: number; occurredAt: string }[] {
+    return this.read((db) =>
+      db
+        .prepare('SELECT seq, occurred_at AS occurredAt FROM delivery_attempts WHERE device_id = ? ORDER BY seq')
+        .all(deviceId),
+    ) as { seq: number; occurredAt: string }[]
+  }
+
   /** Every delivery attempt recorded, whoever made it. */
   attemptCount(): number {
     return this.read((db) => (db.prepare('SELECT COUNT(*) AS n FROM delivery_attempts').get() as { n: number }).n)
