@@ -28,6 +28,8 @@ export default defineConfig({
     plugins: [vue(), ...noRemoteCss()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      // electron-vite leaves renderers unminified; the depot dashboard and the wallet travel over the network.
+      minify: true,
       rolldownOptions: {
         input: {
           terminal: resolve(root, 'src-renderer/terminal/index.html'),

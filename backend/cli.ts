@@ -75,6 +75,7 @@ const backend = await buildBackend({
   version,
   acquirer,
   publicUrl: args['public-url'],
+  rendererDir: RENDERER_DIR,
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
 })
 const seed = args.seed === 'demo' ? await seedDemo(database.db) : null
@@ -87,6 +88,7 @@ if (args.sandbox) {
   console.log(`Sandbox acquirer: ${url}/sandbox/acquirer (its own store: ${sandboxFile()})`)
   console.log(`Wallet page: ${url}/sandbox/wallet/`)
 }
+console.log(`Depot dashboard: ${url}/depot/`)
 if (seed) {
   console.log(`Demo depot: ${seed.depotId}, route ${seed.routeDate}: ${seed.orders} orders (${seed.codOrders} COD)`)
   console.log(`Demo supervisor: login ${seed.supervisor.login}, password ${seed.supervisor.password}`)

@@ -4,6 +4,8 @@ import { HealthResponse } from '../shared/api/health'
 import { httpAcquirerClient, missingAcquirer, type AcquirerClient } from './acquirer/client'
 import { registerWebhookRoutes } from './acquirer/webhook'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
+import { registerDashboardRoutes } from './dashboard/handlers'
+import { registerDashboardPage } from './dashboard/page'
 import { type BackendDb, ping } from './db/connect'
 import { registerDepotRoutes } from './depot/handlers'
 import { registerDeviceRoutes } from './devices/handlers'
@@ -36,6 +38,8 @@ export interface BackendOptions {
   config?: Partial<Omit<BackendConfig, 'version'>>
   /** Where the acquirer reaches this backend; by default this server's own loopback address once it listens. */
   publicUrl?: string
+  /** `out/renderer`: the depot dashboard is served from it at `/depot/`; without it (or a build) `/depot/` says so. */
+  rendererDir?: string
   now?: () => number
 }
 
@@ -123,6 +127,8 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerStreamRoutes(app, docs, context)
   registerWebhookRoutes(app, docs, context)
   registerDepotRoutes(app, docs, context)
+  registerDashboardRoutes(app, docs, context)
+  if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
   if (sandbox) await sandbox.register(app, docs)
 
   let document: unknown = null

@@ -67,13 +67,29 @@ export function ensureBuilt(): void {
   if (result.status !== 0) throw new Error('electron-vite build failed')
 }
 
+/**
+ * Chromium refuses to sandbox itself as root, which is how these machines run; elsewhere it keeps its sandbox.
+ * `--test-type` hides the warning bar Chromium shows for `--no-sandbox`, which would cover the terminal's top.
+ */
+function windowFlags(): string[] {
+  const asRoot = process.getuid?.() === 0
+  return CHROMIUM_FLAGS.filter((flag) => asRoot || flag !== '--no-sandbox').concat(asRoot ? ['--test-type'] : [])
+}
+
 /** Opens a Chromium `--app` window on a URL when a display is there to show it. */
 export function openAppWindow(url: string, profileDir: string, size = '480,854'): ChildProcess | null {
   const chromium = findChromium()
   if (!chromium || (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)) return null
+  // The terminal switches languages itself; Chromium's offer to translate it would only cover the screen.
   return spawn(
     chromium,
-    [...CHROMIUM_FLAGS, `--app=${url}`, `--user-data-dir=${profileDir}`, `--window-size=${size}`],
+    [
+      ...windowFlags(),
+      '--disable-features=Translate',
+      `--app=${url}`,
+      `--user-data-dir=${profileDir}`,
+      `--window-size=${size}`,
+    ],
     {
       stdio: 'ignore',
     },

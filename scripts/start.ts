@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole thing on one machine. It starts the backend on a SQLite file under `.data/` with the
- * demo seed and the sandbox acquirer (and prints the wallet page's address, the demo logins and a fresh
- * enrollment code), then the terminal: in Electron when a binary is installed, otherwise through the browser
+ * demo seed and the sandbox acquirer (and prints the wallet page's and the depot dashboard's addresses, the demo
+ * logins and a fresh enrollment code), then the terminal: in Electron when a binary is installed, otherwise through the browser
  * host (and says so). Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -62,6 +62,9 @@ const backend = run('backend', 'backend/cli.ts', [
 createInterface({ input: backend.stdout! }).on('line', (line) => {
   if (line.startsWith('Wallet page: ')) {
     console.log(`\n  Customer's wallet (sandbox acquirer): ${line.slice('Wallet page: '.length)}\n`)
+  }
+  if (line.startsWith('Depot dashboard: ')) {
+    console.log(`\n  Depot dashboard (supervisor zhang.wei / tuotou-demo): ${line.slice('Depot dashboard: '.length)}\n`)
   }
   if (line.startsWith('Backend: ') && !children.some((child) => child.spawnargs.includes('--backend'))) {
     run('terminal', 'src-main/browser-host/cli.ts', [

@@ -2,6 +2,8 @@ import type { BackendContext } from '../context'
 import type { Trx } from '../db/connect'
 import type { PaymentIntentTable } from '../db/schema'
 import type { AfterCommit } from '../db/transaction'
+import { announceDashboardChange } from '../dashboard/live'
+import { summariseAcquirerPayment } from '../dashboard/summary'
 import { raiseFlag, resolveFlags } from '../flags/store'
 import { appendStreamMessage, deviceOfCourier, type StreamTarget } from '../stream/messages'
 
@@ -145,6 +147,11 @@ export async function recordAcquirerPayment(
   if (others.length > 0) {
     await flag('double_payment', `order already paid by ${others.map((o) => o.transaction_id).join(', ')}`)
   }
+  await summariseAcquirerPayment(context, trx, after, {
+    orderId: order.id,
+    amountFen: fact.amountFen,
+    firstForOrder: intent.status !== 'paid' && others.length === 0,
+  })
   if (order.delivered_method === 'cash' && order.closed_ms !== null) {
     if (paidMs >= order.closed_ms) await flag('late_payment_after_cash', 'paid digitally after cash was taken')
     else await flag('double_payment', 'paid digitally, then cash was taken as well')
@@ -187,6 +194,7 @@ export async function settleWaitingClaim(
     .where('id', '=', settlement.id)
     .execute()
   const target = { deviceId: settlement.device_id, depotId: settlement.depot_id }
+  await announceDashboardChange(context, trx, after, settlement.depot_id)
   await appendStreamMessage(context, trx, after, target, 'settlement', {
     orderId: settlement.order_id,
     intentId,

@@ -1,3 +1,5 @@
+import type { DashboardTables } from '../dashboard/schema'
+
 /**
  * The backend's tables as Kysely sees them, one interface per table, added with the migration that creates it.
  * Money is integer fen; `*_ms` columns are epoch milliseconds; `*_at` columns are ISO 8601 text, and the
@@ -283,7 +285,7 @@ export interface StreamMessageTable {
   created_ms: number
 }
 
-export interface BackendSchema {
+export interface BackendSchema extends DashboardTables {
   depots: DepotTable
   supervisors: SupervisorTable
   supervisor_sessions: SupervisorSessionTable

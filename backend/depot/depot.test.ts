@@ -83,9 +83,15 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(after.shifts!.length).toBe(before.shifts!.length + 1)
 
       const snapshot = await snapshotTables(server.db)
-      for (const token of [undefined, device.deviceToken, courier.shiftToken, 'tsp_' + 'x'.repeat(43)]) {
+      for (const token of [undefined, 'tsp_' + 'x'.repeat(43), 'tdv_' + 'x'.repeat(43)]) {
         const answer = await server.api.raw('POST', '/api/v1/depot/enrollment-codes', { token })
         expect(answer.status).toBe(401)
+      }
+      // A courier's or a device's live token is known, and refused at the depot's door (issue 7).
+      for (const token of [device.deviceToken, courier.shiftToken]) {
+        const answer = await server.api.raw('POST', '/api/v1/depot/enrollment-codes', { token })
+        expect(answer.status).toBe(403)
+        expect(errorOf(answer.json).code).toBe('auth.supervisors_only')
       }
       clock += 60 * 60_000
       const expired = await server.api.raw('POST', '/api/v1/depot/enrollment-codes', { token: supervisor.token })

@@ -15,6 +15,7 @@ import { OrderId } from '../../shared/api/ids'
 import { decoyHash, verifySecret } from '../auth/secrets'
 import { hashToken, issueToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
+import { announceDashboardChange } from '../dashboard/live'
 import type { Trx } from '../db/connect'
 import { inTransaction, type AfterCommit } from '../db/transaction'
 import { createEnrollmentCode } from '../devices/enrollment'
@@ -203,6 +204,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           .executeTakeFirst()
         if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just closed`)
         await withdrawOpenIntents(trx, after, order.id)
+        await announceDashboardChange(context, trx, after, session.depotId)
         return announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'cancelled')
       })
       return { orderId: order.id, status: 'cancelled' as const, courierId: order.courier_id, version }
@@ -248,6 +250,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           .executeTakeFirst()
         if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just changed`)
         await withdrawOpenIntents(trx, after, order.id)
+        await announceDashboardChange(context, trx, after, session.depotId)
         await announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'reassigned')
         const target = await trx
           .selectFrom('routes')

@@ -5,6 +5,7 @@ import { EnrollRequest, EnrollResponse, HeartbeatRequest, HeartbeatResponse } fr
 import { DeviceId } from '../../shared/api/ids'
 import { issueToken, hashToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
+import { announceDashboardChange } from '../dashboard/live'
 import { inTransaction } from '../db/transaction'
 import { unauthorized } from '../http/errors'
 import { defineRoute, type RouteDoc } from '../http/routes'
@@ -101,18 +102,22 @@ export function registerDeviceRoutes(app: FastifyInstance, docs: RouteDoc[], con
     handler: async ({ params, body, request }) => {
       const device = await authenticateDevice(context, request, params.deviceId)
       const now = context.now()
-      await context.db
-        .updateTable('devices')
-        .set({
-          pending_count: body.pendingCount,
-          oldest_pending_at: body.oldestPendingAt,
-          app_version: body.appVersion,
-          last_sync_at: body.lastSyncAt,
-          heartbeat_sent_at: body.sentAt,
-          last_contact_ms: now,
-        })
-        .where('id', '=', device.id)
-        .execute()
+      await inTransaction(context.database, context.log, async (trx, after) => {
+        await trx
+          .updateTable('devices')
+          .set({
+            pending_count: body.pendingCount,
+            oldest_pending_at: body.oldestPendingAt,
+            app_version: body.appVersion,
+            last_sync_at: body.lastSyncAt,
+            heartbeat_sent_at: body.sentAt,
+            last_contact_ms: now,
+          })
+          .where('id', '=', device.id)
+          .execute()
+        // The depot's dashboard shows every device's backlog as it changes.
+        await announceDashboardChange(context, trx, after, device.depot_id)
+      })
       return { serverTime: new Date(now).toISOString() }
     },
   })

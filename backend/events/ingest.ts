@@ -1,6 +1,7 @@
 import type { DeviceEvent, EventResult, PushEventsResponse } from '../../shared/api/events'
 import { SEQUENCE_GAP } from '../../shared/api/events'
 import type { BackendContext } from '../context'
+import { summariseIngestedBatch } from '../dashboard/summary'
 import type { Trx } from '../db/connect'
 import type { DepotTable, DeviceEventTable, PaymentTable, ShiftTable } from '../db/schema'
 import { inTransaction } from '../db/transaction'
@@ -294,6 +295,7 @@ export async function ingestEvents(
       const target = (await deviceOfCourier(trx, flag.courierId)) ?? { deviceId, depotId: device.depot_id }
       await raiseFlag(context, trx, after, flag, target)
     }
+    await summariseIngestedBatch(context, trx, after, { deviceId, depotId: device.depot_id, rows, state, effects })
     const last = fresh.at(-1)!.seq
     await trx.updateTable('devices').set({ acked_seq: last }).where('id', '=', deviceId).execute()
     if (effects.settlements.length > 0) after(() => context.wakeSettlement())

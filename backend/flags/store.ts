@@ -1,5 +1,6 @@
 import type { FlagKind } from '../db/schema'
 import type { BackendContext } from '../context'
+import { announceDashboardChange } from '../dashboard/live'
 import type { Trx } from '../db/connect'
 import type { AfterCommit } from '../db/transaction'
 import { newId } from '../ids'
@@ -46,6 +47,7 @@ export async function raiseFlag(
     .onConflict((conflict) => conflict.columns(['order_id', 'kind', 'dedupe_key']).doNothing())
     .executeTakeFirst()
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false
+  await announceDashboardChange(context, trx, after, flag.depotId)
   if (target) {
     await appendStreamMessage(context, trx, after, target, 'flag', {
       orderId: flag.orderId,

@@ -91,6 +91,7 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
           : { kind: 'sandbox', file: join(dir, 'acquirer.sqlite'), rendererDir: RENDERER_DIR }),
       config: { keepAliveMs: 1_000, ...options.config },
       now: options.now,
+      rendererDir: RENDERER_DIR,
       logger: options.logLevel ? { level: options.logLevel } : false,
     })
   } catch (error) {

@@ -31,3 +31,10 @@ export {
 } from './fixtures'
 export { postgresTarget } from './postgres'
 export { snapshotTables } from './snapshot'
+export {
+  DashboardClient,
+  openDashboardStream,
+  supervisorSession,
+  type DashboardStreamReader,
+  type SupervisorSessionFixture,
+} from './dashboard'

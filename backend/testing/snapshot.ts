@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { DASHBOARD_TABLES } from '../dashboard/schema'
 import type { BackendSchema } from '../db/schema'
 
 const TABLES: (keyof BackendSchema)[] = [
@@ -24,6 +25,7 @@ const TABLES: (keyof BackendSchema)[] = [
   'flags',
   'stream_cursors',
   'stream_messages',
+  ...DASHBOARD_TABLES,
 ]
 
 /**

@@ -1,5 +1,9 @@
+import 'element-plus/dist/index.css'
+import './theme.css'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
-import App from './App.vue'
+import TheDashboard from './TheDashboard.vue'
+import { i18n } from './i18n'
 
-createApp(App).use(createPinia()).mount('#app')
+document.documentElement.lang = i18n.global.locale.value
+createApp(TheDashboard).use(createPinia()).use(i18n).mount('#app')

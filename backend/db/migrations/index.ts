@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import { logistics } from './1795800000000_logistics'
+import { dashboard } from './1795900000000_dashboard'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -7,4 +8,5 @@ import { logistics } from './1795800000000_logistics'
  */
 export const backendMigrations: Record<string, Migration> = {
   '1795800000000_logistics': logistics,
+  '1795900000000_dashboard': dashboard,
 }

@@ -1,0 +1,287 @@
+import type { Kysely } from 'kysely'
+import type { CourierDay, CouriersDayResponse, DayFigures, FailuresByReason } from '../../shared/api/dashboard'
+import { FailureReason } from '../../shared/api/events'
+import type { BackendSchema } from '../db/schema'
+import { hourReader, instantOf } from './clock'
+import { nearestRank } from './stats'
+import type { DashboardCourierDayTable } from './schema'
+
+/** The hour the working day ends in the depot's time zone: projections run to it. */
+export const WORKDAY_END_HOUR = 20
+
+const HOUR_MS = 3_600_000
+/** Below this much time since the first action, a pace per hour says nothing yet. */
+const MIN_PACE_WINDOW_MS = 15 * 60_000
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+export interface DepotOfDay {
+  id: string
+  name: string
+  time_zone: string
+}
+
+export interface CourierName {
+  id: string
+  staff_id: string
+  name: string
+}
+
+/** The depot's couriers by ID (its index keeps this one short read). */
+export async function couriersOfDepot(db: Kysely<BackendSchema>, depotId: string): Promise<Map<string, CourierName>> {
+  const rows = await db
+    .selectFrom('couriers')
+    .select(['id', 'staff_id', 'name'])
+    .where('depot_id', '=', depotId)
+    .execute()
+  return new Map(rows.map((row) => [row.id, row]))
+}
+
+export const courierRef = (couriers: Map<string, CourierName>, courierId: string) => {
+  const courier = couriers.get(courierId)
+  return { courierId, staffId: courier?.staff_id ?? '', name: courier?.name ?? courierId }
+}
+
+function noFailures(): FailuresByReason {
+  return Object.fromEntries(FailureReason.options.map((reason) => [reason, 0])) as FailuresByReason
+}
+
+interface StopTally {
+  orders: number
+  closed: number
+  firstScanMs: number | null
+  lastClosedMs: number | null
+}
+
+interface Accumulated {
+  day: DashboardCourierDayTable | null
+  failures: FailuresByReason
+  stops: Map<string, StopTally>
+  ordersTotal: number
+  ordersOpen: number
+  deliveredAt: number[]
+}
+
+function emptyAccumulated(): Accumulated {
+  return { day: null, failures: noFailures(), stops: new Map(), ordersTotal: 0, ordersOpen: 0, deliveredAt: [] }
+}
+
+/** Stops done and their durations, from the stop tallies of one courier (or of everyone). */
+function stopFigures(stops: Iterable<StopTally>): { done: number; total: number; durations: number[] } {
+  let done = 0
+  let total = 0
+  const durations: number[] = []
+  for (const stop of stops) {
+    if (stop.orders === 0) continue
+    total++
+    if (stop.closed < stop.orders) continue
+    done++
+    if (stop.firstScanMs !== null && stop.lastClosedMs !== null && stop.lastClosedMs >= stop.firstScanMs) {
+      durations.push(stop.lastClosedMs - stop.firstScanMs)
+    }
+  }
+  return { done, total, durations }
+}
+
+function figuresOf(
+  acc: Accumulated,
+  hourOf: (ms: number) => number,
+  rollingEndMs: number | null,
+): DayFigures & { averageRaw: number | null } {
+  const day = acc.day
+  const stops = stopFigures(acc.stops.values())
+  const hourly = new Array<number>(24).fill(0)
+  for (const ms of acc.deliveredAt) hourly[hourOf(ms)]!++
+  const rolling =
+    rollingEndMs === null ? 0 : acc.deliveredAt.filter((ms) => ms > rollingEndMs - HOUR_MS && ms <= rollingEndMs).length
+  const delivered = day?.delivered ?? 0
+  const first = day?.first_action_ms ?? null
+  const elapsed = first !== null && rollingEndMs !== null ? rollingEndMs - first : 0
+  const average = elapsed >= MIN_PACE_WINDOW_MS ? delivered / (elapsed / HOUR_MS) : null
+  return {
+    stops: { done: stops.done, total: stops.total },
+    orders: { total: acc.ordersTotal, delivered, failed: day?.failed ?? 0, open: acc.ordersOpen },
+    deliveriesPerHour: { hourly, rolling, average: average === null ? null : Math.round(average * 10) / 10 },
+    stopTime: {
+      medianMs: nearestRank(stops.durations, 50),
+      p90Ms: nearestRank(stops.durations, 90),
+      samples: stops.durations.length,
+    },
+    cod: {
+      digitalFen: day?.digital_fen ?? 0,
+      digitalCount: day?.digital_count ?? 0,
+      digitalAwaitingFen: day?.digital_awaiting_fen ?? 0,
+      digitalAwaitingCount: day?.digital_awaiting_count ?? 0,
+      cashFen: day?.cash_fen ?? 0,
+      cashCount: day?.cash_count ?? 0,
+      prepaidCount: day?.prepaid_count ?? 0,
+    },
+    failedByReason: acc.failures,
+    firstActionAt: iso(first),
+    lastActionAt: iso(day?.last_action_ms ?? null),
+    averageRaw: average,
+  }
+}
+
+/**
+ * The per-courier view of a day: reads the courier-day summaries, the failure counts, the day's orders (stop and
+ * status only, from a covering index) and the orders' scan and close times, all keyed by depot and day, and
+ * computes stops, rates, stop-time percentiles and projections from them.
+ */
+export async function couriersOfDay(
+  db: Kysely<BackendSchema>,
+  depot: DepotOfDay,
+  date: string,
+  target: number,
+  nowMs: number,
+  today: string,
+): Promise<CouriersDayResponse> {
+  const [days, failures, orders, times, couriers] = await Promise.all([
+    db
+      .selectFrom('dashboard_courier_days')
+      .selectAll()
+      .where('depot_id', '=', depot.id)
+      .where('route_date', '=', date)
+      .execute(),
+    db
+      .selectFrom('dashboard_failures')
+      .select(['courier_id', 'reason', 'failed'])
+      .where('depot_id', '=', depot.id)
+      .where('route_date', '=', date)
+      .execute(),
+    db
+      .selectFrom('orders')
+      .select(['courier_id', 'stop_id', 'status'])
+      .where('depot_id', '=', depot.id)
+      .where('route_date', '=', date)
+      .execute(),
+    db
+      .selectFrom('dashboard_order_times')
+      .select(['courier_id', 'stop_id', 'first_scan_ms', 'closed_ms', 'outcome'])
+      .where('depot_id', '=', depot.id)
+      .where('route_date', '=', date)
+      .execute(),
+    couriersOfDepot(db, depot.id),
+  ])
+
+  const byCourier = new Map<string, Accumulated>()
+  const accOf = (courierId: string): Accumulated => {
+    let acc = byCourier.get(courierId)
+    if (!acc) byCourier.set(courierId, (acc = emptyAccumulated()))
+    return acc
+  }
+  const stopOf = (acc: Accumulated, stopId: string): StopTally => {
+    let stop = acc.stops.get(stopId)
+    if (!stop) acc.stops.set(stopId, (stop = { orders: 0, closed: 0, firstScanMs: null, lastClosedMs: null }))
+    return stop
+  }
+  for (const day of days) accOf(day.courier_id).day = day
+  for (const failure of failures) {
+    const reason = FailureReason.safeParse(failure.reason)
+    if (reason.success) accOf(failure.courier_id).failures[reason.data] += failure.failed
+  }
+  for (const order of orders) {
+    if (order.status === 'cancelled') continue
+    const acc = accOf(order.courier_id)
+    acc.ordersTotal++
+    if (order.status === 'pending') acc.ordersOpen++
+    const stop = stopOf(acc, order.stop_id)
+    stop.orders++
+    if (order.status === 'delivered' || order.status === 'failed') stop.closed++
+  }
+  for (const time of times) {
+    const acc = accOf(time.courier_id)
+    const stop = stopOf(acc, time.stop_id)
+    if (time.first_scan_ms !== null) {
+      stop.firstScanMs = stop.firstScanMs === null ? time.first_scan_ms : Math.min(stop.firstScanMs, time.first_scan_ms)
+    }
+    if (time.closed_ms !== null) {
+      stop.lastClosedMs = stop.lastClosedMs === null ? time.closed_ms : Math.max(stop.lastClosedMs, time.closed_ms)
+    }
+    if (time.outcome === 'delivered' && time.closed_ms !== null) acc.deliveredAt.push(time.closed_ms)
+  }
+
+  const dayEndsMs = instantOf(date, WORKDAY_END_HOUR, depot.time_zone)
+  const hourOf = hourReader(date, depot.time_zone)
+  // Today runs to now; a past day to each courier's last action; a day to come has no pace yet.
+  const past = date < today
+  const future = date > today
+  const courierDays: CourierDay[] = []
+  for (const [courierId, acc] of byCourier) {
+    const rollingEnd = future ? null : past ? (acc.day?.last_action_ms ?? null) : nowMs
+    const { averageRaw, ...figures } = figuresOf(acc, hourOf, rollingEnd)
+    const delivered = figures.orders.delivered
+    let projected: number | null = null
+    if (past) projected = delivered
+    else if (!future && figures.firstActionAt !== null) {
+      const hoursLeft = Math.max(0, dayEndsMs - nowMs) / HOUR_MS
+      const pace = averageRaw ?? 0
+      projected = Math.min(delivered + figures.orders.open, Math.round(delivered + pace * hoursLeft))
+    }
+    courierDays.push({
+      ...figures,
+      courier: courierRef(couriers, courierId),
+      rollingEndsAt: iso(rollingEnd),
+      projection: { projected, onTrack: projected === null ? null : projected >= target },
+    })
+  }
+  courierDays.sort(
+    (a, b) =>
+      a.courier.staffId.localeCompare(b.courier.staffId) || a.courier.courierId.localeCompare(b.courier.courierId),
+  )
+
+  return {
+    depot: { depotId: depot.id, name: depot.name, timeZone: depot.time_zone },
+    date,
+    generatedAt: new Date(nowMs).toISOString(),
+    target,
+    dayEndsAt: new Date(dayEndsMs).toISOString(),
+    couriers: courierDays,
+    totals: totalsOf([...byCourier.values()], courierDays),
+  }
+}
+
+/** The depot's figures: sums of the couriers', stop times over every courier's stops, the summed pace. */
+function totalsOf(accs: Accumulated[], courierDays: CourierDay[]): DayFigures {
+  const stops = stopFigures(accs.flatMap((acc) => [...acc.stops.values()]))
+  const sum = (pick: (day: CourierDay) => number): number => courierDays.reduce((total, day) => total + pick(day), 0)
+  const failedByReason = noFailures()
+  for (const day of courierDays)
+    for (const reason of FailureReason.options) failedByReason[reason] += day.failedByReason[reason]
+  const hourly = new Array<number>(24).fill(0)
+  for (const day of courierDays) day.deliveriesPerHour.hourly.forEach((count, hour) => (hourly[hour]! += count))
+  const paces = courierDays.map((day) => day.deliveriesPerHour.average).filter((pace): pace is number => pace !== null)
+  const firsts = accs.map((acc) => acc.day?.first_action_ms ?? null).filter((ms): ms is number => ms !== null)
+  const lasts = accs.map((acc) => acc.day?.last_action_ms ?? null).filter((ms): ms is number => ms !== null)
+  return {
+    stops: { done: stops.done, total: stops.total },
+    orders: {
+      total: sum((d) => d.orders.total),
+      delivered: sum((d) => d.orders.delivered),
+      failed: sum((d) => d.orders.failed),
+      open: sum((d) => d.orders.open),
+    },
+    deliveriesPerHour: {
+      hourly,
+      rolling: sum((d) => d.deliveriesPerHour.rolling),
+      average: paces.length === 0 ? null : Math.round(paces.reduce((a, b) => a + b, 0) * 10) / 10,
+    },
+    stopTime: {
+      medianMs: nearestRank(stops.durations, 50),
+      p90Ms: nearestRank(stops.durations, 90),
+      samples: stops.durations.length,
+    },
+    cod: {
+      digitalFen: sum((d) => d.cod.digitalFen),
+      digitalCount: sum((d) => d.cod.digitalCount),
+      digitalAwaitingFen: sum((d) => d.cod.digitalAwaitingFen),
+      digitalAwaitingCount: sum((d) => d.cod.digitalAwaitingCount),
+      cashFen: sum((d) => d.cod.cashFen),
+      cashCount: sum((d) => d.cod.cashCount),
+      prepaidCount: sum((d) => d.cod.prepaidCount),
+    },
+    failedByReason,
+    firstActionAt: iso(firsts.length ? Math.min(...firsts) : null),
+    lastActionAt: iso(lasts.length ? Math.max(...lasts) : null),
+  }
+}

@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely'
+import type { DevicesStatusResponse } from '../../shared/api/dashboard'
+import type { BackendSchema } from '../db/schema'
+import { courierRef, couriersOfDepot } from './couriers'
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+const ageAt = (nowMs: number, at: string | null): number | null => {
+  if (at === null) return null
+  const ms = Date.parse(at)
+  return Number.isNaN(ms) ? null : Math.max(0, nowMs - ms)
+}
+
+/**
+ * The depot's devices: each one's backlog as its last heartbeat reported it (pending events and the oldest's
+ * time, so its age keeps growing while the device is out of coverage), its last contact of any kind, and the
+ * courier whose latest shift of the day is on it.
+ */
+export async function devicesOfDay(
+  db: Kysely<BackendSchema>,
+  depotId: string,
+  date: string,
+  nowMs: number,
+): Promise<DevicesStatusResponse> {
+  const [devices, shifts, couriers] = await Promise.all([
+    db
+      .selectFrom('devices')
+      .selectAll()
+      .where('depot_id', '=', depotId)
+      .where('revoked_at', 'is', null)
+      .orderBy('label')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('shifts')
+      .select(['device_id', 'courier_id'])
+      .where('depot_id', '=', depotId)
+      .where('route_date', '=', date)
+      .orderBy('started_ms')
+      .execute(),
+    couriersOfDepot(db, depotId),
+  ])
+  // Ordered by start: the last shift seen for a device is its latest.
+  const courierOnDevice = new Map(shifts.map((shift) => [shift.device_id, shift.courier_id]))
+  return {
+    date,
+    generatedAt: new Date(nowMs).toISOString(),
+    devices: devices.map((device) => {
+      const courierId = courierOnDevice.get(device.id)
+      return {
+        deviceId: device.id,
+        label: device.label,
+        courier: courierId ? courierRef(couriers, courierId) : null,
+        appVersion: device.app_version,
+        pendingCount: device.pending_count,
+        oldestPendingAt: device.oldest_pending_at,
+        oldestPendingAgeMs: device.pending_count ? ageAt(nowMs, device.oldest_pending_at) : null,
+        lastSyncAt: device.last_sync_at,
+        heartbeatAt: device.heartbeat_sent_at,
+        lastContactAt: iso(device.last_contact_ms),
+        lastContactAgeMs: device.last_contact_ms === null ? null : Math.max(0, nowMs - device.last_contact_ms),
+        ackedSeq: device.acked_seq,
+      }
+    }),
+  }
+}

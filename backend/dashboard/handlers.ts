@@ -1,0 +1,245 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { API_PREFIX } from '../../shared/api/common'
+import {
+  AttentionResponse,
+  CashDayResponse,
+  CourierParams,
+  CouriersDayQuery,
+  CouriersDayResponse,
+  DASHBOARD_PATHS,
+  DashboardDayQuery,
+  DEFAULT_DAILY_TARGET,
+  DevicesStatusResponse,
+  LogoutResponse,
+  RecordCashRequest,
+  RecordCashResponse,
+} from '../../shared/api/dashboard'
+import { hashToken } from '../auth/tokens'
+import type { BackendContext } from '../context'
+import { authenticateSupervisor, type SupervisorSession } from '../depot/auth'
+import { badRequest } from '../http/errors'
+import { defineRoute, parsePart, type RouteDoc } from '../http/routes'
+import { routeDateOf } from '../manifests/route-date'
+import { attentionOfDay } from './attention'
+import { cashOfDay, recordCashHandin } from './cash'
+import { couriersOfDay, type DepotOfDay } from './couriers'
+import { devicesOfDay } from './devices'
+import { dashboardTopic } from './live'
+
+const SUPERVISOR_ERRORS = [
+  { status: 400, code: 'request.invalid' },
+  { status: 401, code: 'auth.missing' },
+  { status: 401, code: 'auth.expired' },
+  { status: 403, code: 'auth.supervisors_only' },
+] as const
+
+/** The shortest gap between two `changed` messages on one dashboard stream: bursts of ingest coalesce. */
+export const STREAM_COALESCE_MS = 1_000
+
+/**
+ * The depot dashboard's API: per-courier figures, device backlogs, what needs attention and cash
+ * reconciliation for a day, the supervisor recording cash received, a live stream of changes, and logout.
+ * Every read is for the supervisor's own depot; nothing here takes a depot from the request.
+ */
+export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+  const depotOf = async (session: SupervisorSession): Promise<DepotOfDay> =>
+    context.db
+      .selectFrom('depots')
+      .select(['id', 'name', 'time_zone'])
+      .where('id', '=', session.depotId)
+      .executeTakeFirstOrThrow()
+  const dayOf = (depot: DepotOfDay, date: string | undefined): { date: string; today: string } => {
+    const today = routeDateOf(context.now(), depot.time_zone)
+    return { date: date ?? today, today }
+  }
+
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${API_PREFIX}${DASHBOARD_PATHS.couriers}`,
+    summary: 'Per courier for a day: stops, deliveries per hour, stop times, COD by method, failures, projection',
+    tag: 'dashboard',
+    auth: 'supervisor',
+    query: CouriersDayQuery,
+    response: CouriersDayResponse,
+    errors: SUPERVISOR_ERRORS,
+    handler: async ({ query, request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const depot = await depotOf(session)
+      const { date, today } = dayOf(depot, query.date)
+      return couriersOfDay(context.db, depot, date, query.target ?? DEFAULT_DAILY_TARGET, context.now(), today)
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${API_PREFIX}${DASHBOARD_PATHS.devices}`,
+    summary: "The depot's devices: unsent events and the oldest one's age from the heartbeat, last contact",
+    tag: 'dashboard',
+    auth: 'supervisor',
+    query: DashboardDayQuery,
+    response: DevicesStatusResponse,
+    errors: SUPERVISOR_ERRORS,
+    handler: async ({ query, request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const depot = await depotOf(session)
+      return devicesOfDay(context.db, depot.id, dayOf(depot, query.date).date, context.now())
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${API_PREFIX}${DASHBOARD_PATHS.attention}`,
+    summary: 'Needs attention on a day: payment settlements, flags to refund, events rejected on business grounds',
+    tag: 'dashboard',
+    auth: 'supervisor',
+    query: DashboardDayQuery,
+    response: AttentionResponse,
+    errors: SUPERVISOR_ERRORS,
+    handler: async ({ query, request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const depot = await depotOf(session)
+      return attentionOfDay(context.db, depot.id, dayOf(depot, query.date).date, context.now())
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${API_PREFIX}${DASHBOARD_PATHS.cash}`,
+    summary: "Cash reconciliation for a day: each courier's expected, declared and received cash, and the audit",
+    tag: 'dashboard',
+    auth: 'supervisor',
+    query: DashboardDayQuery,
+    response: CashDayResponse,
+    errors: SUPERVISOR_ERRORS,
+    handler: async ({ query, request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const depot = await depotOf(session)
+      return cashOfDay(context.db, depot.id, dayOf(depot, query.date).date, context.now())
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'PUT',
+    url: `${API_PREFIX}${DASHBOARD_PATHS.cash}/:courierId`,
+    summary: 'Records the cash a supervisor received from a courier for a day; a discrepancy needs a note',
+    tag: 'dashboard',
+    auth: 'supervisor',
+    params: CourierParams,
+    body: RecordCashRequest,
+    response: RecordCashResponse,
+    errors: [
+      ...SUPERVISOR_ERRORS,
+      { status: 404, code: 'courier.not_found' },
+      { status: 409, code: 'cash.version_conflict' },
+      { status: 422, code: 'cash.note_required' },
+    ],
+    handler: async ({ params, body, request }) => {
+      const session = await authenticateSupervisor(context, request)
+      const result = await recordCashHandin(context, session, params.courierId, body)
+      request.log.info(
+        {
+          event: 'cash.recorded',
+          supervisorId: session.supervisorId,
+          courierId: params.courierId,
+          date: body.date,
+          receivedFen: body.receivedFen,
+          changed: result.audit !== null,
+        },
+        'cash hand-in recorded',
+      )
+      return result
+    },
+  })
+
+  defineRoute(app, docs, {
+    method: 'DELETE',
+    url: `${API_PREFIX}/depot/sessions/current`,
+    summary: "Logs the supervisor out: the session's token stops working",
+    tag: 'dashboard',
+    auth: 'supervisor',
+    response: LogoutResponse,
+    errors: SUPERVISOR_ERRORS,
+    handler: async ({ request }) => {
+      await authenticateSupervisor(context, request)
+      const token = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization?.trim() ?? '')![1]!
+      await context.db.deleteFrom('supervisor_sessions').where('token_hash', '=', hashToken(token)).execute()
+      return { loggedOut: true as const }
+    },
+  })
+
+  registerDashboardStream(app, docs, context)
+}
+
+/**
+ * `GET /api/v1/depot/dashboard/stream`: server-sent `changed` messages for the supervisor's depot, woken by the
+ * stream hub (in-process on SQLite; LISTEN/NOTIFY on PostgreSQL, so a push taken by another instance is heard
+ * here). Wake-ups are coalesced to one message per `STREAM_COALESCE_MS`; the client refetches what it shows.
+ * The supervisor token travels in the Authorization header, so it never lands in a URL or a log.
+ */
+function registerDashboardStream(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+  const url = `${API_PREFIX}${DASHBOARD_PATHS.stream}`
+  const StreamQuery = z.object({}).strict()
+  docs.push({
+    method: 'GET',
+    url,
+    summary: "Live changes of the supervisor's depot (server-sent events: `changed`)",
+    tag: 'dashboard',
+    auth: 'supervisor',
+    query: StreamQuery,
+    contentType: 'text/event-stream',
+    status: 200,
+    errors: SUPERVISOR_ERRORS,
+  })
+
+  app.get(url, async (request, reply) => {
+    parsePart(StreamQuery, request.query, 'query')
+    const session = await authenticateSupervisor(context, request)
+    const depot = { id: session.depotId }
+    if (!/text\/event-stream|\*\/\*/.test(request.headers.accept ?? '*/*')) {
+      throw badRequest('stream.not_acceptable', 'this is a server-sent event stream: Accept: text/event-stream')
+    }
+
+    const raw = reply.raw
+    let open = false
+    let seq = 0
+    let lastSent = 0
+    let timer: NodeJS.Timeout | null = null
+    const send = (): void => {
+      timer = null
+      if (!open) return
+      lastSent = Date.now()
+      const data = JSON.stringify({ depotId: depot.id, at: new Date(context.now()).toISOString(), seq: ++seq })
+      raw.write(`id: ${seq}\nevent: changed\ndata: ${data}\n\n`)
+    }
+    const wake = (): void => {
+      if (!open || timer) return
+      timer = setTimeout(send, Math.max(0, lastSent + STREAM_COALESCE_MS - Date.now()))
+    }
+    // Subscribed before the answer starts, so a hub failure is still a JSON error.
+    const unsubscribe = await context.hub.subscribe(depot.id, dashboardTopic(depot.id), wake)
+    reply.hijack()
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    raw.write(`retry: 2000\n: dashboard stream for ${depot.id}\n\n`)
+    open = true
+    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), context.config.keepAliveMs)
+    const stop = (): void => {
+      if (!open) return
+      open = false
+      clearInterval(keepAlive)
+      if (timer) clearTimeout(timer)
+      unsubscribe()
+    }
+    raw.on('close', stop)
+    raw.on('error', stop)
+    if (raw.destroyed) return stop()
+    request.log.info({ event: 'dashboard.stream_open', depotId: depot.id }, 'dashboard stream opened')
+    // A dashboard (re)connecting may have missed changes while it was away: the first message says so.
+    wake()
+  })
+}

@@ -1,0 +1,104 @@
+/**
+ * The dashboard's tables (migration `1795900000000_dashboard`), as Kysely sees them. `BackendSchema` includes
+ * them. Money is integer fen; `*_ms` are epoch milliseconds of what the courier did.
+ */
+
+export interface DashboardCourierDayTable {
+  depot_id: string
+  route_date: string
+  courier_id: string
+  delivered: number
+  failed: number
+  digital_count: number
+  digital_fen: number
+  digital_awaiting_count: number
+  digital_awaiting_fen: number
+  cash_count: number
+  cash_fen: number
+  prepaid_count: number
+  declared_fen: number | null
+  declared_at: string | null
+  declared_ms: number | null
+  first_action_ms: number | null
+  last_action_ms: number | null
+}
+
+export interface DashboardFailureTable {
+  depot_id: string
+  route_date: string
+  courier_id: string
+  reason: string
+  failed: number
+}
+
+export interface DashboardOrderTimeTable {
+  order_id: string
+  depot_id: string
+  route_date: string
+  courier_id: string
+  stop_id: string
+  first_scan_ms: number | null
+  closed_ms: number | null
+  outcome: 'delivered' | 'failed' | null
+}
+
+export interface DashboardRejectionTable {
+  device_id: string
+  seq: number
+  depot_id: string
+  route_date: string
+  courier_id: string | null
+  event_id: string
+  type: string
+  order_id: string | null
+  reason: string
+  occurred_at: string
+  occurred_ms: number
+  received_ms: number
+}
+
+export interface CashHandinTable {
+  depot_id: string
+  route_date: string
+  courier_id: string
+  received_fen: number
+  note: string | null
+  version: number
+  recorded_by: string
+  recorded_ms: number
+}
+
+export interface DepotAuditTable {
+  id: string
+  depot_id: string
+  route_date: string
+  subject: 'cash'
+  courier_id: string
+  supervisor_id: string
+  action: 'recorded' | 'changed'
+  previous_fen: number | null
+  amount_fen: number
+  expected_fen: number
+  declared_fen: number | null
+  note: string | null
+  at_ms: number
+}
+
+export interface DashboardTables {
+  dashboard_courier_days: DashboardCourierDayTable
+  dashboard_failures: DashboardFailureTable
+  dashboard_order_times: DashboardOrderTimeTable
+  dashboard_rejections: DashboardRejectionTable
+  cash_handins: CashHandinTable
+  depot_audit: DepotAuditTable
+}
+
+/** The dashboard's tables, for snapshots and for tests that rebuild them. */
+export const DASHBOARD_TABLES: (keyof DashboardTables)[] = [
+  'dashboard_courier_days',
+  'dashboard_failures',
+  'dashboard_order_times',
+  'dashboard_rejections',
+  'cash_handins',
+  'depot_audit',
+]

@@ -1,0 +1,300 @@
+import { z } from 'zod'
+import { Fen, MAX_FEN } from '../money'
+import { FailureReason } from './events'
+import { CourierId, DepotId, DeviceId, IntentId, OrderId, SupervisorId, Timestamp } from './ids'
+
+/**
+ * The depot dashboard's endpoints, `/api/v1/depot/dashboard/…` (supervisor token; a courier's or a device's
+ * token is refused 403). Every figure is for the supervisor's own depot and one route day. Times are what the
+ * courier did (`occurredAt`), never when the device synced; money is integer fen.
+ */
+
+/** A route day, `YYYY-MM-DD`, in the depot's time zone. */
+export const RouteDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-03-01')
+  .refine((text) => {
+    const [year, month, day] = text.split('-').map(Number) as [number, number, number]
+    const date = new Date(Date.UTC(year, month - 1, day))
+    return year >= 2000 && year <= 2100 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  }, 'is not a calendar day between 2000 and 2100')
+export type RouteDay = z.infer<typeof RouteDay>
+
+/** The deliveries a courier is expected to make in a day, unless the supervisor sets another target. */
+export const DEFAULT_DAILY_TARGET = 150
+
+/** A whole number in a query string, e.g. `?target=150`: digits only, so `1e2`, `-1` and `0x10` are refused. */
+const QueryInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+
+/** `?date=YYYY-MM-DD`; today in the depot's time zone when left out. */
+export const DashboardDayQuery = z.object({ date: RouteDay.optional() }).strict()
+export type DashboardDayQuery = z.infer<typeof DashboardDayQuery>
+
+/** `?date=…&target=…`: the per-courier view, projected against `target` deliveries (150 by default). */
+export const CouriersDayQuery = z.object({ date: RouteDay.optional(), target: QueryInt(1, 1000).optional() }).strict()
+export type CouriersDayQuery = z.input<typeof CouriersDayQuery>
+
+const Count = z.number().int().min(0)
+/** A difference of money that may be negative (short) or positive (over). */
+export const SignedFen = z.number().int().min(-MAX_FEN).max(MAX_FEN)
+
+export const CourierRef = z.object({ courierId: CourierId, staffId: z.string(), name: z.string() })
+export type CourierRef = z.infer<typeof CourierRef>
+
+export const DashboardDepot = z.object({ depotId: DepotId, name: z.string(), timeZone: z.string() })
+export type DashboardDepot = z.infer<typeof DashboardDepot>
+
+/** Deliveries per failure reason, every reason present. */
+export const FailuresByReason = z.record(FailureReason, Count)
+export type FailuresByReason = z.infer<typeof FailuresByReason>
+
+/** COD by method. Digital money counts only once the acquirer confirmed it; until then it is "awaiting". */
+export const CodByMethod = z.object({
+  digitalFen: Fen,
+  digitalCount: Count,
+  /** Delivered digitally on the device's word ("paid, to be verified", an offline receipt) and not yet confirmed. */
+  digitalAwaitingFen: Fen,
+  digitalAwaitingCount: Count,
+  cashFen: Fen,
+  cashCount: Count,
+  prepaidCount: Count,
+})
+export type CodByMethod = z.infer<typeof CodByMethod>
+
+/** The figures of a day, for one courier or the whole depot. */
+export const DayFigures = z.object({
+  /** A stop is done when every order on it (cancelled ones aside) was delivered or failed. */
+  stops: z.object({ done: Count, total: Count }),
+  orders: z.object({ total: Count, delivered: Count, failed: Count, open: Count }),
+  deliveriesPerHour: z.object({
+    /** Deliveries completed in each hour of the day, 00:00–01:00 first, in the depot's time zone. */
+    hourly: z.array(Count).length(24),
+    /** Deliveries in the 60 minutes up to `rollingEndsAt` (now, or the last action of a past day). */
+    rolling: Count,
+    /** Deliveries per hour since the first action of the day. */
+    average: z.number().min(0).nullable(),
+  }),
+  /** From the first scan at a stop to its last completion, courier's clock; done stops only. */
+  stopTime: z.object({ medianMs: Count.nullable(), p90Ms: Count.nullable(), samples: Count }),
+  cod: CodByMethod,
+  failedByReason: FailuresByReason,
+  firstActionAt: Timestamp.nullable(),
+  lastActionAt: Timestamp.nullable(),
+})
+export type DayFigures = z.infer<typeof DayFigures>
+
+export const CourierDay = DayFigures.extend({
+  courier: CourierRef,
+  /** When the figure is measured to: now, or for a past day the courier's last action. */
+  rollingEndsAt: Timestamp.nullable(),
+  /**
+   * Deliveries expected by the end of the working day at the pace so far, never more than the orders left;
+   * null for a day not started. `onTrack` compares it with the target.
+   */
+  projection: z.object({ projected: Count.nullable(), onTrack: z.boolean().nullable() }),
+})
+export type CourierDay = z.infer<typeof CourierDay>
+
+/** `GET /api/v1/depot/dashboard/couriers?date&target`. */
+export const CouriersDayResponse = z.object({
+  depot: DashboardDepot,
+  date: RouteDay,
+  generatedAt: Timestamp,
+  target: z.number().int().min(1),
+  /** The end of the working day the projection runs to. */
+  dayEndsAt: Timestamp,
+  couriers: z.array(CourierDay),
+  totals: DayFigures,
+})
+export type CouriersDayResponse = z.infer<typeof CouriersDayResponse>
+
+/** `GET /api/v1/depot/dashboard/devices?date`: each device's backlog from its heartbeat, and its last contact. */
+export const DeviceStatus = z.object({
+  deviceId: DeviceId,
+  label: z.string(),
+  /** The courier whose latest shift of the day is on this device. */
+  courier: CourierRef.nullable(),
+  appVersion: z.string().nullable(),
+  /** Events the device holds unsent, as its last heartbeat said. */
+  pendingCount: Count.nullable(),
+  oldestPendingAt: Timestamp.nullable(),
+  /** How old the oldest unsent event is now (it keeps ageing while the device is out of coverage). */
+  oldestPendingAgeMs: Count.nullable(),
+  lastSyncAt: Timestamp.nullable(),
+  heartbeatAt: Timestamp.nullable(),
+  lastContactAt: Timestamp.nullable(),
+  lastContactAgeMs: Count.nullable(),
+  /** Highest event sequence the backend holds for it. */
+  ackedSeq: Count,
+})
+export type DeviceStatus = z.infer<typeof DeviceStatus>
+
+export const DevicesStatusResponse = z.object({
+  date: RouteDay,
+  generatedAt: Timestamp,
+  devices: z.array(DeviceStatus),
+})
+export type DevicesStatusResponse = z.infer<typeof DevicesStatusResponse>
+
+export const SettlementStatus = z.enum(['pending', 'verified', 'not_found', 'amount_mismatch'])
+export type SettlementStatus = z.infer<typeof SettlementStatus>
+
+/** A device's claim about a digital payment, settled against the acquirer's records. */
+export const SettlementItem = z.object({
+  intentId: IntentId,
+  orderId: OrderId,
+  waybill: z.string(),
+  courier: CourierRef.nullable(),
+  /** unverified: "paid, to be verified"; confirmed: the device saw a confirmation the backend had not. */
+  kind: z.enum(['unverified', 'confirmed']),
+  claimedFen: Fen,
+  status: SettlementStatus,
+  transactionId: z.string().nullable(),
+  attempts: Count,
+  lastError: z.string().nullable(),
+  createdAt: Timestamp,
+  settledAt: Timestamp.nullable(),
+})
+export type SettlementItem = z.infer<typeof SettlementItem>
+
+export const FlagKind = z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found'])
+export type FlagKind = z.infer<typeof FlagKind>
+
+export const FlagItem = z.object({
+  flagId: z.string(),
+  orderId: OrderId,
+  waybill: z.string(),
+  courier: CourierRef.nullable(),
+  kind: FlagKind,
+  /** Money the customer paid twice (a late payment after cash, a double payment): to be refunded. */
+  refund: z.boolean(),
+  intentId: IntentId.nullable(),
+  transactionId: z.string().nullable(),
+  amountFen: Fen,
+  note: z.string(),
+  createdAt: Timestamp,
+  resolvedAt: Timestamp.nullable(),
+})
+export type FlagItem = z.infer<typeof FlagItem>
+
+/** An event the backend refused on business grounds; the device keeps it and shows it to the courier. */
+export const RejectionItem = z.object({
+  deviceId: DeviceId,
+  seq: z.number().int().min(1),
+  eventId: z.string(),
+  type: z.string(),
+  orderId: OrderId.nullable(),
+  waybill: z.string().nullable(),
+  courier: CourierRef.nullable(),
+  reason: z.string(),
+  occurredAt: Timestamp,
+  receivedAt: Timestamp,
+})
+export type RejectionItem = z.infer<typeof RejectionItem>
+
+/** `GET /api/v1/depot/dashboard/attention?date`. */
+export const AttentionResponse = z.object({
+  date: RouteDay,
+  generatedAt: Timestamp,
+  settlements: z.array(SettlementItem),
+  flags: z.array(FlagItem),
+  rejections: z.array(RejectionItem),
+})
+export type AttentionResponse = z.infer<typeof AttentionResponse>
+
+export const SupervisorRef = z.object({ supervisorId: SupervisorId, name: z.string() })
+export type SupervisorRef = z.infer<typeof SupervisorRef>
+
+/** One courier's cash for the day: what the cash deliveries add up to, what they declared, what was handed in. */
+export const CashRow = z.object({
+  courier: CourierRef,
+  /** The sum of the day's cash collections. */
+  expectedFen: Fen,
+  cashCount: Count,
+  /** The courier's latest declaration on the terminal. */
+  declaredFen: Fen.nullable(),
+  declaredAt: Timestamp.nullable(),
+  /** What the supervisor received, once recorded. */
+  receivedFen: Fen.nullable(),
+  note: z.string().nullable(),
+  recordedBy: SupervisorRef.nullable(),
+  recordedAt: Timestamp.nullable(),
+  /** Increases with every change; a change must name the version it saw. */
+  version: Count,
+  /** received − expected, once received is recorded. */
+  discrepancyFen: SignedFen.nullable(),
+  /** declared − expected, once declared. */
+  declaredDiscrepancyFen: SignedFen.nullable(),
+  status: z.enum(['awaiting', 'balanced', 'discrepancy']),
+})
+export type CashRow = z.infer<typeof CashRow>
+
+export const CashAuditEntry = z.object({
+  auditId: z.string(),
+  courier: CourierRef,
+  supervisor: SupervisorRef,
+  action: z.enum(['recorded', 'changed']),
+  previousFen: Fen.nullable(),
+  receivedFen: Fen,
+  expectedFen: Fen,
+  declaredFen: Fen.nullable(),
+  note: z.string().nullable(),
+  at: Timestamp,
+})
+export type CashAuditEntry = z.infer<typeof CashAuditEntry>
+
+/** `GET /api/v1/depot/dashboard/cash?date`: every courier's cash, with the day's audit trail, newest first. */
+export const CashDayResponse = z.object({
+  date: RouteDay,
+  generatedAt: Timestamp,
+  couriers: z.array(CashRow),
+  audit: z.array(CashAuditEntry),
+})
+export type CashDayResponse = z.infer<typeof CashDayResponse>
+
+/**
+ * `PUT /api/v1/depot/dashboard/cash/:courierId`: the supervisor records the cash received from a courier for
+ * a day. An amount that differs from what was expected needs a note; `version` is the row's version as the
+ * supervisor saw it (0 before anything was recorded), so two supervisors never overwrite each other unseen.
+ */
+export const RecordCashRequest = z
+  .object({
+    date: RouteDay,
+    receivedFen: Fen,
+    note: z.string().trim().max(500).optional(),
+    version: z.number().int().min(0),
+  })
+  .strict()
+export type RecordCashRequest = z.input<typeof RecordCashRequest>
+
+/** The row as it is now, and the audit entry the change left (null when nothing changed). */
+export const RecordCashResponse = z.object({ row: CashRow, audit: CashAuditEntry.nullable() })
+export type RecordCashResponse = z.infer<typeof RecordCashResponse>
+
+export const CourierParams = z.object({ courierId: CourierId })
+
+/** `DELETE /api/v1/depot/sessions/current`: the supervisor logs out; the token stops working at once. */
+export const LogoutResponse = z.object({ loggedOut: z.literal(true) })
+export type LogoutResponse = z.infer<typeof LogoutResponse>
+
+/**
+ * `GET /api/v1/depot/dashboard/stream` (server-sent events, supervisor token in the Authorization header):
+ * `changed` whenever something the dashboard shows may have changed in the depot (coalesced, at most about
+ * once a second), plus `: keep-alive` comments. The client refetches what it shows.
+ */
+export const DashboardChanged = z.object({ depotId: DepotId, at: Timestamp, seq: z.number().int().min(1) })
+export type DashboardChanged = z.infer<typeof DashboardChanged>
+
+/** The dashboard's endpoint paths under `/api/v1`. */
+export const DASHBOARD_PATHS = {
+  couriers: '/depot/dashboard/couriers',
+  devices: '/depot/dashboard/devices',
+  attention: '/depot/dashboard/attention',
+  cash: '/depot/dashboard/cash',
+  stream: '/depot/dashboard/stream',
+} as const

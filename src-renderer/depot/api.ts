@@ -1,0 +1,102 @@
+import type { z } from 'zod'
+import { API_PREFIX } from '../../shared/api/common'
+import {
+  AttentionResponse,
+  CashDayResponse,
+  CouriersDayResponse,
+  DASHBOARD_PATHS,
+  DevicesStatusResponse,
+  LogoutResponse,
+  RecordCashResponse,
+  type RecordCashRequest,
+} from '../../shared/api/dashboard'
+import { SupervisorLoginResponse } from '../../shared/api/depot'
+import { ErrorBody } from '../../shared/errors'
+
+/**
+ * The dashboard's one way to the backend that served it (same origin, so the CSP's `connect-src 'self'` holds):
+ * typed calls checked against the schemas in `shared/api`, and refusals as `DepotApiError` with the backend's
+ * stable code, which the UI translates.
+ */
+export class DepotApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message)
+    this.name = 'DepotApiError'
+  }
+}
+
+async function call<S extends z.ZodType>(
+  method: string,
+  path: string,
+  schema: S,
+  options: { token?: string | null; json?: unknown } = {},
+): Promise<z.output<S>> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (options.token) headers.authorization = `Bearer ${options.token}`
+  if (options.json !== undefined) headers['content-type'] = 'application/json'
+  let response: Response
+  try {
+    response = await fetch(`${API_PREFIX}${path}`, {
+      method,
+      headers,
+      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+      cache: 'no-store',
+    })
+  } catch (error) {
+    throw new DepotApiError(0, 'network', error instanceof Error ? error.message : String(error))
+  }
+  const json: unknown = await response.json().catch(() => null)
+  if (!response.ok) {
+    const error = ErrorBody.safeParse((json as { error?: unknown } | null)?.error)
+    throw error.success
+      ? new DepotApiError(response.status, error.data.code, error.data.message, error.data.details)
+      : new DepotApiError(response.status, `http.${response.status}`, `HTTP ${response.status}`)
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) throw new DepotApiError(response.status, 'answer.unexpected', parsed.error.message)
+  return parsed.data
+}
+
+const withQuery = (path: string, params: Record<string, string | number | null | undefined>): string => {
+  const query = new URLSearchParams()
+  for (const [key, value] of Object.entries(params))
+    if (value !== null && value !== undefined) query.set(key, String(value))
+  const text = query.toString()
+  return text ? `${path}?${text}` : path
+}
+
+export const logIn = (login: string, password: string) =>
+  call('POST', '/depot/sessions', SupervisorLoginResponse, { json: { login, password } })
+
+export const logOut = async (token: string): Promise<void> => {
+  await call('DELETE', '/depot/sessions/current', LogoutResponse, { token })
+}
+
+export const fetchCouriers = (token: string, date: string | null, target: number) =>
+  call('GET', withQuery(DASHBOARD_PATHS.couriers, { date, target }), CouriersDayResponse, { token })
+
+export const fetchDevices = (token: string, date: string | null) =>
+  call('GET', withQuery(DASHBOARD_PATHS.devices, { date }), DevicesStatusResponse, { token })
+
+export const fetchAttention = (token: string, date: string | null) =>
+  call('GET', withQuery(DASHBOARD_PATHS.attention, { date }), AttentionResponse, { token })
+
+export const fetchCash = (token: string, date: string | null) =>
+  call('GET', withQuery(DASHBOARD_PATHS.cash, { date }), CashDayResponse, { token })
+
+export const recordCash = (token: string, courierId: string, body: RecordCashRequest) =>
+  call('PUT', `${DASHBOARD_PATHS.cash}/${encodeURIComponent(courierId)}`, RecordCashResponse, { token, json: body })
+
+/** The live stream's address; `live.ts` reads it with the token in a header. */
+export const STREAM_URL = `${API_PREFIX}${DASHBOARD_PATHS.stream}`
+
+/** What went wrong with a call, whatever was thrown. */
+export function failureOf(reason: unknown): { status: number; code: string; message: string } {
+  if (reason instanceof DepotApiError) return { status: reason.status, code: reason.code, message: reason.message }
+  return { status: 0, code: 'other', message: reason instanceof Error ? reason.message : String(reason) }
+}
