@@ -109,11 +109,15 @@ async function drainAndMemory(context: BenchContext): Promise<void> {
     const device = new DeviceRecords(dataDir)
     const held = new BackendRecords(backend.db).ackedSeq(device.deviceId())
     if (held !== device.lastSeq()) throw new Error(`the backend holds ${held} of ${device.lastSeq()} events`)
-    const pushes = core.lines.filter((l): l is Extract<ChildLine, { t: 'push' }> => l.t === 'push' && l.at >= startedAt)
+    const pushes = core.lines.filter((l): l is Extract<ChildLine, { t: 'push' }> => l.t === 'push')
     const answers = core.lines.filter(
       (l): l is Extract<ChildLine, { t: 'answer' }> => l.t === 'answer' && l.at >= startedAt && l.status === 200,
     )
-    const trips = answers.map((a) => a.at - pushes.find((p) => p.first === a.first)!.at)
+    // Each answer's round trip from the latest push of the same batch before it.
+    const trips = answers.flatMap((a) => {
+      const push = pushes.findLast((p) => p.first === a.first && p.at <= a.at)
+      return push ? [a.at - push.at] : []
+    })
     context.figure({
       name: `drain ${QUEUE} queued events`,
       value: seconds,

@@ -69,6 +69,7 @@ async function workload(total: number): Promise<{ pending: number; deliveries: n
   let n = 0
   for (const order of route.stops.flatMap((stop) => stop.orders)) {
     const full = await core.handlers.getOrder({ orderId: order.orderId })
+    if (full.status !== 'pending') continue
     if (pending() + full.parcels.length + 3 > total) break
     for (const parcel of full.parcels) await core.handlers.scanBarcode({ code: parcel.barcode, source: 'wedge' })
     if (full.codFen > 0) {

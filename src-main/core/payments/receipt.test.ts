@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ScanOutcome } from '../../../shared/ipc/contract'
 import { base64UrlDecode, base64UrlEncode } from '../../../shared/receipt'
-import { eventsOf, outboxOf, queryDevice, startTestDevice, type TestDevice } from '../testing/device'
+import { eventsOf, outboxOf, queryDevice, startTestDevice, until, type TestDevice } from '../testing/device'
 
 const devices: TestDevice[] = []
 async function device(): Promise<TestDevice> {
@@ -63,7 +63,7 @@ describe('receipt QR', () => {
     expect(eventsOf(d, 'paymentUpdated').at(-1)).toMatchObject({ completed: true, orderId: ORDER })
 
     await d.backend.resume()
-    await d.core.sync.syncNow()
+    await until(() => d.backend.applied.some((e) => e.type === 'payment.confirmed'), 'the sync', 8000)
     expect(d.backend.applied.find((e) => e.type === 'payment.confirmed')).toMatchObject({
       payload: { via: 'receipt', receipt: token },
     })

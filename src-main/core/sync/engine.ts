@@ -139,6 +139,15 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
     return current
   }
 
+  // A burst of writes publishes one status, after the handlers that wrote have answered the courier.
+  let statusSoon: NodeJS.Immediate | null = null
+  const emitStatusSoon = (): void => {
+    statusSoon ??= setImmediate(() => {
+      statusSoon = null
+      emitStatus()
+    })
+  }
+
   const clear = (timer: NodeJS.Timeout | null): null => {
     if (timer) clearTimeout(timer)
     return null
@@ -388,8 +397,8 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       if (!stream) connectSoon(0)
     },
     notifyWrite() {
-      emitStatus()
       if (!running) return
+      emitStatusSoon()
       debounceTimer = clear(debounceTimer)
       debounceTimer = setTimeout(() => {
         debounceTimer = null
@@ -413,6 +422,8 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
     },
     stop() {
       running = false
+      if (statusSoon) clearImmediate(statusSoon)
+      statusSoon = null
       for (const timer of [retryTimer, debounceTimer, probeTimer, streamTimer]) clear(timer)
       retryTimer = debounceTimer = probeTimer = streamTimer = null
       if (periodicTimer) clearInterval(periodicTimer)
