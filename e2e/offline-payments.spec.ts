@@ -122,3 +122,37 @@ test('a malformed, a tampered and a misdirected receipt are each refused with a 
   ])
   expect(records.payments(order!.waybill)).toEqual([{ amount_fen: order!.codFen, outcome: 'succeeded' }])
 })
+
+test('a receipt scanned at the scan prompt finds its order and completes it', async ({
+  courier,
+  route,
+  sandbox,
+  link,
+}) => {
+  const [order] = codOrders(route)
+  const prepaid = route.find((o) => o.codFen === 0 && o.barcodes.length === 1)!
+  link.setMode('offline')
+  await expect(courier.byId('sync-status')).toHaveAttribute('data-online', 'no', { timeout: 15_000 })
+  await qrUp(courier, order!)
+  const paid = await payQr(sandbox.url, await courier.readPaymentQr())
+  // The courier moved on before the customer found the receipt: another parcel, then back to the prompt.
+  await courier.tap('payment-back')
+  await courier.scan(prepaid.barcodes[0]!)
+  await expect(courier.byId('delivery-done')).toContainText(prepaid.waybill)
+  await courier.scan(paid.receiptToken)
+  const done = courier.byId('delivery-done')
+  await expect(done).toContainText(order!.waybill)
+  await expect(done).toHaveAttribute('data-confirmation', 'receipt')
+  await expect(courier.byId('scan-ready')).toBeVisible()
+
+  link.setMode('online')
+  await expect(courier.byId('sync-status')).toHaveAttribute('data-pending', '0', { timeout: 20_000 })
+  const records = new BackendRecords(sandbox.dbFile)
+  expect(records.attempts(order!.waybill)).toEqual([
+    { outcome: 'delivered', method: 'digital', collected_fen: order!.codFen, failure_reason: null },
+  ])
+  const confirmed = records.events(order!.waybill).filter((e) => e.type === 'payment.confirmed')
+  expect(confirmed.map((e) => JSON.parse(e.payload) as { via: string; receipt: string })).toEqual([
+    expect.objectContaining({ via: 'receipt', receipt: paid.receiptToken }),
+  ])
+})

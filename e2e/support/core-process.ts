@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { build } from 'vite'
@@ -46,6 +47,7 @@ let built: Promise<string> | null = null
 export function buildCoreChild(): Promise<string> {
   built ??= (async () => {
     const outDir = join(ROOT, 'node_modules', '.cache', 'tuotou-core-child', String(process.pid))
+    process.once('exit', () => rmSync(outDir, { recursive: true, force: true }))
     await build({
       configFile: false,
       logLevel: 'warn',
