@@ -6,10 +6,17 @@ import { bridge } from '../../bridge'
 /** The shift summary: totals, cash to hand in, the cash declaration. */
 export const useShiftStore = defineStore('shift', () => {
   const summary = ref<ShiftSummary | null>(null)
+  /** False from when the screen opens until the core has answered: a summary kept from a visit ago is stale. */
+  const fresh = ref(false)
   const busy = ref(false)
+
+  function markStale(): void {
+    fresh.value = false
+  }
 
   async function load(): Promise<void> {
     summary.value = await bridge.getShiftSummary({})
+    fresh.value = true
   }
 
   async function declareCash(declaredFen: number): Promise<void> {
@@ -29,7 +36,7 @@ export const useShiftStore = defineStore('shift', () => {
     return () => disposers.forEach((dispose) => dispose())
   }
 
-  return { summary, busy, load, declareCash, subscribe }
+  return { summary, fresh, busy, markStale, load, declareCash, subscribe }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useShiftStore, import.meta.hot))
