@@ -110,6 +110,18 @@ describe('receipt QR', () => {
     ])
   })
 
+  it('refuses a receipt checked against an order this device does not hold, logging nothing', async () => {
+    const d = await device()
+    await atPaymentScreenOffline(d)
+    d.backend.pay(INTENT)
+    const before = outboxOf(d)
+    await expect(
+      d.core.handlers.scanBarcode({ code: d.backend.receipt(INTENT), source: 'camera', orderId: 'ord_nothere' }),
+    ).rejects.toMatchObject({ code: 'order.not_found' })
+    expect(outboxOf(d)).toEqual(before)
+    expect((await d.core.handlers.getOrder({ orderId: ORDER })).status).toBe('pending')
+  })
+
   describe('refuses, says which, and changes nothing but the log', () => {
     const cases: [string, (d: TestDevice) => string, string, string | undefined][] = [
       ['a malformed token', () => 'TTR1.not-a-receipt', 'receipt_malformed', ORDER],

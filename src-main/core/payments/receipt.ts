@@ -5,7 +5,15 @@ import { TuotouError } from '../../../shared/errors'
 import { parseReceiptToken, type Receipt } from '../../../shared/receipt'
 import type { CoreContext } from '../context'
 import type { DeviceDb } from '../db'
-import { findIntent, findOrder, orderView, paymentView, type IntentRow, type OrderRow } from '../manifest/views'
+import {
+  findIntent,
+  findOrder,
+  orderView,
+  paymentView,
+  requireOrder,
+  type IntentRow,
+  type OrderRow,
+} from '../manifest/views'
 import { refuseScan } from '../scan/lookup'
 import type { ShiftRow } from '../shift/store'
 import { recordIntentUpdate, type Applied } from './apply'
@@ -38,7 +46,8 @@ function receiptKey(raw: string): KeyObject {
  * signature before any of its claims is believed. Reads only; the caller records the outcome.
  */
 export function checkReceipt(db: DeviceDb, shift: ShiftRow, token: string, expectedOrderId?: string): ReceiptCheck {
-  const expected = expectedOrderId ? findOrder(db, expectedOrderId) : null
+  // The order on screen must be this device's: a receipt is never matched against an order it does not hold.
+  const expected = expectedOrderId ? requireOrder(db, expectedOrderId) : null
   let parsed
   try {
     parsed = parseReceiptToken(token)
