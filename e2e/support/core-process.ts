@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { build } from 'vite'
@@ -39,6 +39,15 @@ export interface CoreProcess {
 
 let built: Promise<string> | null = null
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 /**
  * Bundles `core-child.ts` once per test process into a plain ES module next to `node_modules` (so the native
  * better-sqlite3 resolves): started with `node` alone it is up in about 0.1 s rather than a second under tsx,
@@ -46,7 +55,12 @@ let built: Promise<string> | null = null
  */
 export function buildCoreChild(): Promise<string> {
   built ??= (async () => {
-    const outDir = join(ROOT, 'node_modules', '.cache', 'tuotou-core-child', String(process.pid))
+    const cache = join(ROOT, 'node_modules', '.cache', 'tuotou-core-child')
+    const outDir = join(cache, String(process.pid))
+    // One folder per test process; those of processes that are gone (a worker stopped without its exit hook) go.
+    for (const name of existsSync(cache) ? readdirSync(cache) : []) {
+      if (/^\d+$/.test(name) && !alive(Number(name))) rmSync(join(cache, name), { recursive: true, force: true })
+    }
     process.once('exit', () => rmSync(outDir, { recursive: true, force: true }))
     await build({
       configFile: false,
