@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'electron-vite'
+import { noRemoteCss } from './scripts/no-remote-css'
 
 const root = import.meta.dirname
 
@@ -24,7 +25,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src-renderer'),
-    plugins: [vue()],
+    plugins: [vue(), ...noRemoteCss()],
     build: {
       outDir: resolve(root, 'out/renderer'),
       // electron-vite leaves renderers unminified; the depot dashboard and the wallet travel over the network.

@@ -1,38 +1,13 @@
-import { mkdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import type { Page } from '@playwright/test'
 import { Courier } from './support/courier'
 import { pickOrder } from './support/demo-route'
 import { expect, test } from './support/fixtures'
+import { shot } from './support/screens'
 
 /**
  * Every terminal screen in both languages, saved to `e2e/.artifacts/screens/` to be looked at (sunlight contrast,
  * glove-size targets, nothing untranslated or clipped). Each shot also checks what a tester relies on: the
  * screen's hooks are there and no English message key leaks into the page.
  */
-const SHOTS = join(import.meta.dirname, '.artifacts', 'screens')
-mkdirSync(SHOTS, { recursive: true })
-/** A raw message key on screen (`payment.waiting`) means a translation is missing: the groups of `en.ts`. */
-const GROUPS = [
-  ...readFileSync(join(import.meta.dirname, '..', 'src-renderer', 'terminal', 'i18n', 'en.ts'), 'utf8').matchAll(
-    /^ {2}(\w+): \{$/gm,
-  ),
-].map((match) => match[1]!)
-const MESSAGE_KEY = new RegExp(`\\b(?:${GROUPS.join('|')})\\.[A-Za-z_.]+\\b`)
-
-async function shot(page: Page, name: string, locale: string): Promise<void> {
-  const size = page.viewportSize()!
-  const text = await page.locator('body').innerText()
-  expect(text, `${name}: untranslated message key`).not.toMatch(MESSAGE_KEY)
-  if (locale === 'zh-CN')
-    expect(text, `${name}: English left in the Chinese screen`).not.toMatch(/\b(?:the|and|to|of)\b/i)
-  // Finished transitions: a sheet mid-slide would hide what the courier sees.
-  await page.screenshot({
-    path: join(SHOTS, `${name}-${locale}-${size.width}x${size.height}.png`),
-    animations: 'disabled',
-  })
-}
-
 for (const locale of ['zh-CN', 'en'] as const) {
   test(`every screen in ${locale}`, async ({ page, fieldTerminal, sandbox, link, route }) => {
     test.setTimeout(120_000)
@@ -122,7 +97,7 @@ for (const locale of ['zh-CN', 'en'] as const) {
     await expect(courier.byId('settings-screen')).toBeVisible()
     await shot(page, 'settings', locale)
 
-    await courier.byId('sync-status').click()
+    await courier.byId('sync-chip').click()
     await expect(courier.byId('sync-details')).toBeVisible()
     await shot(page, 'sync-details', locale)
   })

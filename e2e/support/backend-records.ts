@@ -81,6 +81,77 @@ export class BackendRecords {
     )
   }
 
+  /** Every event the backend holds for a device, in sequence order. */
+  deviceEvents(deviceId: string) {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT seq, event_id AS eventId, type, status, reason, occurred_at AS occurredAt, received_ms AS receivedMs
+           FROM device_events WHERE device_id = ? ORDER BY seq`,
+        )
+        .all(deviceId),
+    ) as {
+      seq: number
+      eventId: string
+      type: string
+      status: string
+      reason: string | null
+      occurredAt: string
+      receivedMs: number
+    }[]
+  }
+
+  /** The highest sequence the backend holds for a device. */
+  ackedSeq(deviceId: string): number {
+    return this.read(
+      (db) =>
+        (db.prepare('SELECT acked_seq FROM devices WHERE id = ?').get(deviceId) as { acked_seq: number }).acked_seq,
+    )
+  }
+
+  /** What the backend counts for a courier's deliveries, as the shift summary counts them on the terminal. */
+  totals(staffId: string) {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT
+             COALESCE(SUM(a.outcome = 'delivered'), 0) AS delivered,
+             COALESCE(SUM(a.outcome = 'failed'), 0) AS failed,
+             COALESCE(SUM(CASE WHEN a.method = 'digital' THEN a.collected_fen ELSE 0 END), 0) AS digitalFen,
+             COALESCE(SUM(CASE WHEN a.method = 'cash' THEN a.collected_fen ELSE 0 END), 0) AS cashFen
+           FROM delivery_attempts a JOIN orders o ON o.id = a.order_id
+           JOIN couriers c ON c.id = o.courier_id WHERE c.staff_id = ?`,
+        )
+        .get(staffId),
+    ) as { delivered: number; failed: number; digitalFen: number; cashFen: number }
+  }
+
+  /** The backend's verdicts on device claims about payments, by waybill. */
+  settlements(waybill: string) {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT s.kind, s.status, s.claimed_fen FROM settlements s JOIN orders o ON o.id = s.order_id
+           WHERE o.waybill = ?`,
+        )
+        .all(waybill),
+    ) as { kind: string; status: string; claimed_fen: number }[]
+  }
+
+  /** When each recorded delivery attempt happened, as its device stated it, in sequence order. */
+  attemptTimes(deviceId: string): { seq: number; occurredAt: string }[] {
+    return this.read((db) =>
+      db
+        .prepare('SELECT seq, occurred_at AS occurredAt FROM delivery_attempts WHERE device_id = ? ORDER BY seq')
+        .all(deviceId),
+    ) as { seq: number; occurredAt: string }[]
+  }
+
+  /** Every delivery attempt recorded, whoever made it. */
+  attemptCount(): number {
+    return this.read((db) => (db.prepare('SELECT COUNT(*) AS n FROM delivery_attempts').get() as { n: number }).n)
+  }
+
   /** How many shifts the devices have said were closed. */
   shiftsClosed(): number {
     return this.read(

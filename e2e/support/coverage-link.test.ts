@@ -93,4 +93,27 @@ describe('coverage link', () => {
     link.setMode('online')
     expect(seen).toEqual(new Set(['online', 'offline']))
   })
+
+  it('shapes new connections like a slow uplink, and loses what had not gone when the device drops', async () => {
+    link.setMode('online')
+    link.shape({ bytesPerSecond: 100_000, latencyMs: 20 })
+    try {
+      const body = 'x'.repeat(50_000)
+      const started = performance.now()
+      const res = await fetch(`${link.url}/`, { method: 'POST', body, signal: AbortSignal.timeout(5000) })
+      await res.text()
+      // 50 kB at 100 kB/s: about half a second, where an unshaped loopback takes a few milliseconds.
+      expect(performance.now() - started).toBeGreaterThan(400)
+      const before = hits
+      const cut = fetch(`${link.url}/`, { method: 'POST', body, signal: AbortSignal.timeout(100) })
+      await expect(cut).rejects.toThrow()
+      await new Promise((resolve) => setTimeout(resolve, 700))
+      expect(hits).toBe(before)
+    } finally {
+      link.shape(null)
+    }
+    const started = performance.now()
+    await (await get()).text()
+    expect(performance.now() - started).toBeLessThan(300)
+  })
 })

@@ -10,15 +10,55 @@ import { createServer, connect, type Server, type Socket } from 'node:net'
  */
 export type LinkMode = 'online' | 'offline' | 'blackhole' | 'drop-responses'
 
+/**
+ * A slow mobile link: every byte waits `latencyMs`, then goes at most `bytesPerSecond`, each way. A request
+ * therefore takes a while to leave the device, which is where a crash mid-upload happens in the field.
+ */
+export interface LinkShape {
+  bytesPerSecond: number
+  latencyMs?: number
+}
+
 export interface CoverageLink {
   /** Point the device core here instead of at the backend. */
   url: string
   mode(): LinkMode
   setMode(mode: LinkMode): void
+  /** Shapes connections opened from now on (null: full speed again); open ones keep the shape they had. */
+  shape(shape: LinkShape | null): void
   /** Alternates online and offline every `periodMs` until `stop()` is called or the mode is set again. */
   flap(periodMs: number): { stop(): void }
   stats(): { connections: number; refused: number; droppedResponses: number }
   close(): Promise<void>
+}
+
+/**
+ * Relays `from` to `to` as a slow link would: in order, each chunk after the latency and after the chunks before it
+ * have gone at the link's rate. What has not gone when either side closes is lost, as in the field.
+ */
+function forwardShaped(from: Socket, to: Socket, shape: LinkShape): void {
+  let freeAt = 0
+  const pending = new Set<NodeJS.Timeout>()
+  const at = (bytes: number): number => {
+    const now = Date.now()
+    freeAt = Math.max(freeAt, now + (shape.latencyMs ?? 0)) + (bytes / shape.bytesPerSecond) * 1000
+    return Math.max(0, freeAt - now)
+  }
+  const later = (work: () => void, delay: number): void => {
+    const timer = setTimeout(() => {
+      pending.delete(timer)
+      if (!to.destroyed) work()
+    }, delay)
+    pending.add(timer)
+  }
+  from.on('data', (chunk: Buffer) => later(() => to.write(chunk), at(chunk.length)))
+  from.on('end', () => later(() => to.end(), at(0)))
+  const drop = (): void => {
+    for (const timer of pending) clearTimeout(timer)
+    pending.clear()
+  }
+  from.on('close', drop)
+  to.on('close', drop)
 }
 
 /**
@@ -30,6 +70,7 @@ export async function startCoverageLink(target: string): Promise<CoverageLink> {
   const upstreamPort = Number(upstream.port || 80)
   let current: LinkMode = 'online'
   let flapTimer: NodeJS.Timeout | null = null
+  let shaping: LinkShape | null = null
   const live = new Set<Socket>()
   const counts = { connections: 0, refused: 0, droppedResponses: 0 }
 
@@ -61,7 +102,9 @@ export async function startCoverageLink(target: string): Promise<CoverageLink> {
     })
     server.on('error', () => client.destroy())
     client.on('close', () => server.destroy())
-    client.pipe(server)
+    const shape = shaping
+    if (shape) forwardShaped(client, server, shape)
+    else client.pipe(server)
     if (dropping) {
       // The backend has answered, so it has done the work; the device sees only a cut connection.
       server.once('data', () => {
@@ -69,6 +112,8 @@ export async function startCoverageLink(target: string): Promise<CoverageLink> {
         client.destroy()
         server.destroy()
       })
+    } else if (shape) {
+      forwardShaped(server, client, shape)
     } else {
       server.pipe(client)
     }
@@ -105,6 +150,9 @@ export async function startCoverageLink(target: string): Promise<CoverageLink> {
           if (flapTimer === timer) flapTimer = null
         },
       }
+    },
+    shape(next) {
+      shaping = next
     },
     stats: () => ({ ...counts }),
     close: () =>

@@ -1,4 +1,4 @@
-import { test as base } from '@playwright/test'
+import { expect, test as base } from '@playwright/test'
 import { startCoverageLink, type CoverageLink } from './coverage-link'
 import { Courier } from './courier'
 import { demoRoute, type DemoOrder } from './demo-route'
@@ -16,10 +16,32 @@ interface Fixtures {
   /** A courier on `fieldTerminal`, logged in as SZ1001 with today's route on the scan screen. */
   courier: Courier
   route: DemoOrder[]
+  /**
+   * Every request the page made that would leave 127.0.0.1 (and every load the CSP refused), checked empty after
+   * each test: the terminal fetches nothing from the network, whatever a library's CSS or script names.
+   */
+  offsite: string[]
 }
 
 /** Each test gets its own backend (fresh database) and its own terminal (fresh data folder). */
 export const test = base.extend<Fixtures>({
+  offsite: [
+    async ({ page }, use) => {
+      const offsite: string[] = []
+      const check = (url: string): void => {
+        if (/^(?:data|blob):/.test(url)) return
+        if (new URL(url).hostname !== '127.0.0.1') offsite.push(url)
+      }
+      page.on('request', (request) => check(request.url()))
+      page.on('websocket', (socket) => check(socket.url()))
+      page.on('console', (message) => {
+        if (/Refused to (?:load|connect|apply)/.test(message.text())) offsite.push(message.text())
+      })
+      await use(offsite)
+      expect(offsite, 'requests that would leave 127.0.0.1').toEqual([])
+    },
+    { auto: true },
+  ],
   // eslint-disable-next-line no-empty-pattern
   backend: async ({}, use) => {
     const backend = await startBackend()
@@ -50,7 +72,8 @@ export const test = base.extend<Fixtures>({
   route: async ({ sandbox }, use) => {
     await use(demoRoute(sandbox.routeDate))
   },
-  courier: async ({ page, fieldTerminal, sandbox }, use) => {
+  // `offsite` first, so the guard is on the page before it loads anything.
+  courier: async ({ page, fieldTerminal, sandbox, offsite: _offsite }, use) => {
     await page.goto(fieldTerminal.url)
     const courier = new Courier(page)
     await courier.startShift(sandbox.enrollmentCode)
@@ -58,4 +81,4 @@ export const test = base.extend<Fixtures>({
   },
 })
 
-export { expect } from '@playwright/test'
+export { expect }

@@ -8,7 +8,22 @@ export type ScanSource = z.infer<typeof ScanSource>
 export const FailureReason = z.enum(['not_home', 'refused', 'wrong_address', 'damaged', 'reschedule'])
 export type FailureReason = z.infer<typeof FailureReason>
 
-export const ScanRefusal = z.enum(['malformed', 'not_on_manifest', 'already_delivered', 'order_closed'])
+/**
+ * Why a scanned code was refused. The `receipt_*` reasons are for a customer's receipt QR (`TTR1.…`): unreadable,
+ * not signed by the acquirer, for another payment than the order on screen, for none on this manifest, or for
+ * another amount than the order's.
+ */
+export const ScanRefusal = z.enum([
+  'malformed',
+  'not_on_manifest',
+  'already_delivered',
+  'order_closed',
+  'receipt_malformed',
+  'receipt_bad_signature',
+  'receipt_other_intent',
+  'receipt_unknown_intent',
+  'receipt_wrong_amount',
+])
 export type ScanRefusal = z.infer<typeof ScanRefusal>
 
 /** How the device learned a digital payment went through. */

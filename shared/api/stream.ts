@@ -3,6 +3,10 @@ import { Fen } from '../money'
 import { IntentId, OrderId, ShiftId, Timestamp } from './ids'
 import { IntentStatus } from './shift'
 
+/** The backend's verdict on a device's claim about a payment, settled against the acquirer's records. */
+export const SettlementVerdict = z.enum(['verified', 'not_found', 'amount_mismatch'])
+export type SettlementVerdict = z.infer<typeof SettlementVerdict>
+
 /**
  * `GET /api/v1/devices/:deviceId/stream` (device token): server-sent events, each with an increasing `id:`
  * (the device's stream cursor; resume with `Last-Event-ID`, header or `?lastEventId=`), plus `: keep-alive`
@@ -31,7 +35,7 @@ export const StreamMessages = {
   settlement: z.object({
     orderId: OrderId,
     intentId: IntentId,
-    verdict: z.enum(['verified', 'not_found', 'amount_mismatch']),
+    verdict: SettlementVerdict,
     transactionId: z.string().nullable(),
   }),
   /** Something the depot must put right: money to refund or a payment that never arrived. */

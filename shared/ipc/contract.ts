@@ -3,6 +3,7 @@ import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource } from '../api/e
 import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, Timestamp } from '../api/ids'
 import { EnrollmentCode } from '../api/device'
 import { IntentStatus, OrderStatus } from '../api/shift'
+import { SettlementVerdict } from '../api/stream'
 import { Fen } from '../money'
 
 /**
@@ -103,6 +104,13 @@ export const ParcelView = z.object({
 })
 export type ParcelView = z.infer<typeof ParcelView>
 
+/**
+ * How the device knows an intent was paid: the acquirer said so through the backend (stream, poll, manifest), the
+ * customer's receipt QR carried the acquirer's signature, or the courier recorded "paid, to be verified".
+ */
+export const PaymentConfirmation = z.enum(['acquirer', 'receipt', 'unverified'])
+export type PaymentConfirmation = z.infer<typeof PaymentConfirmation>
+
 /** A payment intent as the device holds it; `cancelledByCourier` stays true even if a payment lands later. */
 export const PaymentView = z.object({
   intentId: IntentId,
@@ -117,6 +125,10 @@ export const PaymentView = z.object({
   transactionId: z.string().nullable(),
   shownAt: Timestamp.nullable(),
   cancelledByCourier: z.boolean(),
+  /** Null while nothing says it was paid. An unverified payment keeps `status` as the acquirer last stated it. */
+  confirmation: PaymentConfirmation.nullable(),
+  /** The backend's verdict once it checked the device's claim with the acquirer; null until then. */
+  settlement: SettlementVerdict.nullable(),
 })
 export type PaymentView = z.infer<typeof PaymentView>
 
@@ -209,7 +221,14 @@ export const RouteView = z.object({
 export type RouteView = z.infer<typeof RouteView>
 
 /** Up to 256 characters: a receipt token is longer than a waybill. */
-export const ScanRequest = z.object({ code: z.string().max(256), source: ScanSource }).strict()
+export const ScanRequest = z
+  .object({
+    code: z.string().max(256),
+    source: ScanSource,
+    /** The order on screen, if any: a receipt scanned there must be for that order's payment. */
+    orderId: OrderId.optional(),
+  })
+  .strict()
 
 export const ScanOutcome = z.discriminatedUnion('outcome', [
   z.object({
@@ -221,6 +240,18 @@ export const ScanOutcome = z.discriminatedUnion('outcome', [
     newlyScanned: z.boolean(),
     /** A prepaid order completes on its last parcel's scan. */
     completed: z.boolean(),
+  }),
+  z.object({
+    /** A customer's receipt QR whose acquirer signature checked out offline: the payment is recorded. */
+    outcome: z.literal('receipt'),
+    order: OrderView,
+    payment: PaymentView,
+    /** The receipt completed the delivery ("paid, receipt verified"). */
+    completed: z.boolean(),
+    /** The device knew of this payment already (pushed, polled, or the same receipt twice): nothing new. */
+    alreadyKnown: z.boolean(),
+    /** A valid receipt for an order already closed (cash taken, failed): kept and flagged for the depot. */
+    flag: OrderFlag.nullable(),
   }),
   z.object({
     outcome: z.literal('refused'),
@@ -266,6 +297,15 @@ export const PaymentUpdate = z.object({
 })
 export type PaymentUpdate = z.infer<typeof PaymentUpdate>
 
+/** "Paid, to be verified": the limits from login and what this shift has used of them. */
+export const UnverifiedAllowance = z.object({
+  perOrderFen: Fen,
+  perShiftFen: Fen,
+  usedFen: Fen,
+  remainingFen: Fen,
+})
+export type UnverifiedAllowance = z.infer<typeof UnverifiedAllowance>
+
 export const ShiftSummary = z.object({
   shift: ShiftInfo,
   counters: ShiftCounters,
@@ -277,6 +317,7 @@ export const ShiftSummary = z.object({
   pendingEvents: z.number().int().min(0),
   flags: z.array(OrderFlag),
   closedAt: Timestamp.nullable(),
+  unverified: UnverifiedAllowance,
 })
 export type ShiftSummary = z.infer<typeof ShiftSummary>
 
@@ -296,6 +337,8 @@ export const SyncStatus = z.object({
   nextRetryAt: Timestamp.nullable(),
   needsLogin: z.boolean(),
   lastError: z.string().nullable(),
+  /** Items on the "needs attention" list still open: rejected events, flags, unverified payments not verified. */
+  attention: z.number().int().min(0),
 })
 export type SyncStatus = z.infer<typeof SyncStatus>
 
@@ -306,8 +349,32 @@ export const RejectedEvent = z.object({
   occurredAt: Timestamp,
   reason: z.string(),
   orderId: OrderId.nullable(),
+  waybill: z.string().nullable(),
 })
 export type RejectedEvent = z.infer<typeof RejectedEvent>
+
+/** A "paid, to be verified" payment and, once the backend checked it with the acquirer, its verdict. */
+export const UnverifiedPayment = z.object({
+  orderId: OrderId,
+  waybill: z.string(),
+  intentId: IntentId,
+  amountFen: Fen,
+  recordedAt: Timestamp,
+  settlement: SettlementVerdict.nullable(),
+  settledAt: Timestamp.nullable(),
+})
+export type UnverifiedPayment = z.infer<typeof UnverifiedPayment>
+
+/**
+ * The courier's "needs attention" list: events the depot refused (kept, never dropped), the shift's flags, and
+ * its unverified payments with their settlement.
+ */
+export const Attention = z.object({
+  rejected: z.array(RejectedEvent),
+  flags: z.array(OrderFlag),
+  unverified: z.array(UnverifiedPayment),
+})
+export type Attention = z.infer<typeof Attention>
 
 interface ChannelSpec {
   request: z.ZodType
@@ -336,6 +403,9 @@ export const ipcChannels = {
   renewPaymentQr: channel(OrderRequest, PaymentView),
   leavePayment: channel(OrderRequest, Empty),
   startCash: channel(OrderRequest, StartCashResult),
+  /** "Paid, to be verified": completes the order as digital within the limits, for the backend to settle. */
+  recordUnverified: channel(OrderRequest, OrderView),
+  getUnverifiedAllowance: channel(Empty, UnverifiedAllowance),
   recordCash: channel(RecordCashRequest, OrderView),
   recordFailure: channel(RecordFailureRequest, OrderView),
 
@@ -346,6 +416,7 @@ export const ipcChannels = {
   getSyncStatus: channel(Empty, SyncStatus),
   syncNow: channel(Empty, SyncStatus),
   getRejectedEvents: channel(Empty, z.array(RejectedEvent)),
+  getAttention: channel(Empty, Attention),
 } satisfies Record<string, ChannelSpec>
 
 /** Events the device core pushes to the renderer. */
@@ -359,6 +430,8 @@ export const ipcEvents = {
   paymentUpdated: PaymentUpdate,
   orderFlagged: OrderFlag,
   syncStatus: SyncStatus,
+  /** The "needs attention" list changed: an event refused, a flag raised, a settlement verdict. */
+  attentionChanged: Attention,
 } satisfies Record<string, z.ZodType>
 
 export type IpcChannel = keyof typeof ipcChannels

@@ -36,6 +36,15 @@ const malformed: [channel: string, request: unknown][] = [
   ['declareCash', { declaredFen: 1.5 }],
   ['closeShift', { force: 'yes' }],
   ['syncNow', { now: true }],
+  ['scanBarcode', { code: `TTR1.${'A'.repeat(300)}`, source: 'camera' }],
+  ['scanBarcode', { code: 'TTR1.x.y', source: 'camera', orderId: 'pi_test0001' }],
+  ['scanBarcode', { code: 'TTR1.x.y', source: 'camera', orderId: 42 }],
+  ['recordUnverified', { orderId: 'pi_test0001' }],
+  ['recordUnverified', { orderId: 'ord_test0001', amountFen: 1 }],
+  ['recordUnverified', {}],
+  ['getUnverifiedAllowance', { perShiftFen: 1e9 }],
+  ['getAttention', { all: true }],
+  ['getRejectedEvents', { seq: 1 }],
 ]
 
 describe('the core refuses malformed messages and changes nothing', () => {
@@ -56,6 +65,8 @@ describe('the core refuses malformed messages and changes nothing', () => {
       ['showPaymentQr', { orderId: 'ord_test0003' }, 'collect.parcels_missing'],
       ['recordCash', { orderId: 'ord_test0002', takenFen: 100 }, 'collect.parcels_missing'],
       ['enrollDevice', { code: 'ABCD2345' }, 'device.already_enrolled'],
+      ['recordUnverified', { orderId: 'ord_test0003' }, 'collect.parcels_missing'],
+      ['recordUnverified', { orderId: 'ord_nothere' }, 'order.not_found'],
     ] as const) {
       expect(await dispatch(channel, request), channel).toMatchObject({ ok: false, error: { code } })
     }

@@ -40,6 +40,8 @@ export interface CoreContext {
   session: { needsLogin: boolean }
   /** Call after a transaction that appended outbox events has committed: the sync engine pushes soon. */
   outboxChanged(): void
+  /** Call after a commit that changed the "needs attention" list (a refusal, a flag, a settlement verdict). */
+  attentionChanged(): void
   /** Payment watching (poll fallback) lives in payments/; other domains stop it when an order closes. */
   payments: PaymentWatcher
 }

@@ -17,6 +17,7 @@ import { defaultSettings, readSettings, writeSettings } from './settings/store'
 import { settingsHandlers } from './settings/handlers'
 import { shiftHandlers } from './shift/handlers'
 import { createSyncEngine, DEFAULT_SYNC_TIMINGS, type SyncEngine } from './sync/engine'
+import { attentionList } from './sync/attention'
 import { syncHandlers } from './sync/handlers'
 
 export type { DeviceCoreOptions, CoreHandlers } from './context'
@@ -69,6 +70,10 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     now: options.now ?? (() => new Date()),
     session: { needsLogin: false },
     outboxChanged: () => engine?.notifyWrite(),
+    attentionChanged: () => {
+      events.emit('attentionChanged', attentionList(db))
+      engine?.refreshStatus()
+    },
     payments: watcher,
   }
   const sync = createSyncEngine(ctx, { timings, refetchManifest: () => downloadManifest(ctx) })

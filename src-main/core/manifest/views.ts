@@ -1,5 +1,6 @@
 import type { DeliveryMethod, FailureReason } from '../../../shared/api/events'
 import type { IntentStatus, OrderStatus } from '../../../shared/api/shift'
+import type { SettlementVerdict } from '../../../shared/api/stream'
 import type {
   OrderFlag,
   OrderFlagKind,
@@ -54,7 +55,18 @@ export interface IntentRow {
   shown_at: string | null
   cancelled_at: string | null
   is_current: number
+  /** How the device learned it was paid; null while it was not (or only "paid, to be verified"). */
+  confirmed_via: 'push' | 'poll' | 'receipt' | null
+  receipt: string | null
+  /** When the courier recorded "paid, to be verified". */
+  unverified_at: string | null
+  /** The backend's settlement verdict (joined from `settlements`). */
+  settlement: SettlementVerdict | null
 }
+
+/** Intents with their settlement verdict, which lives in its own table because it arrives on its own. */
+const INTENT_SELECT = `SELECT i.*, s.verdict AS settlement FROM intents i
+  LEFT JOIN settlements s ON s.intent_id = i.intent_id`
 
 interface FlagRow {
   order_id: string
@@ -83,11 +95,11 @@ export function orderParcels(db: DeviceDb, orderId: string): ParcelRow[] {
 
 /** The intent a QR is shown from: the order's current one (a renewal replaces it). */
 export function currentIntent(db: DeviceDb, orderId: string): IntentRow | null {
-  return db.get<IntentRow>('SELECT * FROM intents WHERE order_id = ? AND is_current = 1', [orderId]) ?? null
+  return db.get<IntentRow>(`${INTENT_SELECT} WHERE i.order_id = ? AND i.is_current = 1`, [orderId]) ?? null
 }
 
 export function findIntent(db: DeviceDb, intentId: string): IntentRow | null {
-  return db.get<IntentRow>('SELECT * FROM intents WHERE intent_id = ?', [intentId]) ?? null
+  return db.get<IntentRow>(`${INTENT_SELECT} WHERE i.intent_id = ?`, [intentId]) ?? null
 }
 
 export function paymentView(intent: IntentRow, waybill: string): PaymentView {
@@ -104,7 +116,14 @@ export function paymentView(intent: IntentRow, waybill: string): PaymentView {
     transactionId: intent.transaction_id,
     shownAt: intent.shown_at,
     cancelledByCourier: intent.cancelled_at !== null,
+    confirmation: confirmationOf(intent),
+    settlement: intent.settlement,
   }
+}
+
+function confirmationOf(intent: IntentRow): PaymentView['confirmation'] {
+  if (intent.paid_at !== null) return intent.confirmed_via === 'receipt' ? 'receipt' : 'acquirer'
+  return intent.unverified_at !== null ? 'unverified' : null
 }
 
 function flagView(row: FlagRow): OrderFlag {

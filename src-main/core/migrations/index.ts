@@ -2,6 +2,7 @@ import type { Migration } from '../db'
 import settings from './1795723723438_settings'
 import outbox from './1795724400000_outbox'
 import route from './1795810000000_route'
+import offline from './1795900000000_offline'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
-export const deviceMigrations: readonly Migration[] = [settings, outbox, route]
+export const deviceMigrations: readonly Migration[] = [settings, outbox, route, offline]

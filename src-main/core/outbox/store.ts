@@ -108,8 +108,11 @@ export interface OutboxStats {
 }
 
 export function outboxStats(db: DeviceDb): OutboxStats {
+  // The oldest pending event is the first one written, found by the (state, seq) index rather than a scan.
   const pending = db.get<{ count: number; oldest: string | null }>(
-    `SELECT COUNT(*) AS count, MIN(occurred_at) AS oldest FROM outbox WHERE state = 'pending'`,
+    `SELECT COUNT(*) AS count,
+       (SELECT occurred_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1) AS oldest
+     FROM outbox WHERE state = 'pending'`,
   )!
   const rejected = db.get<{ count: number }>(`SELECT COUNT(*) AS count FROM outbox WHERE state = 'rejected'`)!
   const { last_seq } = db.get<{ last_seq: number }>('SELECT last_seq FROM outbox_sequence WHERE id = 1')!

@@ -49,21 +49,26 @@ export function raiseFlag(
   return true
 }
 
-interface Applied {
+export interface Applied {
   update: PaymentUpdate
   appended: boolean
+  /** The "needs attention" list changed: a flag, or an unverified payment now confirmed. */
+  attention: boolean
 }
 
 /**
  * What the device does when it learns an intent changed: a first payment is recorded as `payment.confirmed`; if
- * the order is still open it completes as digital in the same transaction; if the courier had closed it (cash
- * taken, delivery failed) the payment is kept and flagged, never dropped. Runs inside the caller's transaction.
+ * the order is still open it completes as digital in the same transaction; if the courier had recorded it "paid,
+ * to be verified" the payment confirms that claim; if the courier had closed it otherwise (cash taken, delivery
+ * failed) the payment is kept and flagged, never dropped. `receipt` is the customer's signed receipt when that is
+ * how the device learned it. Runs inside the caller's transaction; publish the result after the commit.
  */
-function applyInTransaction(
+export function recordIntentUpdate(
   ctx: CoreContext,
   update: IntentUpdate,
   via: PaymentConfirmation,
   at: string,
+  receipt: string | null = null,
 ): Applied | null {
   const intent = findIntent(ctx.db, update.intentId)
   if (!intent) return null
@@ -72,8 +77,9 @@ function applyInTransaction(
     if (intent.paid_at !== null) return null
     const paidAt = update.paidAt ?? at
     ctx.db.run(
-      `UPDATE intents SET status = 'paid', paid_at = ?, paid_fen = ?, transaction_id = ? WHERE intent_id = ?`,
-      [paidAt, update.amountFen, update.transactionId, intent.intent_id],
+      `UPDATE intents SET status = 'paid', paid_at = ?, paid_fen = ?, transaction_id = ?, confirmed_via = ?,
+         receipt = ? WHERE intent_id = ?`,
+      [paidAt, update.amountFen, update.transactionId, via, receipt, intent.intent_id],
     )
     appendEvent(ctx.db, {
       type: 'payment.confirmed',
@@ -84,14 +90,17 @@ function applyInTransaction(
         via,
         transactionId: (update.transactionId ?? '').slice(0, 64),
         paidAt,
-        receipt: null,
+        receipt,
       },
       shiftId: order.shift_id,
       occurredAt: at,
     })
     let completed = false
     let flagged = false
-    if (order.status === 'pending') {
+    if (intent.unverified_at !== null) {
+      // The courier recorded this very intent "paid, to be verified": the delivery is already done, and this
+      // is the confirmation the claim waited for, not a second payment.
+    } else if (order.status === 'pending') {
       // Money arrived while the order is open: that is the delivery, even if the courier had switched to cash.
       completeDelivery(
         ctx.db,
@@ -116,6 +125,7 @@ function applyInTransaction(
     const after = findOrder(ctx.db, order.order_id)!
     return {
       appended: true,
+      attention: flagged || intent.unverified_at !== null,
       update: {
         orderId: order.order_id,
         payment: paymentView(findIntent(ctx.db, intent.intent_id)!, order.waybill),
@@ -130,6 +140,7 @@ function applyInTransaction(
   ctx.db.run('UPDATE intents SET status = ? WHERE intent_id = ?', [update.status, intent.intent_id])
   return {
     appended: false,
+    attention: intent.unverified_at !== null,
     update: {
       orderId: order.order_id,
       payment: paymentView(findIntent(ctx.db, intent.intent_id)!, order.waybill),
@@ -153,19 +164,21 @@ export function applyIntentUpdate(
 ): PaymentUpdate | null {
   const at = ctx.now().toISOString()
   const applied = ctx.db.transaction(() => {
-    const result = applyInTransaction(ctx, update, via, at)
+    const result = recordIntentUpdate(ctx, update, via, at)
     alsoInTransaction?.()
     return result
   })
   if (!applied) return null
-  publishPaymentUpdate(ctx, applied.update, applied.appended)
+  publishPaymentUpdate(ctx, applied)
   return applied.update
 }
 
-export function publishPaymentUpdate(ctx: CoreContext, update: PaymentUpdate, appended: boolean): void {
-  if (update.payment.status !== 'pending') ctx.payments.stop(update.orderId)
+/** Tells the sync engine and the renderer about a payment change; call only after its transaction committed. */
+export function publishPaymentUpdate(ctx: CoreContext, { update, appended, attention }: Applied): void {
+  if (update.payment.status !== 'pending' || update.completed) ctx.payments.stop(update.orderId)
   if (appended) ctx.outboxChanged()
   ctx.events.emit('paymentUpdated', update)
   if (update.completed || update.flag) ctx.events.emit('routeChanged', { orderIds: [update.orderId] })
   if (update.flag) ctx.events.emit('orderFlagged', update.flag)
+  if (attention) ctx.attentionChanged()
 }

@@ -1,7 +1,7 @@
 import { INTENT_ALREADY_PAID, IntentResponse } from '../../../shared/api/intents'
 import type { PaymentView } from '../../../shared/ipc/contract'
 import { TuotouError } from '../../../shared/errors'
-import type { CoreContext, HandlersFor } from '../context'
+import { answer, type CoreContext, type HandlersFor } from '../context'
 import { requireRoute, requireShift } from '../device/status'
 import {
   currentIntent,
@@ -15,8 +15,11 @@ import {
 } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
 import { applyIntentUpdate } from './apply'
+import { recordUnverified, unverifiedAllowance } from './unverified'
 
-export type PaymentHandlers = HandlersFor<'showPaymentQr' | 'renewPaymentQr' | 'leavePayment' | 'startCash'>
+export type PaymentHandlers = HandlersFor<
+  'showPaymentQr' | 'renewPaymentQr' | 'leavePayment' | 'startCash' | 'recordUnverified' | 'getUnverifiedAllowance'
+>
 
 /** Collection needs an open COD order with every parcel scanned. */
 export function requireCollectable(ctx: CoreContext, orderId: string): OrderRow {
@@ -153,6 +156,8 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
       return recordShown(ctx, order, intent)
     },
 
+    recordUnverified: ({ orderId }) => answer(() => recordUnverified(ctx, orderId)),
+    getUnverifiedAllowance: () => answer(() => unverifiedAllowance(ctx.db, requireRoute(ctx))),
     leavePayment: ({ orderId }) => {
       ctx.payments.stop(orderId)
       return Promise.resolve({})

@@ -14,7 +14,8 @@ export interface ScanResult {
   changedOrderIds: string[]
 }
 
-function refuse(
+/** Logs a refused scan (`scan.refused`, the code cut to 64 characters) and says why, inside the caller's transaction. */
+export function refuseScan(
   db: DeviceDb,
   shift: ShiftRow,
   raw: string,
@@ -66,15 +67,15 @@ export function scanCode(db: DeviceDb, shift: ShiftRow, raw: string, source: Sca
       parsed = parseBarcode(raw)
     } catch (error) {
       if (error instanceof TuotouError && error.code === 'scan.malformed') {
-        return refuse(db, shift, raw, source, 'malformed', at, null)
+        return refuseScan(db, shift, raw, source, 'malformed', at, null)
       }
       throw error
     }
     const { order, parcel } = findTarget(db, shift, parsed)
-    if (!order) return refuse(db, shift, raw, source, 'not_on_manifest', at, null)
-    if (order.status === 'delivered') return refuse(db, shift, raw, source, 'already_delivered', at, order)
-    if (order.status !== 'pending') return refuse(db, shift, raw, source, 'order_closed', at, order)
-    if (parsed.kind === 'parcel' && !parcel) return refuse(db, shift, raw, source, 'not_on_manifest', at, order)
+    if (!order) return refuseScan(db, shift, raw, source, 'not_on_manifest', at, null)
+    if (order.status === 'delivered') return refuseScan(db, shift, raw, source, 'already_delivered', at, order)
+    if (order.status !== 'pending') return refuseScan(db, shift, raw, source, 'order_closed', at, order)
+    if (parsed.kind === 'parcel' && !parcel) return refuseScan(db, shift, raw, source, 'not_on_manifest', at, order)
 
     let newlyScanned = false
     if (parcel && parcel.scanned_at === null) {

@@ -6,6 +6,7 @@ import { emitDeviceStatus, requireDevice, requireRoute } from '../device/status'
 import { SHIFT_TOKEN } from '../device/store'
 import { shiftCounters, shiftFlags } from '../manifest/views'
 import { appendEvent, outboxStats } from '../outbox/store'
+import { unverifiedAllowance } from '../payments/unverified'
 import { openShift, shiftInfo, type ShiftRow } from './store'
 
 export type ShiftHandlers = HandlersFor<'login' | 'getShiftSummary' | 'declareCash' | 'closeShift'>
@@ -25,6 +26,7 @@ function summary(ctx: CoreContext, shift: ShiftRow): ShiftSummary {
     pendingEvents: outboxStats(ctx.db).pending,
     flags: shiftFlags(ctx.db, shift.shift_id),
     closedAt: shift.closed_at,
+    unverified: unverifiedAllowance(ctx.db, shift),
   }
 }
 

@@ -59,7 +59,46 @@ describe('sync engine', () => {
     expect(status.rejected).toBe(1)
     const rejected = await d.core.handlers.getRejectedEvents({})
     expect(rejected).toEqual([expect.objectContaining({ type: 'scan.refused', reason: 'order.reassigned' })])
+    expect(status.attention).toBe(1)
+    expect(eventsOf(d, 'attentionChanged').at(-1)?.rejected).toEqual(rejected)
     expect(d.backend.applied.filter((e) => e.type === 'scan.refused')).toHaveLength(2)
+  })
+
+  it('prunes acked events only once they are older than the retention, and never pending or rejected ones', async () => {
+    let now = Date.now()
+    const d = await device({ now: () => new Date(now), sync: { keepAckedMs: 3600_000 } })
+    let rejectOne = true
+    d.backend.rejectWhen((event) => {
+      if (event.type !== 'scan.refused' || !rejectOne) return null
+      rejectOne = false
+      return 'order.reassigned'
+    })
+    await scans(d, 3)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the first drain')
+    const first = outboxOf(d).length
+    expect(states(d)).toEqual([
+      { state: 'acked', n: first - 1 },
+      { state: 'rejected', n: 1 },
+    ])
+    // Within the hour nothing goes; an hour and a bit later, the old acked rows go on the next drain.
+    now += 30 * 60_000
+    await scans(d, 1)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the second drain')
+    await d.core.sync.syncNow()
+    expect(outboxOf(d)).toHaveLength(first + 1)
+    now += 40 * 60_000
+    await d.backend.close()
+    await scans(d, 1)
+    await d.backend.resume()
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the third drain', 8000)
+    await d.core.sync.syncNow()
+    expect(states(d)).toEqual([
+      { state: 'acked', n: 2 },
+      { state: 'rejected', n: 1 },
+    ])
+    expect((await d.core.handlers.getAttention({})).rejected).toEqual([
+      expect.objectContaining({ reason: 'order.reassigned', type: 'scan.refused' }),
+    ])
   })
 
   it('rewinds to the sequence the backend expects after a gap answer', async () => {

@@ -9,6 +9,7 @@ import { emitDeviceStatus } from '../device/status'
 import { DEVICE_TOKEN, readDevice } from '../device/store'
 import { eventsFrom, oldestRetainedSeq, outboxStats, pendingEvents, pruneAcked, settleEvents } from '../outbox/store'
 import { fullJitterDelay } from './backoff'
+import { attentionList, openAttention } from './attention'
 import { applyStreamMessage } from './pull'
 import { createSseParser } from './sse'
 import { readSyncState, writeSyncState } from './state'
@@ -65,6 +66,8 @@ export interface SyncEngine {
   /** Pushes now and resolves when this round is done. */
   syncNow(): Promise<SyncStatus>
   status(): SyncStatus
+  /** Something the status shows changed outside the engine (the "needs attention" list): push it out. */
+  refreshStatus(): void
   stop(): void
 }
 
@@ -120,6 +123,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       nextRetryAt: nextRetryAt === null ? null : new Date(nextRetryAt).toISOString(),
       needsLogin: ctx.session.needsLogin,
       lastError,
+      attention: openAttention(attentionList(ctx.db)),
     }
   }
 
@@ -133,6 +137,15 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       ctx.events.emit('syncStatus', current)
     }
     return current
+  }
+
+  // A burst of writes publishes one status, after the handlers that wrote have answered the courier.
+  let statusSoon: NodeJS.Immediate | null = null
+  const emitStatusSoon = (): void => {
+    statusSoon ??= setImmediate(() => {
+      statusSoon = null
+      emitStatus()
+    })
   }
 
   const clear = (timer: NodeJS.Timeout | null): null => {
@@ -200,6 +213,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       if (!running) return
       const settledAt = ctx.now().toISOString()
       const changed = settleEvents(ctx.db, answer.results, settledAt)
+      if (answer.results.some((result) => result.status === 'rejected')) ctx.attentionChanged()
       failures = 0
       lastError = null
       writeSyncState(ctx.db, 'last_sync_at', settledAt)
@@ -383,8 +397,8 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       if (!stream) connectSoon(0)
     },
     notifyWrite() {
-      emitStatus()
       if (!running) return
+      emitStatusSoon()
       debounceTimer = clear(debounceTimer)
       debounceTimer = setTimeout(() => {
         debounceTimer = null
@@ -396,13 +410,20 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
     async syncNow() {
       if (running) {
         failures = 0
+        // A push already under way may end in a backoff; the courier asked for one now, after it.
+        if (pushing) await pushing
         await push('manual')
       }
       return emitStatus() ?? status()
     },
     status,
+    refreshStatus() {
+      emitStatus()
+    },
     stop() {
       running = false
+      if (statusSoon) clearImmediate(statusSoon)
+      statusSoon = null
       for (const timer of [retryTimer, debounceTimer, probeTimer, streamTimer]) clear(timer)
       retryTimer = debounceTimer = probeTimer = streamTimer = null
       if (periodicTimer) clearInterval(periodicTimer)

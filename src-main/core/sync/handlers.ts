@@ -1,22 +1,14 @@
-import type { CoreContext, HandlersFor } from '../context'
-import { rejectedEvents } from '../outbox/store'
+import { answer, type CoreContext, type HandlersFor } from '../context'
+import { attentionList, rejectedList } from './attention'
 import type { SyncEngine } from './engine'
 
-export type SyncHandlers = HandlersFor<'getSyncStatus' | 'syncNow' | 'getRejectedEvents'>
+export type SyncHandlers = HandlersFor<'getSyncStatus' | 'syncNow' | 'getRejectedEvents' | 'getAttention'>
 
 export function syncHandlers(ctx: CoreContext, engine: SyncEngine): SyncHandlers {
   return {
-    getSyncStatus: () => Promise.resolve(engine.status()),
+    getSyncStatus: () => answer(() => engine.status()),
     syncNow: () => engine.syncNow(),
-    getRejectedEvents: () =>
-      Promise.resolve(
-        rejectedEvents(ctx.db).map(({ event, reason }) => ({
-          seq: event.seq,
-          type: event.type,
-          occurredAt: event.occurredAt,
-          reason: reason ?? 'rejected',
-          orderId: 'orderId' in event.payload ? event.payload.orderId : null,
-        })),
-      ),
+    getRejectedEvents: () => answer(() => rejectedList(ctx.db)),
+    getAttention: () => answer(() => attentionList(ctx.db)),
   }
 }

@@ -56,15 +56,22 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
     }
     case 'settlement': {
       const verdict = StreamMessages.settlement.parse(data)
-      ctx.db.transaction(() => {
-        ctx.db.run(
+      const changed = ctx.db.transaction(() => {
+        const stored = ctx.db.run(
           `INSERT INTO settlements (intent_id, order_id, verdict, transaction_id, received_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (intent_id) DO UPDATE SET verdict = excluded.verdict, transaction_id = excluded.transaction_id,
-             received_at = excluded.received_at`,
+             received_at = excluded.received_at
+           WHERE settlements.verdict IS NOT excluded.verdict OR settlements.transaction_id IS NOT excluded.transaction_id`,
           [verdict.intentId, verdict.orderId, verdict.verdict, verdict.transactionId, at],
-        )
+        ).changes
         moveCursor()
+        return stored > 0 && findOrder(ctx.db, verdict.orderId) !== null
       })
+      if (changed) {
+        // The verdict shows on the order's payment and on the "needs attention" list.
+        ctx.events.emit('routeChanged', { orderIds: [verdict.orderId] })
+        ctx.attentionChanged()
+      }
       return
     }
     case 'flag': {
@@ -80,6 +87,7 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
       if (raised) {
         ctx.events.emit('orderFlagged', latestFlag(ctx.db, flag.orderId)!)
         ctx.events.emit('routeChanged', { orderIds: [flag.orderId] })
+        ctx.attentionChanged()
       }
       return
     }

@@ -50,9 +50,16 @@ export function eventsOf<E extends IpcEvent>(device: TestDevice, event: E): IpcE
  * test manifest (unless told to stop earlier).
  */
 export async function startTestDevice(
-  options: { stage?: 'fresh' | 'enrolled' | 'route'; now?: () => Date; sync?: DeviceCoreOptions['sync'] } = {},
+  options: {
+    stage?: 'fresh' | 'enrolled' | 'route'
+    now?: () => Date
+    sync?: DeviceCoreOptions['sync']
+    /** Arrange the scripted backend before the device enrolls (limits answered at login, say). */
+    arrange?: (backend: ScriptedBackend) => void
+  } = {},
 ): Promise<TestDevice> {
   const backend = await startScriptedBackend()
+  options.arrange?.(backend)
   const dataDir = mkdtempSync(join(tmpdir(), 'tuotou-device-'))
   const core = createDeviceCore({
     dataDir,

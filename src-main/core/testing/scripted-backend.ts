@@ -1,9 +1,11 @@
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { DeviceEvent, SEQUENCE_GAP, type EventResult } from '../../../shared/api/events'
 import type { Manifest, ManifestOrder, PaymentIntent } from '../../../shared/api/shift'
 import type { StreamMessageName } from '../../../shared/api/stream'
 import { encodeCollectionQr } from '../../../shared/emv/collection-qr'
+import { formatReceiptToken, receiptSignedText, type Receipt } from '../../../shared/receipt'
 import { parcelBarcode } from '../../../shared/waybill'
 
 /**
@@ -38,6 +40,13 @@ export interface ScriptedBackend {
   streamResumes: (string | null)[]
   /** Like the real backend, answer every login with a new shift ID (the route stays the same). */
   newShiftPerLogin(): void
+  /**
+   * The receipt token the customer's wallet would show for a paid intent, signed with this acquirer's Ed25519 key
+   * (whose public half is in the manifest); `claims` overrides what it states, `signWith` signs with another key.
+   */
+  receipt(intentId: string, claims?: Partial<Receipt>, signWith?: KeyObject): string
+  /** The depot's "paid, to be verified" limits, answered at the next login. */
+  setUnverifiedLimits(limits: { perOrderFen: number; perShiftFen: number }): void
 }
 
 export type ScriptedAnswer = { status: number; body?: unknown } | 'hang'
@@ -75,7 +84,7 @@ function intentFor(orderId: string, waybill: string, amountFen: number, n: numbe
  * The route used by core tests: stop 1 has a ¥66.60 order (one parcel) and a prepaid one; stop 2 has a ¥128.00
  * order in two parcels; stop 3 a ¥5.00 order.
  */
-export function testManifest(at = new Date()): Manifest {
+export function testManifest(receiptPublicKey: string, at = new Date()): Manifest {
   const order = (n: number, codFen: number, parcels: number): ManifestOrder => {
     const waybill = `JDVA${String(n).padStart(11, '0')}`
     const orderId = `ord_test${String(n).padStart(4, '0')}`
@@ -103,7 +112,7 @@ export function testManifest(at = new Date()): Manifest {
     routeDate: '2026-11-26',
     version: 1,
     generatedAt: at.toISOString(),
-    acquirer: { acquirerId: 'CN.SANDBOX.ECNY', receiptPublicKey: 'A'.repeat(43) },
+    acquirer: { acquirerId: 'CN.SANDBOX.ECNY', receiptPublicKey },
     stops: [
       { stopId: 'stp_test0001', sequence: 1, address: '元和街道 1 号', orders: [order(1, 6660, 1), order(2, 0, 1)] },
       { stopId: 'stp_test0002', sequence: 2, address: '元和街道 3 号', orders: [order(3, 12_800, 2)] },
@@ -130,7 +139,9 @@ const error = (code: string, message: string, details: Record<string, unknown> =
 })
 
 export async function startScriptedBackend(): Promise<ScriptedBackend> {
-  const manifest = testManifest()
+  const acquirerKeys = generateKeyPairSync('ed25519')
+  const publicJwk = acquirerKeys.publicKey.export({ format: 'jwk' })
+  const manifest = testManifest(publicJwk.x!)
   const intents = new Map<string, PaymentIntent>()
   for (const stop of manifest.stops) for (const o of stop.orders) if (o.intent) intents.set(o.intent.intentId, o.intent)
   const applied: DeviceEvent[] = []
@@ -148,6 +159,7 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
   let shiftId = SHIFT_ID
   let shiftPerLogin = false
   let logins = 0
+  let unverifiedLimits = { perOrderFen: 20_000, perShiftFen: 100_000 }
 
   const authorized = (req: IncomingMessage, token: string): boolean => req.headers.authorization === `Bearer ${token}`
 
@@ -183,7 +195,7 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
         courier: { courierId: 'cou_test0001', staffId: 'SZ1001', name: '王师傅' },
         depotId: 'dep_test0001',
         deviceId: DEVICE_ID,
-        unverifiedLimits: { perOrderFen: 20_000, perShiftFen: 100_000 },
+        unverifiedLimits,
       })
     }
     if (req.method === 'GET' && path === `/api/v1/shifts/${shiftId}/manifest`) {
@@ -303,6 +315,20 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
       return message.id
     },
     streamClients: () => clients.size,
+    setUnverifiedLimits: (limits) => {
+      unverifiedLimits = limits
+    },
+    receipt: (intentId, claims = {}, signWith = acquirerKeys.privateKey) => {
+      const intent = intents.get(intentId)
+      const signedText = receiptSignedText({
+        intentId,
+        amountFen: intent?.amountFen ?? 100,
+        paidAt: intent?.paidAt ?? new Date().toISOString(),
+        transactionId: intent?.transactionId ?? `tx_${intentId.slice(3)}`,
+        ...claims,
+      })
+      return formatReceiptToken(signedText, sign(null, Buffer.from(signedText), signWith))
+    },
     pay: (intentId) => {
       const intent = intents.get(intentId)!
       intent.status = 'paid'

@@ -68,3 +68,27 @@ export function useScreenMessage(): { readonly text: string; set(say: () => stri
     },
   })
 }
+
+/** How long ago, in the largest units that matter at a glance: `40 s`, `12 min`, `3 h 5 min`, `2 d 4 h`. */
+export function formatAge(ms: number): string {
+  const t = (key: string, values: Record<string, unknown>): string => i18n.global.t(key, values)
+  const seconds = Math.max(0, Math.floor(ms / 1000))
+  if (seconds < 60) return t('sync.age.seconds', { n: seconds })
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return t('sync.age.minutes', { n: minutes })
+  const hours = Math.floor(minutes / 60)
+  if (hours < 24) return t('sync.age.hours', { h: hours, m: minutes % 60 })
+  return t('sync.age.days', { d: Math.floor(hours / 24), h: hours % 24 })
+}
+
+/**
+ * What a refused event was and why, in the courier's words. A reason the terminal has no words for (a new rule on
+ * the backend) is still shown, with its code, rather than dropped.
+ */
+export function describeRejection(type: string, reason: string): { what: string; why: string } {
+  const t = (key: string, values: Record<string, unknown> = {}): string => i18n.global.t(key, values)
+  const te = (key: string): boolean => i18n.global.te(key)
+  const what = te(`eventType.${type}`) ? t(`eventType.${type}`) : t('eventType.unknown')
+  const why = te(`rejection.${reason}`) ? t(`rejection.${reason}`) : t('rejection.unknown', { code: reason })
+  return { what, why }
+}

@@ -4,10 +4,12 @@ import type { FailureReason, ScanSource } from '../../../shared/api/events'
 import type {
   OrderFlag,
   OrderView,
+  PaymentConfirmation,
   PaymentUpdate,
   PaymentView,
   ScanOutcome,
   StartCashResult,
+  UnverifiedAllowance,
 } from '../../../shared/ipc/contract'
 import { bridge, IpcError } from '../../bridge'
 
@@ -20,6 +22,7 @@ export const SLOW_PAYMENT_MS = 10_000
 export const PAID_LINGER_MS = 600
 
 export type Refusal = Extract<ScanOutcome, { outcome: 'refused' }>
+export type ReceiptScan = Extract<ScanOutcome, { outcome: 'receipt' }>
 
 export interface Finished {
   orderId: string
@@ -27,6 +30,8 @@ export interface Finished {
   method: 'digital' | 'cash' | 'prepaid' | 'failed'
   amountFen: number
   reason: FailureReason | null
+  /** For a digital delivery: how the payment was known (a receipt, or "paid, to be verified"). */
+  confirmation: PaymentConfirmation | null
 }
 
 /**
@@ -43,6 +48,10 @@ export const useDoorstepStore = defineStore('doorstep', () => {
   const cashStart = ref<StartCashResult | null>(null)
   const finished = ref<Finished | null>(null)
   const flags = ref<OrderFlag[]>([])
+  /** A receipt that told the device nothing new (already recorded), shown so the courier is not left guessing. */
+  const receiptKnown = ref<ReceiptScan | null>(null)
+  /** "Paid, to be verified" limits and what the shift has used, loaded with the QR. */
+  const allowance = ref<UnverifiedAllowance | null>(null)
   const error = ref<IpcError | null>(null)
   const busy = ref(false)
   /** Bumped whenever the order card shows a new scan result, so the screen can mark it painted. */
@@ -74,6 +83,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
 
   function backToScan(done: Finished | null): void {
     clearTimers()
+    receiptKnown.value = null
     phase.value = 'scan'
     order.value = null
     payment.value = null
@@ -86,7 +96,9 @@ export const useDoorstepStore = defineStore('doorstep', () => {
   /** Looks a code up; resolves to the outcome so the caller can sound the right tone. */
   async function scan(code: string, source: ScanSource): Promise<ScanOutcome | null> {
     const leaving = phase.value === 'payment' && order.value ? order.value.orderId : null
-    const outcome = await act(() => bridge.scanBarcode({ code, source }))
+    // A receipt scanned while an order is open must be for that order; the core ignores this for parcel labels.
+    const onScreen = phase.value !== 'scan' && order.value ? order.value.orderId : undefined
+    const outcome = await act(() => bridge.scanBarcode({ code, source, orderId: onScreen }))
     if (!outcome) return null
     if (outcome.outcome === 'refused') {
       refusal.value = outcome
@@ -94,6 +106,11 @@ export const useDoorstepStore = defineStore('doorstep', () => {
       return outcome
     }
     refusal.value = null
+    if (outcome.outcome === 'receipt') {
+      onReceipt(outcome)
+      return outcome
+    }
+    receiptKnown.value = null
     finished.value = null
     if (leaving && leaving !== outcome.order.orderId) void bridge.leavePayment({ orderId: leaving })
     if (leaving !== outcome.order.orderId || phase.value !== 'payment') {
@@ -112,16 +129,48 @@ export const useDoorstepStore = defineStore('doorstep', () => {
         method: 'prepaid',
         amountFen: 0,
         reason: null,
+        confirmation: null,
       }
     }
     cardVersion.value++
     return outcome
   }
 
+  /** A receipt the core accepted: the delivery it completed, or a note that it changed nothing. */
+  function onReceipt(outcome: ReceiptScan): void {
+    const current = order.value
+    if (outcome.completed && current && current.orderId === outcome.order.orderId && phase.value !== 'scan') {
+      receiptKnown.value = null
+      order.value = outcome.order
+      settlePaid(outcome.order, outcome.payment)
+      return
+    }
+    if (outcome.completed) {
+      // At the scan prompt: the receipt found its order and completed it.
+      backToScan(finishedDigital(outcome.order, outcome.payment))
+      return
+    }
+    // Known already, or flagged for the depot (the flag comes as its own push).
+    receiptKnown.value = outcome.alreadyKnown ? outcome : null
+    if (current?.orderId === outcome.order.orderId) order.value = outcome.order
+  }
+
+  function finishedDigital(done: OrderView, view: PaymentView): Finished {
+    return {
+      orderId: done.orderId,
+      waybill: done.waybill,
+      method: 'digital',
+      amountFen: view.paidFen ?? view.amountFen,
+      reason: null,
+      confirmation: view.confirmation,
+    }
+  }
+
   function startWaiting(view: PaymentView): void {
     payment.value = view
     phase.value = 'payment'
     slow.value = false
+    void loadAllowance()
     if (slowTimer) clearTimeout(slowTimer)
     slowTimer = setTimeout(() => {
       slow.value = true
@@ -146,22 +195,37 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     startWaiting(view)
   }
 
+  /** The limits for "paid, to be verified"; without them the choice is not offered, so a failure only hides it. */
+  async function loadAllowance(): Promise<void> {
+    try {
+      allowance.value = await bridge.getUnverifiedAllowance({})
+    } catch {
+      allowance.value = null
+    }
+  }
+
+  /**
+   * Shows the paid state, then returns to scan by itself. The push and the answer that completed the delivery
+   * both arrive (in either order): the second only refreshes what is shown.
+   */
   function settlePaid(current: OrderView, view: PaymentView): void {
     if (slowTimer) clearTimeout(slowTimer)
     slowTimer = null
     payment.value = view
     phase.value = 'payment'
-    lingerTimer = setTimeout(
-      () =>
-        backToScan({
-          orderId: current.orderId,
-          waybill: current.waybill,
-          method: 'digital',
-          amountFen: view.paidFen ?? view.amountFen,
-          reason: null,
-        }),
-      PAID_LINGER_MS,
-    )
+    if (lingerTimer) return
+    lingerTimer = setTimeout(() => backToScan(finishedDigital(current, payment.value ?? view)), PAID_LINGER_MS)
+  }
+
+  /** "Paid, to be verified": the core checks the limits and completes the order for the backend to settle. */
+  async function recordUnverified(): Promise<void> {
+    const current = order.value
+    if (!current) return
+    const done = await act(() => bridge.recordUnverified({ orderId: current.orderId }))
+    if (!done?.payment) return
+    order.value = done
+    settlePaid(done, done.payment)
+    void loadAllowance()
   }
 
   async function leavePayment(): Promise<void> {
@@ -198,7 +262,14 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     if (!current) return false
     const done = await act(() => bridge.recordCash({ orderId: current.orderId, takenFen, confirmMismatch }))
     if (!done) return false
-    backToScan({ orderId: done.orderId, waybill: done.waybill, method: 'cash', amountFen: takenFen, reason: null })
+    backToScan({
+      orderId: done.orderId,
+      waybill: done.waybill,
+      method: 'cash',
+      amountFen: takenFen,
+      reason: null,
+      confirmation: null,
+    })
     return true
   }
 
@@ -207,7 +278,14 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     if (!current) return
     const done = await act(() => bridge.recordFailure({ orderId: current.orderId, reason }))
     if (!done) return
-    backToScan({ orderId: done.orderId, waybill: done.waybill, method: 'failed', amountFen: 0, reason })
+    backToScan({
+      orderId: done.orderId,
+      waybill: done.waybill,
+      method: 'failed',
+      amountFen: 0,
+      reason,
+      confirmation: null,
+    })
   }
 
   function dismiss(): void {
@@ -258,10 +336,13 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     cashStart,
     finished,
     flags,
+    receiptKnown,
+    allowance,
     error,
     busy,
     cardVersion,
     scan,
+    recordUnverified,
     payDigital,
     renewQr,
     leavePayment,

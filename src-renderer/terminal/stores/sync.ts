@@ -7,6 +7,8 @@ import { bridge } from '../../bridge'
 export const useSyncStore = defineStore('sync', () => {
   const status = ref<SyncStatus | null>(null)
   const syncing = ref(false)
+  /** The details sheet is open (the header chip and the shift summary both open it). */
+  const detailsOpen = ref(false)
 
   async function load(): Promise<void> {
     status.value = await bridge.getSyncStatus({})
@@ -21,13 +23,17 @@ export const useSyncStore = defineStore('sync', () => {
     }
   }
 
+  function showDetails(open = true): void {
+    detailsOpen.value = open
+  }
+
   function subscribe(): () => void {
     return bridge.onSyncStatus((next) => {
       status.value = next
     })
   }
 
-  return { status, syncing, load, syncNow, subscribe }
+  return { status, syncing, detailsOpen, load, syncNow, showDetails, subscribe }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useSyncStore, import.meta.hot))

@@ -1,0 +1,24 @@
+import { OrderChangeResponse, SupervisorLoginResponse } from '../../shared/api/depot'
+
+/** The demo seed's supervisor and second courier, as `--seed demo` prints them. */
+const SUPERVISOR = { login: 'zhang.wei', password: 'tuotou-demo' }
+export const SECOND_COURIER_ID = 'cou_SZXC0002'
+
+async function post(url: string, body: unknown, token?: string): Promise<unknown> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  })
+  const json: unknown = await res.json()
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(json)}`)
+  return json
+}
+
+/** The supervisor moves an open order to another courier, through the depot's own API. */
+export async function reassignOrder(backendUrl: string, orderId: string, courierId = SECOND_COURIER_ID) {
+  const session = SupervisorLoginResponse.parse(await post(`${backendUrl}/api/v1/depot/sessions`, SUPERVISOR))
+  return OrderChangeResponse.parse(
+    await post(`${backendUrl}/api/v1/depot/orders/${orderId}/reassign`, { courierId }, session.supervisorToken),
+  )
+}

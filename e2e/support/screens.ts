@@ -1,0 +1,62 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { expect, type Page } from '@playwright/test'
+
+/** Where screenshots go, to be looked at: `e2e/.artifacts/screens/`. */
+export const SHOTS = join(import.meta.dirname, '..', '.artifacts', 'screens')
+mkdirSync(SHOTS, { recursive: true })
+
+/** A raw message key on screen (`payment.waiting`) means a translation is missing: the groups of `en.ts`. */
+const GROUPS = [
+  ...readFileSync(join(import.meta.dirname, '..', '..', 'src-renderer', 'terminal', 'i18n', 'en.ts'), 'utf8').matchAll(
+    /^ {2}(\w+): \{$/gm,
+  ),
+].map((match) => match[1]!)
+const MESSAGE_KEY = new RegExp(`\\b(?:${GROUPS.join('|')})\\.[A-Za-z_.]+\\b`)
+
+/** The smallest target a gloved finger hits reliably. */
+export const MIN_TOUCH_PX = 56
+
+/**
+ * Visible controls on the page shorter than a glove-size target, described for the failure message. Vant's
+ * numeric keyboard keys and tab items are sized by their containers and left out. Runs in the page as a string,
+ * since these sources are type-checked without the DOM.
+ */
+export async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const small = []
+    for (const element of document.querySelectorAll('button, [role="button"], input, .van-button')) {
+      const box = element.getBoundingClientRect()
+      if (box.width === 0 || box.height === 0 || getComputedStyle(element).visibility === 'hidden') continue
+      if (element.closest('.van-number-keyboard, .van-tabbar-item')) continue
+      if (Math.round(box.height) < ${MIN_TOUCH_PX}) {
+        small.push((element.dataset.testid || element.className || element.tagName) + ' (' + Math.round(box.height) + ' px)')
+      }
+    }
+    return small
+  })()`)
+}
+
+/**
+ * Saves a screenshot of what the courier sees, after checking what a tester relies on: no message key leaks
+ * into the page, no English into a Chinese screen, and (with `targets`) every control is glove-size.
+ */
+export async function shot(
+  page: Page,
+  name: string,
+  locale: string,
+  options: { targets?: boolean; fullPage?: boolean } = {},
+): Promise<void> {
+  const size = page.viewportSize()!
+  const text = await page.locator('body').innerText()
+  expect(text, `${name}: untranslated message key`).not.toMatch(MESSAGE_KEY)
+  if (locale === 'zh-CN')
+    expect(text, `${name}: English left in the Chinese screen`).not.toMatch(/\b(?:the|and|to|of)\b/i)
+  if (options.targets) expect(await smallTargets(page), `${name}: controls under ${MIN_TOUCH_PX} px`).toEqual([])
+  // Finished transitions: a sheet mid-slide would hide what the courier sees.
+  await page.screenshot({
+    path: join(SHOTS, `${name}-${locale}-${size.width}x${size.height}${options.fullPage ? '-full' : ''}.png`),
+    animations: 'disabled',
+    fullPage: options.fullPage ?? false,
+  })
+}

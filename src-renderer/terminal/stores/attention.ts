@@ -1,0 +1,37 @@
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { Attention } from '../../../shared/ipc/contract'
+import { bridge } from '../../bridge'
+
+/**
+ * The courier's "needs attention" list: events the depot refused, flags, and "paid, to be verified" payments with
+ * the backend's verdict. The core pushes the whole list whenever it changes.
+ */
+export const useAttentionStore = defineStore('attention', () => {
+  const attention = ref<Attention | null>(null)
+
+  /** Items someone still has to act on; a verified unverified payment is settled and no longer counts. */
+  const open = computed(() => {
+    const list = attention.value
+    if (!list) return 0
+    return list.rejected.length + list.flags.length + list.unverified.filter((u) => u.settlement !== 'verified').length
+  })
+  const empty = computed(() => {
+    const list = attention.value
+    return !list || list.rejected.length + list.flags.length + list.unverified.length === 0
+  })
+
+  async function load(): Promise<void> {
+    attention.value = await bridge.getAttention({})
+  }
+
+  function subscribe(): () => void {
+    return bridge.onAttentionChanged((next) => {
+      attention.value = next
+    })
+  }
+
+  return { attention, open, empty, load, subscribe }
+})
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useAttentionStore, import.meta.hot))
