@@ -32,7 +32,8 @@ export async function dashboardTotals(
   return {
     delivered: orders.delivered,
     failed: orders.failed,
-    digitalCount: cod.digitalCount + cod.digitalAwaitingCount,
+    // `digitalCount` is every digital delivery; the awaiting ones are among them, only their money is apart.
+    digitalCount: cod.digitalCount,
     digitalFen: cod.digitalFen + cod.digitalAwaitingFen,
     cashCount: cod.cashCount,
     cashFen: cod.cashFen,
