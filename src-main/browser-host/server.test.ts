@@ -134,6 +134,34 @@ describe('browser host', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
   })
 
+  it('sends a page that reconnects the events it missed, after the last one it saw', async () => {
+    const read = async (headers: Record<string, string>, until: RegExp): Promise<string> => {
+      const controller = new AbortController()
+      const res = await fetch(`${host.origin}/events?token=${host.token}`, { headers, signal: controller.signal })
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let text = ''
+      while (!until.test(text)) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += value
+      }
+      controller.abort()
+      return text
+    }
+    const first = read({}, /"locale":"en"/)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await ipc('updateSettings', { locale: 'en' })
+    const seen = await first
+    const lastId = /id: (\d+)\nevent: settingsChanged\ndata: [^\n]*"locale":"en"/.exec(seen)?.[1]
+    expect(lastId).toBeDefined()
+    // While the page is away, two more changes happen.
+    await ipc('updateSettings', { cameraTriggerKey: 'F9' })
+    await ipc('updateSettings', { cameraTriggerKey: 'F10' })
+    const replayed = await read({ 'last-event-id': lastId! }, /"cameraTriggerKey":"F10"/)
+    expect(replayed).toMatch(/"cameraTriggerKey":"F9"[\s\S]*"cameraTriggerKey":"F10"/)
+    expect(replayed).not.toContain(`id: ${lastId}\n`)
+  })
+
   it('streams core events to a page holding the token, and not to one without', async () => {
     const denied = await fetch(`${host.origin}/events`)
     expect(denied.status).toBe(401)

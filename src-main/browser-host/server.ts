@@ -44,6 +44,9 @@ export const TERMINAL_CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
+/** How many recent events the host keeps for a page that reconnects. */
+const REPLAY_EVENTS = 256
+
 const STATUS_BY_CODE: Record<string, number> = {
   'ipc.bad_request': 400,
   'ipc.unauthorized': 401,
@@ -128,6 +131,22 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     return reply.code(result.ok ? 200 : (STATUS_BY_CODE[result.error.code] ?? 422)).send(result)
   })
 
+  // Every event gets an id and the latest are kept, so a page whose stream dropped for a moment (the browser
+  // reconnects on its own, sending Last-Event-ID) is sent what it missed: a "paid" is never lost to a blip.
+  const recent: { id: number; frame: string }[] = []
+  const streams = new Set<(frame: string) => void>()
+  let lastId = 0
+  const disposeRecorder = options.core.events.onAny((event, payload) => {
+    lastId += 1
+    recent.push({ id: lastId, frame: `id: ${lastId}\nevent: ${event}\ndata: ${JSON.stringify(payload)}\n\n` })
+    if (recent.length > REPLAY_EVENTS) recent.shift()
+    for (const send of streams) send(recent.at(-1)!.frame)
+  })
+  app.addHook('onClose', (_instance, done) => {
+    disposeRecorder()
+    done()
+  })
+
   app.get('/events', (request, reply) => {
     reply.hijack()
     const res = reply.raw
@@ -138,13 +157,17 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       'x-content-type-options': 'nosniff',
     })
     res.write('retry: 1000\n\n')
-    const dispose = options.core.events.onAny((event, payload) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`)
-    })
+    const header = request.headers['last-event-id']
+    const since = typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : null
+    if (since !== null) for (const { id, frame } of recent) if (id > since) res.write(frame)
+    const send = (frame: string): void => {
+      res.write(frame)
+    }
+    streams.add(send)
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), (options.keepAliveSeconds ?? 15) * 1000)
     request.raw.on('close', () => {
       clearInterval(keepAlive)
-      dispose()
+      streams.delete(send)
     })
   })
 
