@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: every check, in order: typecheck (one tsconfig per runtime), lint, Vitest unit and integration
- * tests, the app build, and the Playwright end-to-end tests in Chromium. It ends with one plain count line.
+ * tests, the app build, the Playwright end-to-end tests in Chromium, and the scripted delivery rounds. It ends
+ * with one plain count line.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
@@ -45,6 +46,47 @@ if (built) {
   steps.push({ name: 'end to end (playwright)', ok: false, seconds: 0, skipped: 'the build failed' })
 }
 
+// Scripted delivery rounds (issue 6), each played by `npm run round` against real processes, one after the
+// other after the Playwright suite so their UI timings do not compete with its workers. Each round is one test.
+// `--speed` makes the people (customers, the courier's patience) quicker; the app's own timers stay as they are.
+const ROUNDS = [
+  { file: 'e2e/rounds/xiangcheng-morning.yaml', speed: 4 },
+  { file: 'e2e/rounds/basement-dead-zone.yaml', speed: 4 },
+  { file: 'e2e/rounds/slow-acquirer.yaml', speed: 1 },
+  { file: 'e2e/rounds/double-payment.yaml', speed: 2 },
+]
+const roundCounts = { passed: 0, failed: 0, skipped: 0 }
+if (built) {
+  console.log('\n━━ scripted rounds: npm run round -- FILE --speed N --report test-results/rounds/NAME')
+  const started = Date.now()
+  for (const round of ROUNDS) {
+    const name = round.file.replace(/^.*\//, '').replace(/\.yaml$/, '')
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'e2e/runner/cli.ts'),
+        round.file,
+        '--speed',
+        String(round.speed),
+        '--report',
+        join(RESULTS, 'rounds', name),
+      ],
+      { cwd: ROOT, stdio: 'inherit' },
+    )
+    if (result.status === 0) roundCounts.passed++
+    else roundCounts.failed++
+  }
+  steps.push({
+    name: 'scripted rounds',
+    ok: roundCounts.failed === 0,
+    seconds: Math.round((Date.now() - started) / 1000),
+  })
+} else {
+  steps.push({ name: 'scripted rounds', ok: false, seconds: 0, skipped: 'the build failed' })
+}
+
 function readJson(file) {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null
 }
@@ -62,13 +104,14 @@ for (const s of steps)
   console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.seconds}s)${s.skipped ? `: ${s.skipped}` : ''}`)
 const failedSteps = steps.filter((s) => !s.ok).length
 const total = {
-  passed: unitCounts.passed + e2eCounts.passed,
-  failed: unitCounts.failed + e2eCounts.failed,
-  skipped: unitCounts.skipped + e2eCounts.skipped,
+  passed: unitCounts.passed + e2eCounts.passed + roundCounts.passed,
+  failed: unitCounts.failed + e2eCounts.failed + roundCounts.failed,
+  skipped: unitCounts.skipped + e2eCounts.skipped + roundCounts.skipped,
 }
 console.log(
   `tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped ` +
-    `(unit ${unitCounts.passed}/${unitCounts.passed + unitCounts.failed}, e2e ${e2eCounts.passed}/${e2eCounts.passed + e2eCounts.failed}); ` +
+    `(unit ${unitCounts.passed}/${unitCounts.passed + unitCounts.failed}, e2e ${e2eCounts.passed}/${e2eCounts.passed + e2eCounts.failed}, ` +
+    `rounds ${roundCounts.passed}/${roundCounts.passed + roundCounts.failed}); ` +
     `steps: ${steps.length - failedSteps} ok, ${failedSteps} failed`,
 )
 process.exit(failedSteps === 0 ? 0 : 1)

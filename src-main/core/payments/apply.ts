@@ -15,8 +15,17 @@ export interface IntentUpdate {
   transactionId: string | null
 }
 
-function flagKindFor(order: OrderRow): OrderFlagKind {
-  if (order.status === 'delivered') return order.method === 'digital' ? 'double_payment' : 'late_payment_after_cash'
+/**
+ * Why a payment on a closed order is money to refund. A payment made before the courier took cash (the terminal
+ * could not hear of it) means the customer paid twice; only one made after is a late payment, as the backend
+ * judges it (`backend/acquirer/payments.ts`), so the courier and the depot read the same story.
+ */
+function flagKindFor(order: OrderRow, paidAt: string): OrderFlagKind {
+  if (order.status === 'delivered' && order.method !== 'digital') {
+    const paidBeforeCash = order.closed_at !== null && Date.parse(paidAt) < Date.parse(order.closed_at)
+    return paidBeforeCash ? 'double_payment' : 'late_payment_after_cash'
+  }
+  if (order.status === 'delivered') return 'double_payment'
   if (order.status === 'failed') return 'late_payment_after_failure'
   return 'payment_on_closed_order'
 }
@@ -103,7 +112,12 @@ export function recordIntentUpdate(
     } else {
       flagged = raiseFlag(
         ctx,
-        { orderId: order.order_id, kind: flagKindFor(order), intentId: intent.intent_id, amountFen: update.amountFen },
+        {
+          orderId: order.order_id,
+          kind: flagKindFor(order, paidAt),
+          intentId: intent.intent_id,
+          amountFen: update.amountFen,
+        },
         'device',
         at,
       )

@@ -148,6 +148,23 @@ describe('switching from digital to cash', () => {
     expect(outboxOf(d).filter((e) => e.type === 'payment.confirmed')).toHaveLength(1)
   })
 
+  it('flags a payment made before the cash was taken as paid twice, not as late', async () => {
+    const d = await device()
+    await atDoor(d)
+    await d.core.handlers.showPaymentQr({ orderId: 'ord_test0001' })
+    await d.backend.close()
+    // The customer pays while the terminal has no coverage, then hands over cash as well.
+    const paid = d.backend.pay('pi_test0001')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await d.core.handlers.startCash({ orderId: 'ord_test0001' })
+    await d.core.handlers.recordCash({ orderId: 'ord_test0001', takenFen: 6660 })
+    await d.backend.resume()
+    await until(() => d.backend.streamClients() === 1, 'the stream to reconnect', 8000)
+    d.backend.send('payment', { ...paid, orderId: 'ord_test0001' })
+    await until(() => eventsOf(d, 'orderFlagged').length === 1, 'the flag')
+    expect(eventsOf(d, 'orderFlagged')[0]).toMatchObject({ kind: 'double_payment', amountFen: 6660, source: 'device' })
+  })
+
   it('treats the order as paid when the intent was paid before the cancellation', async () => {
     const d = await device()
     await atDoor(d)

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest'
+import { differences, exactlyOnce, recordedOutcome } from './checks'
+import { plannedOutcome, type PlannedStop } from './plan'
+import type { BackendOrder, DeviceEventRow, OutboxRow } from './records'
+
+const stop = (fields: Partial<PlannedStop>): Omit<PlannedStop, 'expected' | 'n'> => ({
+  waybill: 'JDRD00000000001',
+  codFen: 6660,
+  parcels: 1,
+  action: { kind: 'digital' },
+  customer: { kind: 'pays', afterMs: 0 },
+  takenFen: null,
+  address: '',
+  recipientName: '',
+  note: null,
+  origin: 'listed',
+  coverage: 'online',
+  ...fields,
+})
+
+describe('what a stop must leave in the backend', () => {
+  it('follows the courier, the customer and the coverage', () => {
+    expect(plannedOutcome(stop({}))).toMatchObject({ method: 'digital', collectedFen: 6660, payments: 1, flags: [] })
+    expect(plannedOutcome(stop({ customer: { kind: 'never-pays' } }))).toMatchObject({ method: 'cash', payments: 0 })
+    expect(plannedOutcome(stop({ customer: { kind: 'pays-after-cash' } }))).toMatchObject({
+      method: 'cash',
+      payments: 0,
+      refusedPayment: true,
+      flags: [],
+    })
+    expect(plannedOutcome(stop({ customer: { kind: 'pays-after-cash' }, coverage: 'offline' }))).toMatchObject({
+      method: 'cash',
+      payments: 1,
+      flags: ['late_payment_after_cash'],
+    })
+    expect(plannedOutcome(stop({ customer: { kind: 'pays-twice' }, coverage: 'blackhole' }))).toMatchObject({
+      method: 'cash',
+      collectedFen: 6660,
+      payments: 1,
+      flags: ['double_payment'],
+    })
+    expect(plannedOutcome(stop({ action: { kind: 'cash-short' }, takenFen: 6000, customer: null }))).toMatchObject({
+      method: 'cash',
+      collectedFen: 6000,
+    })
+    expect(plannedOutcome(stop({ action: { kind: 'fail', reason: 'refused' }, customer: null }))).toMatchObject({
+      status: 'failed',
+      failureReason: 'refused',
+      collectedFen: 0,
+    })
+    expect(plannedOutcome(stop({ action: { kind: 'to-be-verified' }, coverage: 'offline' }))).toMatchObject({
+      method: 'digital',
+      settlement: 'verified',
+      payments: 1,
+    })
+    expect(
+      plannedOutcome(
+        stop({ action: { kind: 'to-be-verified' }, customer: { kind: 'never-pays' }, coverage: 'offline' }),
+      ),
+    ).toMatchObject({ settlement: 'not_found', flags: ['unverified_not_found'], payments: 0 })
+  })
+})
+
+const order = (fields: Partial<BackendOrder>): BackendOrder => ({
+  orderId: 'ord_1',
+  waybill: 'JDRD00000000001',
+  status: 'delivered',
+  deliveredMethod: 'digital',
+  failureReason: null,
+  attempts: [{ outcome: 'delivered', method: 'digital', collectedFen: 6660, failureReason: null }],
+  payments: [{ transactionId: 'tx_1', amountFen: 6660, outcome: 'succeeded' }],
+  flags: [],
+  settlements: [],
+  confirmedVia: 'push',
+  ...fields,
+})
+
+describe("a stop checked against the backend's records", () => {
+  it('holds when the backend recorded what was planned', () => {
+    expect(differences(plannedOutcome(stop({})), recordedOutcome(order({})), 1)).toEqual([])
+  })
+
+  it('says each difference plainly', () => {
+    const recorded = recordedOutcome(
+      order({
+        deliveredMethod: 'cash',
+        attempts: [{ outcome: 'delivered', method: 'cash', collectedFen: 6000, failureReason: null }],
+        payments: [
+          { transactionId: 'tx_1', amountFen: 6660, outcome: 'succeeded' },
+          { transactionId: 'tx_2', amountFen: 6660, outcome: 'succeeded' },
+          { transactionId: 'tx_3', amountFen: 6660, outcome: 'refused_duplicate' },
+        ],
+        flags: [{ kind: 'double_payment', amountFen: 6660 }],
+      }),
+    )
+    expect(differences(plannedOutcome(stop({})), recorded, 2)).toEqual([
+      'the backend recorded the method cash, the round planned digital',
+      'the backend recorded the amount collected ¥60.00, the round planned ¥66.60',
+      'the backend recorded digital payments taken: 2, the round planned 1',
+      'the backend recorded refund flags: double_payment, the round planned none',
+      'the backend recorded 2 delivery attempts for the order, not one',
+    ])
+  })
+})
+
+const outbox = (n: number): OutboxRow[] =>
+  Array.from({ length: n }, (_, i) => ({
+    seq: i + 1,
+    eventId: `e${i + 1}`,
+    type: 'parcel.scanned',
+    state: 'acked',
+    reason: null,
+  }))
+const applied = (rows: OutboxRow[]): DeviceEventRow[] =>
+  rows.map((row) => ({ seq: row.seq, eventId: row.eventId, type: row.type, status: 'applied', reason: null }))
+
+describe('everything synced exactly once', () => {
+  const orders = new Map([['JDRD00000000001', order({})]])
+
+  it('holds when every event the terminal wrote is in the backend once', () => {
+    const rows = outbox(5)
+    const held = exactlyOnce({
+      outbox: rows,
+      backendEvents: applied(rows),
+      backendDevice: { deviceId: 'd', ackedSeq: 5 },
+      orders,
+    })
+    expect(held).toMatchObject({ held: true, reason: null })
+  })
+
+  it('fails on an event lost, pending, applied under another ID, or held twice', () => {
+    const rows = outbox(6)
+    rows[5] = { ...rows[5]!, state: 'pending' }
+    const backend = applied(rows.slice(0, 4))
+    backend[1] = { ...backend[1]!, eventId: 'other' }
+    backend.push({ seq: 9, eventId: 'e1', type: 'parcel.scanned', status: 'applied', reason: null })
+    const result = exactlyOnce({
+      outbox: rows,
+      backendEvents: backend,
+      backendDevice: { deviceId: 'd', ackedSeq: 4 },
+      orders,
+    })
+    expect(result.held).toBe(false)
+    expect(result.reason).toContain('1 events still pending on the terminal (first: #6 parcel.scanned)')
+    expect(result.reason).toContain('2 events the terminal wrote never reached the backend')
+    expect(result.reason).toContain('the backend holds 1 events the terminal does not have')
+    expect(result.reason).toContain('1 sequences hold a different event in the backend')
+    expect(result.reason).toContain('1 events are in the backend twice')
+    expect(result.reason).toContain('the backend acknowledged up to #4, the terminal wrote up to #6')
+  })
+
+  it('fails on a rejected event, with its reason', () => {
+    const rows = outbox(2)
+    rows[1] = { ...rows[1]!, state: 'rejected', reason: 'order.reassigned' }
+    const backend = applied(rows)
+    backend[1] = { ...backend[1]!, status: 'rejected', reason: 'order.reassigned' }
+    const result = exactlyOnce({
+      outbox: rows,
+      backendEvents: backend,
+      backendDevice: { deviceId: 'd', ackedSeq: 2 },
+      orders,
+    })
+    expect(result).toMatchObject({ held: false, reason: '#2 parcel.scanned was rejected: order.reassigned' })
+  })
+})

@@ -1,0 +1,43 @@
+import { API_PREFIX } from '../../shared/api/common'
+import { CouriersDayResponse, DASHBOARD_PATHS } from '../../shared/api/dashboard'
+import { SupervisorLoginResponse } from '../../shared/api/depot'
+import type { DepotTotals } from './result'
+
+/**
+ * What the depot dashboard says about the round's courier for the round's day, asked the way the dashboard page
+ * asks: a supervisor of the depot logs in and reads `/depot/dashboard/couriers`. Digital money the acquirer has
+ * not confirmed yet ("awaiting") is counted with the confirmed, as the terminal counts it.
+ */
+export async function dashboardTotals(
+  backendUrl: string,
+  login: { login: string; password: string },
+  staffId: string,
+  routeDate: string,
+): Promise<DepotTotals> {
+  const session = await fetch(`${backendUrl}${API_PREFIX}/depot/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: login.login, password: login.password }),
+  })
+  if (!session.ok) throw new Error(`the supervisor could not log in (${session.status}): ${await session.text()}`)
+  const { supervisorToken } = SupervisorLoginResponse.parse(await session.json())
+  const answer = await fetch(`${backendUrl}${API_PREFIX}${DASHBOARD_PATHS.couriers}?date=${routeDate}`, {
+    headers: { authorization: `Bearer ${supervisorToken}` },
+  })
+  if (!answer.ok) throw new Error(`the dashboard answered ${answer.status}: ${await answer.text()}`)
+  const day = CouriersDayResponse.parse(await answer.json())
+  const courier = day.couriers.find((c) => c.courier.staffId === staffId)
+  if (!courier) throw new Error(`the dashboard lists no courier ${staffId} on ${routeDate}`)
+  const { cod, orders, failedByReason } = courier
+  return {
+    delivered: orders.delivered,
+    failed: orders.failed,
+    // `digitalCount` is every digital delivery; the awaiting ones are among them, only their money is apart.
+    digitalCount: cod.digitalCount,
+    digitalFen: cod.digitalFen + cod.digitalAwaitingFen,
+    cashCount: cod.cashCount,
+    cashFen: cod.cashFen,
+    prepaid: cod.prepaidCount,
+    failedByReason: Object.fromEntries(Object.entries(failedByReason).filter(([, n]) => n > 0)),
+  }
+}

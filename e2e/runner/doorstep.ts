@@ -1,0 +1,420 @@
+import { expect, type Page } from '@playwright/test'
+import { decodeCollectionQr } from '../../shared/emv/collection-qr'
+import { fenToDecimal, formatFen } from '../../shared/money'
+import { parcelBarcode } from '../../shared/waybill'
+import type { Courier } from '../support/courier'
+import { walletPays, type WalletAnswer } from './customer'
+import { sleep } from './lifecycle'
+import type { PlannedStop } from './plan'
+import type { StopResult, StopStep } from './result'
+
+/** Something at a stop did not go as the round planned; its message is the stop's reason in the report. */
+export class StopProblem extends Error {}
+
+/** The performance entries the terminal records (`src-renderer/terminal/perf.ts`), read back by name. */
+const PERF = { scanToCard: 'tt:scan-to-card', tapToQr: 'tt:tap-to-qr', paidVisible: 'tt:paid-visible' } as const
+
+interface PerfSnapshot {
+  scanToCard: number[]
+  tapToQr: number[]
+  paid: { intentId: string; wallClock: number }[]
+}
+
+async function perfSnapshot(page: Page): Promise<PerfSnapshot> {
+  // No named functions inside: tsx's name-keeping helper does not exist in the page.
+  return page.evaluate(
+    (names) => ({
+      scanToCard: performance.getEntriesByName(names.scanToCard).map((entry) => entry.duration),
+      tapToQr: performance.getEntriesByName(names.tapToQr).map((entry) => entry.duration),
+      paid: performance
+        .getEntriesByName(names.paidVisible)
+        .map((entry) => (entry as unknown as { detail: { intentId: string; wallClock: number } }).detail),
+    }),
+    PERF,
+  )
+}
+
+/** The DOM as far as the runner reads it in one round trip (this runs in the page; no DOM types here). */
+interface ScreenDocument {
+  querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null
+}
+
+/** What the terminal shows right now: the payment state, the "delivered" banner, a refused scan, by `data-testid`. */
+async function readScreen(page: Page): Promise<{ state: string | null; done: string; refusal: string | null }> {
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: ScreenDocument }).document
+    return {
+      state: doc.querySelector('[data-testid="payment-status"]')?.getAttribute('data-state') ?? null,
+      done: doc.querySelector('[data-testid="delivery-done"]')?.textContent ?? '',
+      refusal: doc.querySelector('[data-testid="scan-refusal"]')?.textContent ?? null,
+    }
+  })
+}
+
+export interface DoorstepContext {
+  page: Page
+  courier: Courier
+  /** The acquirer's base URL now (the backend may have restarted). */
+  acquirerUrl: () => string
+  /** Milliseconds since the round started. */
+  now: () => number
+  /** Divides the people's waits: the customer's delays and the courier's patience. */
+  speed: number
+  patienceMs: number
+  /** Extra time to wait for "paid" beyond the acquirer's configured delay. */
+  paidTimeoutMs: number
+}
+
+const CARD_TIMEOUT_MS = 10_000
+const QR_TIMEOUT_MS = 10_000
+const DONE_TIMEOUT_MS = 10_000
+/** The terminal notices lost coverage on its next exchange or health probe; that can take a few seconds. */
+const UNVERIFIED_OFFER_TIMEOUT_MS = 20_000
+
+/**
+ * Plays one door: the courier's scans and taps through `data-testid` hooks, and the customer's phone through
+ * the acquirer's wallet API. Everything the courier and the customer did, and what the terminal showed, goes
+ * into the stop's steps; anything that did not go as planned throws a `StopProblem`.
+ */
+export class Doorstep {
+  private perfBefore: PerfSnapshot = { scanToCard: [], tapToQr: [], paid: [] }
+  private intentId: string | null = null
+  private qrPayload: string | null = null
+  private actionsBefore = 0
+
+  constructor(
+    private readonly ctx: DoorstepContext,
+    private readonly stop: PlannedStop,
+    readonly result: StopResult,
+  ) {}
+
+  private step(who: StopStep['who'], what: string): void {
+    this.result.steps.push({ atMs: this.ctx.now(), who, what })
+  }
+
+  private byId(testId: string) {
+    return this.ctx.page.getByTestId(testId)
+  }
+
+  /** Runs an assertion; its failure becomes the stop's reason, said plainly. */
+  private async see(what: string, timeoutMs: number, check: (timeout: number) => Promise<void>): Promise<void> {
+    try {
+      await check(timeoutMs)
+    } catch {
+      const refusal = this.byId('scan-refusal')
+      const refused = (await refusal.isVisible()) ? ` (the terminal says: ${await refusal.innerText()})` : ''
+      const error = this.byId('action-error')
+      const failed = (await error.isVisible()) ? ` (the terminal says: ${await error.innerText()})` : ''
+      throw new StopProblem(`${what} did not happen within ${timeoutMs / 1000} s${refused}${failed}`)
+    }
+  }
+
+  async play(): Promise<void> {
+    this.perfBefore = await perfSnapshot(this.ctx.page)
+    this.actionsBefore = this.ctx.courier.actions.length
+    try {
+      await this.scanParcels()
+      await this.collect()
+    } finally {
+      this.result.actions = this.ctx.courier.actions.slice(this.actionsBefore)
+      await this.readFigures().catch(() => undefined)
+    }
+  }
+
+  private async scanParcels(): Promise<void> {
+    const { stop } = this
+    for (let p = 1; p <= stop.parcels; p++) {
+      const barcode = parcelBarcode(stop.waybill, p, stop.parcels)
+      await this.ctx.courier.scan(barcode)
+      this.step('courier', `scans ${barcode}`)
+      if (stop.action.kind === 'prepaid' && p === stop.parcels) {
+        await this.see(`the prepaid order ${stop.waybill} completing on the scan`, DONE_TIMEOUT_MS, (timeout) =>
+          expect(this.byId('delivery-done')).toContainText(stop.waybill, { timeout }),
+        )
+        this.step('terminal', 'delivered, prepaid')
+        return
+      }
+      await this.see(`the order card for ${stop.waybill}`, CARD_TIMEOUT_MS, async (timeout) => {
+        await expect(this.byId('order-card')).toContainText(stop.waybill, { timeout })
+        await expect(this.byId('order-parcels')).toHaveAttribute('data-scanned', String(p), { timeout })
+      })
+      this.step('terminal', stop.parcels > 1 ? `order card, ${p} of ${stop.parcels} parcels scanned` : 'order card')
+    }
+  }
+
+  private async collect(): Promise<void> {
+    const { action } = this.stop
+    switch (action.kind) {
+      case 'prepaid':
+        return
+      case 'fail':
+        await this.ctx.courier.tap('pay-failed')
+        this.step('courier', 'taps "failed delivery"')
+        await this.ctx.courier.tap(`fail-${action.reason}`)
+        this.step('courier', `taps the reason: ${action.reason}`)
+        // The banner names the reason rather than the waybill; it only shows once the failure is recorded.
+        await this.see('the failure recorded', DONE_TIMEOUT_MS, (timeout) =>
+          expect(this.byId('delivery-done')).toBeVisible({ timeout }),
+        )
+        this.step('terminal', 'failure recorded, back at scan')
+        return
+      case 'cash':
+        await this.ctx.courier.tap('pay-cash')
+        this.step('courier', 'taps "cash"')
+        await this.takeCash(this.stop.codFen)
+        return
+      case 'cash-short':
+        await this.ctx.courier.tap('pay-cash')
+        this.step('courier', 'taps "cash"')
+        await this.takeCash(this.stop.takenFen ?? this.stop.codFen)
+        return
+      case 'digital':
+        await this.showQr()
+        await this.customerAtTheDoor()
+        return
+      case 'to-be-verified':
+        await this.showQr()
+        await this.recordUnverified()
+        return
+    }
+  }
+
+  /** The cash panel: the amount taken (typed only when it is not the amount due), confirmed, and a difference confirmed. */
+  private async takeCash(takenFen: number): Promise<void> {
+    await this.see('the cash panel', DONE_TIMEOUT_MS, (timeout) =>
+      expect(this.byId('cash-panel')).toBeVisible({ timeout }),
+    )
+    const short = takenFen !== this.stop.codFen
+    if (short) {
+      await this.ctx.courier.type('cash-amount', fenToDecimal(takenFen))
+      this.step('courier', `types the cash taken: ${formatFen(takenFen)}`)
+    } else {
+      await this.see(`the amount due ${formatFen(this.stop.codFen)} in the cash field`, DONE_TIMEOUT_MS, (timeout) =>
+        expect(this.byId('cash-amount')).toHaveValue(fenToDecimal(this.stop.codFen), { timeout }),
+      )
+    }
+    await this.ctx.courier.tap('cash-confirm')
+    this.step('courier', 'taps "confirm cash"')
+    if (short) {
+      await this.see('the terminal asking to confirm the difference', DONE_TIMEOUT_MS, (timeout) =>
+        expect(this.byId('cash-mismatch')).toBeVisible({ timeout }),
+      )
+      await this.ctx.courier.tap('cash-mismatch-confirm')
+      this.step('courier', 'confirms the difference')
+    }
+    await this.awaitDone(`the cash delivery of ${formatFen(takenFen)}`, formatFen(takenFen))
+    this.step('terminal', `delivered, cash ${formatFen(takenFen)}`)
+  }
+
+  private async awaitDone(what: string, text?: string, timeoutMs = DONE_TIMEOUT_MS): Promise<void> {
+    await this.see(what, timeoutMs, async (timeout) => {
+      await expect(this.byId('delivery-done')).toContainText(this.stop.waybill, { timeout })
+      if (text) await expect(this.byId('delivery-done')).toContainText(text, { timeout })
+    })
+  }
+
+  private async showQr(): Promise<void> {
+    await this.ctx.courier.tap('pay-digital')
+    this.step('courier', 'taps "digital payment"')
+    await this.see('the collection QR on screen', QR_TIMEOUT_MS, (timeout) =>
+      expect(this.byId('payment-qr')).toHaveAttribute('data-payload-drawn', 'yes', { timeout }),
+    )
+    let payload: string
+    try {
+      payload = await this.ctx.courier.readPaymentQr()
+    } catch (error) {
+      throw new StopProblem(`the QR on screen could not be read: ${(error as Error).message.split('\n')[0]}`)
+    }
+    let fields
+    try {
+      fields = decodeCollectionQr(payload)
+    } catch (error) {
+      throw new StopProblem(`the QR on screen is not a valid collection QR: ${(error as Error).message}`)
+    }
+    if (fields.amountFen !== this.stop.codFen || fields.waybill !== this.stop.waybill) {
+      throw new StopProblem(
+        `the QR asks ${formatFen(fields.amountFen)} for ${fields.waybill}, not ${formatFen(this.stop.codFen)} for ${this.stop.waybill}`,
+      )
+    }
+    this.intentId = fields.intentId
+    this.qrPayload = payload
+    this.step('terminal', `QR shown: ${formatFen(fields.amountFen)} for ${fields.waybill}`)
+  }
+
+  private async customerPays(): Promise<WalletAnswer> {
+    this.step('customer', 'scans the QR with their wallet and pays')
+    const answer = await walletPays(this.ctx.acquirerUrl, this.qrPayload!)
+    if ('paid' in answer) {
+      this.result.customerPaid = {
+        paidAt: answer.paid.paidAt,
+        transactionId: answer.paid.transactionId,
+        receipt: false,
+      }
+      this.step('customer', `paid ${formatFen(answer.paid.amountFen)} (transaction ${answer.paid.transactionId})`)
+    } else {
+      this.result.customerRefused = answer.refused
+      this.step('customer', `the acquirer refused the payment: ${answer.refused}`)
+    }
+    return answer
+  }
+
+  private async customerAtTheDoor(): Promise<void> {
+    const customer = this.stop.customer ?? { kind: 'pays', afterMs: 0 }
+    const patience = this.ctx.patienceMs / this.ctx.speed
+    switch (customer.kind) {
+      case 'pays': {
+        if (customer.afterMs > 0) await this.watchWhileWaiting(customer.afterMs / this.ctx.speed)
+        const answer = await this.customerPays()
+        if ('refused' in answer) throw new StopProblem(`the acquirer refused the customer's payment: ${answer.refused}`)
+        await this.awaitPaid()
+        return
+      }
+      case 'shows-receipt': {
+        const answer = await this.customerPays()
+        if ('refused' in answer) throw new StopProblem(`the acquirer refused the customer's payment: ${answer.refused}`)
+        this.step('customer', 'shows the receipt QR on their wallet')
+        this.result.customerPaid!.receipt = true
+        await this.ctx.courier.scan(answer.paid.receiptToken)
+        this.step('courier', 'scans the receipt')
+        await this.awaitPaid({ refusalEnds: true })
+        return
+      }
+      case 'never-pays':
+        this.step('customer', 'does not pay')
+        await this.watchWhileWaiting(patience)
+        await this.switchToCash()
+        return
+      case 'pays-after-cash': {
+        this.step('customer', 'does not pay yet')
+        await this.watchWhileWaiting(patience)
+        await this.switchToCash()
+        const answer = await this.customerPays()
+        if (this.stop.expected.refusedPayment && 'paid' in answer) {
+          throw new StopProblem('the acquirer took a payment for a QR the courier had cancelled with coverage')
+        }
+        if (!this.stop.expected.refusedPayment && 'refused' in answer) {
+          throw new StopProblem(
+            `the acquirer refused the late payment (${answer.refused}), but without coverage the cancellation could not have reached it`,
+          )
+        }
+        return
+      }
+      case 'pays-twice': {
+        const answer = await this.customerPays()
+        if ('refused' in answer) throw new StopProblem(`the acquirer refused the customer's payment: ${answer.refused}`)
+        await this.watchWhileWaiting(patience)
+        this.step('customer', 'hands over cash as well, since the terminal shows no payment')
+        await this.switchToCash()
+        return
+      }
+    }
+  }
+
+  /**
+   * No coverage and no receipt: the customer pays (or says so and does not), and the courier records "paid, to be
+   * verified". The terminal offers it once it knows it cannot learn of the payment itself (no coverage).
+   */
+  private async recordUnverified(): Promise<void> {
+    const customer = this.stop.customer ?? { kind: 'pays', afterMs: 0 }
+    if (customer.kind === 'pays') {
+      if (customer.afterMs > 0) await this.watchWhileWaiting(customer.afterMs / this.ctx.speed)
+      const answer = await this.customerPays()
+      if ('refused' in answer) throw new StopProblem(`the acquirer refused the customer's payment: ${answer.refused}`)
+      this.step('customer', "cannot show the receipt: the phone's battery died")
+    } else {
+      this.step('customer', 'says they paid, but did not')
+    }
+    await this.see('"paid, to be verified" offered on the payment screen', UNVERIFIED_OFFER_TIMEOUT_MS, (timeout) =>
+      expect(this.byId('pay-unverified')).toBeVisible({ timeout }),
+    )
+    await this.notePaymentState()
+    await this.ctx.courier.tap('pay-unverified')
+    this.step('courier', 'taps "paid, to be verified"')
+    await this.ctx.courier.tap('unverified-confirm-yes')
+    this.step('courier', 'confirms it')
+    await this.awaitDone(`the delivery recorded as "paid, to be verified"`)
+    if (!this.result.paymentStates.includes('unverified')) this.result.paymentStates.push('unverified')
+    this.step('terminal', 'delivered, paid, to be verified')
+  }
+
+  /** Waits `ms` with the QR up, noting each payment state the terminal shows. */
+  private async watchWhileWaiting(ms: number): Promise<void> {
+    const until = Date.now() + ms
+    while (Date.now() < until) {
+      await this.notePaymentState()
+      await sleep(Math.min(200, until - Date.now()))
+    }
+  }
+
+  private async notePaymentState(): Promise<string | null> {
+    const { state } = await readScreen(this.ctx.page)
+    const states = this.result.paymentStates
+    if (state && states[states.length - 1] !== state) {
+      states.push(state)
+      this.step('terminal', `payment status: ${state}`)
+    }
+    return state
+  }
+
+  /**
+   * The terminal shows "paid" by itself and returns to scan with the delivery done. After a receipt scan
+   * (`refusalEnds`), a refusal of that scan is the terminal's answer: no use waiting on.
+   */
+  private async awaitPaid(options: { refusalEnds?: boolean } = {}): Promise<void> {
+    const timeoutMs = this.ctx.paidTimeoutMs
+    const until = Date.now() + timeoutMs
+    for (;;) {
+      await this.notePaymentState()
+      const { done, refusal } = await readScreen(this.ctx.page)
+      if (done.includes(this.stop.waybill)) break
+      if (options.refusalEnds && refusal) {
+        throw new StopProblem(`the terminal refused the receipt: ${refusal.trim()}`)
+      }
+      if (Date.now() > until) {
+        const refusal = this.byId('scan-refusal')
+        const said = (await refusal.isVisible()) ? `; the terminal says: ${await refusal.innerText()}` : ''
+        throw new StopProblem(
+          `"paid" and the return to scan did not happen within ${timeoutMs / 1000} s of the customer paying (states seen: ${this.result.paymentStates.join(' → ') || 'none'}${said})`,
+        )
+      }
+      await sleep(50)
+    }
+    if (!this.result.paymentStates.includes('paid')) this.result.paymentStates.push('paid')
+    this.step('terminal', 'paid, back at scan')
+  }
+
+  /** The customer did not pay (or the terminal never heard): the courier takes cash from the payment screen. */
+  private async switchToCash(): Promise<void> {
+    await this.ctx.courier.tap('pay-cash')
+    this.step('courier', 'taps "switch to cash"')
+    try {
+      await expect(this.byId('cash-panel').or(this.byId('delivery-done'))).toBeVisible({ timeout: DONE_TIMEOUT_MS })
+    } catch {
+      throw new StopProblem('neither the cash panel nor a completed delivery came after "switch to cash"')
+    }
+    if (!(await this.byId('cash-panel').isVisible())) {
+      throw new StopProblem('the terminal found the order already paid, so the courier took no cash')
+    }
+    await this.takeCash(this.stop.codFen)
+  }
+
+  /** This stop's share of the terminal's performance entries, and confirmation → "paid" for its intent. */
+  private async readFigures(): Promise<void> {
+    // The terminal marks "card painted" a frame after it paints; a prepaid stop can finish before that.
+    const scans = this.stop.parcels
+    await this.ctx.page
+      .waitForFunction(
+        ([name, count]) => performance.getEntriesByName(name).length >= count,
+        [PERF.scanToCard, this.perfBefore.scanToCard.length + scans] as const,
+        { timeout: 1000 },
+      )
+      .catch(() => undefined)
+    const after = await perfSnapshot(this.ctx.page)
+    this.result.scanToCardMs = after.scanToCard.slice(this.perfBefore.scanToCard.length)
+    this.result.tapToQrMs = after.tapToQr.slice(this.perfBefore.tapToQr.length)[0] ?? null
+    const paid = this.result.customerPaid
+    const mark = this.intentId ? after.paid.find((entry) => entry.intentId === this.intentId) : undefined
+    if (paid && mark && !paid.receipt)
+      this.result.confirmToPaidMs = Math.max(0, mark.wallClock - Date.parse(paid.paidAt))
+  }
+}

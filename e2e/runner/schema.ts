@@ -1,0 +1,278 @@
+import { z } from 'zod'
+import { FailureReason } from '../../shared/api/events'
+import { MAX_FEN } from '../../shared/money'
+import { WAYBILL } from '../../shared/waybill'
+
+/**
+ * The round file's schema: what a tester writes in `e2e/rounds/*.yaml`. Everything is checked here, with a
+ * message a tester can act on; `load.ts` puts each message on its line. Money is written as quoted yuan with
+ * two decimals ("66.60") and becomes integer fen; durations are written "8s", "500ms" or "2m".
+ */
+
+const AMOUNT = /^(0|[1-9]\d{0,7})\.(\d{2})$/
+
+/** `"66.60"` → 6660. A bare YAML number is refused: `66.6` would be a float, and money is never a float. */
+export const Amount = z.unknown().transform((input, ctx): number => {
+  const hint = 'write amounts as quoted yuan with two decimals, like "66.60"'
+  if (input === undefined) {
+    ctx.addIssue({ code: 'custom', message: `missing: ${hint}` })
+    return z.NEVER
+  }
+  if (typeof input === 'number') {
+    ctx.addIssue({ code: 'custom', message: `${hint}; YAML read ${input} as a number, which is not exact money` })
+    return z.NEVER
+  }
+  const match = typeof input === 'string' ? AMOUNT.exec(input) : null
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `${hint}, not ${JSON.stringify(input)}` })
+    return z.NEVER
+  }
+  const fen = Number(match[1]) * 100 + Number(match[2])
+  if (fen > MAX_FEN) {
+    ctx.addIssue({ code: 'custom', message: `${input as string} is more than any order could be` })
+    return z.NEVER
+  }
+  return fen
+})
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/
+
+/** `"8s"`, `"500ms"`, `"1.5s"`, `"2m"` → milliseconds. */
+export const Duration = z.unknown().transform((input, ctx): number => {
+  const match = typeof input === 'string' ? DURATION.exec(input.trim()) : null
+  if (!match) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `a duration is written like "8s", "500ms" or "2m", not ${JSON.stringify(input)}`,
+    })
+    return z.NEVER
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm']
+  const ms = Math.round(Number(match[1]) * unit)
+  if (ms > 30 * 60_000) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${String(input)} is longer than anything a round waits for (30 min at most)`,
+    })
+    return z.NEVER
+  }
+  return ms
+})
+
+/** What the courier does at a stop once the parcels are scanned. */
+export type CourierAction =
+  | { kind: 'digital' }
+  | { kind: 'cash' }
+  | { kind: 'cash-short' }
+  | { kind: 'prepaid' }
+  | { kind: 'to-be-verified' }
+  | { kind: 'fail'; reason: FailureReason }
+
+const ACTIONS = 'digital, cash, cash-short, prepaid, to-be-verified or fail:<reason>'
+
+export const CourierActionText = z.unknown().transform((input, ctx): CourierAction => {
+  if (typeof input !== 'string') {
+    const missing = input === undefined ? 'missing: ' : ''
+    ctx.addIssue({ code: 'custom', message: `${missing}the courier's action is one of ${ACTIONS}` })
+    return z.NEVER
+  }
+  const text = input.trim()
+  if (text === 'digital' || text === 'cash' || text === 'cash-short' || text === 'prepaid') return { kind: text }
+  if (text === 'to-be-verified') return { kind: text }
+  const fail = /^fail:(.*)$/.exec(text)
+  if (fail) {
+    const reason = FailureReason.safeParse(fail[1]!.trim())
+    if (reason.success) return { kind: 'fail', reason: reason.data }
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${fail[1]}" is not a failure reason; use fail:${FailureReason.options.join(', fail:')}`,
+    })
+    return z.NEVER
+  }
+  ctx.addIssue({ code: 'custom', message: `"${text}" is not a courier action; use ${ACTIONS}` })
+  return z.NEVER
+})
+
+/** What the customer at the door does once the QR is on screen. */
+export type CustomerBehaviour =
+  /** Pays from their phone, `afterMs` after the QR appears. */
+  | { kind: 'pays'; afterMs: number }
+  /** Never pays: the courier waits their patience out and takes cash. */
+  | { kind: 'never-pays' }
+  /** Pays after the courier, tired of waiting, took cash: a late payment to refund. */
+  | { kind: 'pays-after-cash' }
+  /** Pays digitally and hands over cash as well, because the terminal (no coverage) never showed "paid". */
+  | { kind: 'pays-twice' }
+  /** Pays and shows the wallet's receipt QR, which the courier scans. */
+  | { kind: 'shows-receipt' }
+
+const CUSTOMERS = '"pays", "pays after 3s", "never pays", "pays after cash", "pays twice" or "shows receipt"'
+
+export const CustomerText = z.unknown().transform((input, ctx): CustomerBehaviour => {
+  const text = typeof input === 'string' ? input.trim().replace(/\s+/g, ' ') : null
+  if (text === 'pays') return { kind: 'pays', afterMs: 0 }
+  if (text === 'never pays') return { kind: 'never-pays' }
+  if (text === 'pays after cash') return { kind: 'pays-after-cash' }
+  if (text === 'pays twice') return { kind: 'pays-twice' }
+  if (text === 'shows receipt') return { kind: 'shows-receipt' }
+  const after = text === null ? null : /^pays after (.+)$/.exec(text)
+  if (after) {
+    const delay = Duration.safeParse(after[1])
+    if (delay.success) return { kind: 'pays', afterMs: delay.data }
+  }
+  ctx.addIssue({
+    code: 'custom',
+    message: `${JSON.stringify(input)} is not a customer behaviour; use ${CUSTOMERS}`,
+  })
+  return z.NEVER
+})
+
+const StopNumber = z
+  .number({ error: 'a stop number is a whole number, counted from 1' })
+  .int({ error: 'a stop number is a whole number, counted from 1' })
+  .min(1, { error: 'stops are counted from 1' })
+
+const Fraction = z
+  .number({ error: 'a share of stops is a number from 0 to 1, like 0.6' })
+  .min(0, { error: 'a share of stops is from 0 to 1' })
+  .max(1, { error: 'a share of stops is from 0 to 1' })
+
+/** One door on the round: one order, with its parcels, what the courier does and what the customer does. */
+export const StopEntry = z.strictObject({
+  /** The order's waybill; one is made up from the seed when left out. */
+  waybill: z
+    .string({ error: 'a waybill is written like JDVA00012345678' })
+    .regex(WAYBILL, { error: 'a waybill is JD, two capital letters and eleven digits, like JDVA00012345678' })
+    .optional(),
+  /** The amount due at the door; "0.00" for a prepaid order. */
+  cod: Amount,
+  parcels: z
+    .number({ error: 'parcels is a whole number from 1 to 9' })
+    .int({ error: 'parcels is a whole number from 1 to 9' })
+    .min(1, { error: 'an order has at least 1 parcel' })
+    .max(9, { error: 'parcels is a whole number from 1 to 9' })
+    .default(1),
+  action: CourierActionText,
+  customer: CustomerText.optional(),
+  /** With `cash-short`: what the customer actually hands over. One yuan short when left out. */
+  taken: Amount.optional(),
+  /** A word for the report: why this stop is in the round. */
+  note: z.string().max(200).optional(),
+})
+export type StopEntry = z.output<typeof StopEntry>
+
+/** Stops made up from the seed, e.g. `generate: {stops: 150, cod: 0.6, digital: 0.8, multiParcel: 0.05}`. */
+export const Generate = z.strictObject({
+  stops: z
+    .number({ error: 'generate.stops is how many stops to make, from 1 to 500' })
+    .int({ error: 'generate.stops is a whole number' })
+    .min(1, { error: 'generate at least 1 stop' })
+    .max(500, { error: 'a round has at most 500 stops' }),
+  /** Share of orders with money to collect (the rest are prepaid). */
+  cod: Fraction.default(0.6),
+  /** Share of COD orders the customer pays digitally (the rest in cash). */
+  digital: Fraction.default(0.8),
+  /** Share of orders with two parcels. */
+  multiParcel: Fraction.default(0.05),
+  /** Share of COD orders whose delivery fails, each with a reason drawn from the five. */
+  failed: Fraction.default(0),
+  /** Share of cash payments that come up short. */
+  cashShort: Fraction.default(0),
+})
+export type Generate = z.output<typeof Generate>
+
+const Range = { from: StopNumber, to: StopNumber }
+
+/** Coverage along the round: no signal from stop `from` to stop `to` (both included), or a flapping link. */
+export const CoverageEvent = z.union(
+  [
+    z.strictObject({ offline: z.strictObject(Range) }),
+    z.strictObject({ blackhole: z.strictObject(Range) }),
+    z.strictObject({ flapping: z.strictObject({ ...Range, every: Duration.default(2000) }) }),
+  ],
+  {
+    error: 'a coverage event is {offline: {from, to}}, {blackhole: {from, to}} or {flapping: {from, to, every: "2s"}}',
+  },
+)
+export type CoverageEvent = z.output<typeof CoverageEvent>
+
+/** The backend dies before stop `at` (kill -9 by default) and comes back `down` later, on the same data. */
+export const BackendEvent = z.strictObject({
+  restart: z.strictObject({
+    at: StopNumber,
+    signal: z
+      .enum(['SIGKILL', 'SIGTERM'], { error: 'signal is SIGKILL (a crash) or SIGTERM (a clean stop)' })
+      .default('SIGKILL'),
+    down: Duration.default(0),
+  }),
+})
+export type BackendEvent = z.output<typeof BackendEvent>
+
+const Count = z
+  .number({ error: 'a count is a whole number' })
+  .int({ error: 'a count is a whole number' })
+  .min(0, { error: 'a count cannot be negative' })
+
+const MethodTotal = z.strictObject({ count: Count, amount: Amount.optional() })
+
+/** What must hold at the end. Whatever is left out is held to what the stops planned. */
+export const Expectations = z.strictObject({
+  digital: MethodTotal.optional(),
+  cash: MethodTotal.optional(),
+  prepaid: z.strictObject({ count: Count }).optional(),
+  /** Failed deliveries by reason; reasons left out are expected to be 0. */
+  failed: z.partialRecord(FailureReason, Count, { error: `failed is a map of reason to count` }).optional(),
+  /** Refund flags raised by the backend, by kind; kinds left out are expected to be 0. */
+  flags: z
+    .partialRecord(z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found']), Count)
+    .optional(),
+  /** "Paid, to be verified" settlements by the backend's verdict. */
+  toBeVerified: z.partialRecord(z.enum(['verified', 'not_found', 'amount_mismatch', 'pending']), Count).optional(),
+  /** Every event the terminal wrote reached the backend, each applied once, and nothing is left pending. */
+  syncedExactlyOnce: z.boolean({ error: 'syncedExactlyOnce is true or false' }).default(true),
+})
+export type Expectations = z.output<typeof Expectations>
+
+export const CourierEntry = z.strictObject({
+  staffId: z
+    .string({ error: 'staffId is a staff ID like SZ2001' })
+    .regex(/^[A-Z]{2}\d{4,10}$/, { error: 'staffId is two capital letters and 4 to 10 digits, like SZ2001' }),
+  pin: z
+    .string({ error: 'the PIN is a quoted string of 4 to 6 digits, like "1234"' })
+    .regex(/^\d{4,6}$/, { error: 'the PIN is 4 to 6 digits' }),
+  name: z.string().min(1).max(20).default('李强'),
+})
+
+/** A whole round file. */
+export const RoundFile = z.strictObject({
+  /** A name for the progress line and the report. */
+  round: z.string({ error: 'round is the round\'s name, e.g. "Xiangcheng morning"' }).min(1).max(80),
+  courier: CourierEntry.default({ staffId: 'SZ2001', pin: '1234', name: '李强' }),
+  /** Anything made up (generated stops, waybills) comes from this; the same seed plays the same round. */
+  seed: z
+    .union([z.string().min(1).max(80), z.number().int()], { error: 'seed is a word or a whole number' })
+    .optional(),
+  /** How long the courier waits at a QR for a customer who does not pay before taking cash. */
+  patience: Duration.default(12_000),
+  /** How the acquirer sends its payment notifications, for the whole round. */
+  acquirer: z
+    .strictObject({
+      delay: Duration.default(0),
+      duplicates: z
+        .number({ error: 'duplicates is how many extra copies of each notification, 0 to 5' })
+        .int()
+        .min(0)
+        .max(5, { error: 'the acquirer sends at most 5 extra copies' })
+        .default(0),
+      outOfOrder: z.boolean({ error: 'outOfOrder is true or false' }).default(false),
+    })
+    .default({ delay: 0, duplicates: 0, outOfOrder: false }),
+  /** "Paid, to be verified" limits of the courier's depot. */
+  unverifiedLimit: z.strictObject({ perOrder: Amount, perShift: Amount }).optional(),
+  stops: z.array(StopEntry, { error: 'stops is a list of stops' }).optional(),
+  generate: Generate.optional(),
+  coverage: z.array(CoverageEvent, { error: 'coverage is a list of coverage events' }).default([]),
+  backend: z.array(BackendEvent, { error: 'backend is a list of backend events' }).default([]),
+  expect: Expectations.default({ syncedExactlyOnce: true }),
+})
+export type RoundFile = z.output<typeof RoundFile>
