@@ -1,40 +1,12 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
-import { ref } from 'vue'
-import type { AttentionResponse } from '../../../shared/api/dashboard'
-import { failureOf, fetchAttention } from '../api'
+import { fetchAttention } from '../api'
 import { useDayStore } from './day'
-import { useSessionStore } from './session'
+import { useDayView } from './day-view'
 
 /** What needs a supervisor on the chosen day: settlements, flags, rejected events. */
 export const useAttentionStore = defineStore('attention', () => {
-  const session = useSessionStore()
   const day = useDayStore()
-  const data = ref<AttentionResponse | null>(null)
-  const loading = ref(false)
-  const error = ref<{ code: string; message: string } | null>(null)
-  // Answers to older requests (an earlier day, a slower refresh) never overwrite a newer one.
-  let generation = 0
-
-  async function load(): Promise<void> {
-    const token = session.token
-    if (!token) return
-    const mine = ++generation
-    loading.value = true
-    try {
-      const answer = await fetchAttention(token, day.date)
-      if (mine !== generation) return
-      data.value = answer
-      error.value = null
-    } catch (reason) {
-      if (mine !== generation) return
-      const failure = failureOf(reason)
-      if (failure.status === 401) session.expire(failure.code)
-      else error.value = failure
-    } finally {
-      if (mine === generation) loading.value = false
-    }
-  }
-
+  const { data, loading, error, load } = useDayView((token) => fetchAttention(token, day.date))
   return { data, loading, error, load }
 })
 

@@ -1,8 +1,9 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CashDayResponse, CashRow } from '../../../shared/api/dashboard'
+import type { CashRow } from '../../../shared/api/dashboard'
 import { failureOf, fetchCash, recordCash } from '../api'
 import { useDayStore } from './day'
+import { useDayView } from './day-view'
 import { useSessionStore } from './session'
 
 export type RecordOutcome = { ok: true; changed: boolean } | { ok: false; code: string; message: string }
@@ -11,31 +12,8 @@ export type RecordOutcome = { ok: true; changed: boolean } | { ok: false; code: 
 export const useCashStore = defineStore('cash', () => {
   const session = useSessionStore()
   const day = useDayStore()
-  const data = ref<CashDayResponse | null>(null)
-  const loading = ref(false)
   const saving = ref(false)
-  const error = ref<{ code: string; message: string } | null>(null)
-  let generation = 0
-
-  async function load(): Promise<void> {
-    const token = session.token
-    if (!token) return
-    const mine = ++generation
-    loading.value = true
-    try {
-      const answer = await fetchCash(token, day.date)
-      if (mine !== generation) return
-      data.value = answer
-      error.value = null
-    } catch (reason) {
-      if (mine !== generation) return
-      const failure = failureOf(reason)
-      if (failure.status === 401) session.expire(failure.code)
-      else error.value = failure
-    } finally {
-      if (mine === generation) loading.value = false
-    }
-  }
+  const { data, loading, error, load } = useDayView((token) => fetchCash(token, day.date))
 
   /**
    * Records the cash received from a courier for the day shown, naming the version the supervisor saw. A
