@@ -245,3 +245,41 @@ test('switching to cash without coverage, then a late digital payment: shown and
   await courier.byId('tab-shift').click()
   await expect(courier.byId('shift-flags')).toContainText(order.waybill)
 })
+
+test('a refund flag waits while a collection QR is on screen, and shows once the QR is gone', async ({
+  courier,
+  route,
+  sandbox,
+  link,
+}) => {
+  test.setTimeout(90_000)
+  const first = singleCod(route)
+  const second = singleCod(route, 1)
+  await courier.scan(first.barcodes[0]!)
+  await courier.tap('pay-digital')
+  const late = await courier.readPaymentQr()
+  link.setMode('offline')
+  await expect(courier.byId('sync-status')).toHaveAttribute('data-online', 'no', { timeout: 15_000 })
+  await courier.tap('pay-cash')
+  await courier.tap('cash-confirm')
+  await expect(courier.byId('delivery-done')).toContainText(first.waybill)
+  await payQr(sandbox.url, late)
+
+  // At the next door, still without coverage, the courier shows a QR; coverage returns while it is on screen and
+  // the flag for the first parcel arrives. The customer is scanning: the flag waits.
+  await courier.scan(second.barcodes[0]!)
+  await courier.tap('pay-digital')
+  const payload = await courier.readPaymentQr()
+  link.setMode('online')
+  await expect(courier.byId('round-screen')).toHaveAttribute('data-flags-waiting', '1', { timeout: 30_000 })
+  await expect(courier.byId('payment-flag')).toBeHidden()
+  expect(await courier.readPaymentQr()).toBe(payload)
+
+  await payQr(sandbox.url, payload)
+  await expect(courier.byId('payment-flag')).toBeVisible({ timeout: 30_000 })
+  await expect(courier.byId('delivery-done')).toContainText(second.waybill)
+  await expect(courier.byId('payment-flag')).toHaveAttribute('data-kind', 'late_payment_after_cash')
+  await expect(courier.byId('payment-flag')).toContainText(first.waybill)
+  await courier.byId('flag-dismiss').click()
+  await expect(courier.byId('round-screen')).toHaveAttribute('data-flags-waiting', '0')
+})

@@ -147,12 +147,19 @@ export class Courier {
     await this.byId(testId).fill(text)
   }
 
-  /** Reads the collection QR off the screen: a screenshot of `payment-qr` decoded with zxing. */
-  async readPaymentQr(): Promise<string> {
+  /**
+   * Reads the collection QR off the screen as a wallet camera would: a screenshot of `payment-qr` decoded with zxing,
+   * tried again for a few seconds if it does not read (anything passing over the QR, like a dialog the courier
+   * taps away through a locator handler, which Playwright runs before each assertion).
+   */
+  async readPaymentQr(timeoutMs = 10_000): Promise<string> {
     const qr = this.byId('payment-qr')
-    await expect(qr).toHaveAttribute('data-payload-drawn', 'yes')
-    const texts = await decodeQrPng(await qr.screenshot())
-    expect(texts, 'exactly one QR code on screen').toHaveLength(1)
+    let texts: string[] = []
+    await expect(async () => {
+      await expect(qr).toHaveAttribute('data-payload-drawn', 'yes', { timeout: 2000 })
+      texts = await decodeQrPng(await qr.screenshot())
+      expect(texts, 'exactly one QR code on screen').toHaveLength(1)
+    }).toPass({ timeout: timeoutMs, intervals: [200, 400, 800] })
     return texts[0]!
   }
 
