@@ -22,6 +22,9 @@ export interface BackendConfig {
   intentRecheckMs: number
   /** Settlement retries back off from `retryBaseMs` to `retryMaxMs` while the acquirer cannot be reached. */
   settlement: { pollMs: number; retryBaseMs: number; retryMaxMs: number }
+  /** How long device stream messages are kept for a device resuming with `Last-Event-ID`, and how often the
+   * older ones are deleted. */
+  stream: { retentionMs: number; pruneEveryMs: number }
 }
 
 /** The production defaults: intents and shifts last the working day; five wrong PINs lock for 15 minutes. */
@@ -35,6 +38,7 @@ export const defaultConfig = (version: string): BackendConfig => ({
   keepAliveMs: 15_000,
   intentRecheckMs: 2_000,
   settlement: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
+  stream: { retentionMs: 7 * 24 * 60 * 60 * 1000, pruneEveryMs: 60 * 60 * 1000 },
 })
 
 /** Everything a handler needs, built once by `buildBackend`. */

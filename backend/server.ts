@@ -21,6 +21,7 @@ import { startSettlementWorker } from './settlement/worker'
 import { registerShiftRoutes } from './shifts/handlers'
 import { inProcessHub, postgresHub } from './stream/hub'
 import { registerStreamRoutes } from './stream/handlers'
+import { startStreamPruner, type StreamPruner } from './stream/prune'
 
 /** Which acquirer the backend talks to. */
 export type AcquirerSetting =
@@ -47,6 +48,8 @@ export interface Backend {
   app: FastifyInstance
   context: BackendContext
   sandbox: Sandbox | null
+  /** Deletes device stream messages past retention; it also runs by itself every `config.stream.pruneEveryMs`. */
+  streamPruner: StreamPruner
   /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`. */
   listen(port: number, host?: string): Promise<string>
   /** Stops serving, the settlement worker, the sandbox and the stream hub; the database stays open. */
@@ -136,7 +139,9 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
 
   const settlement = startSettlementWorker(context)
   wakeSettlement = () => settlement.wake()
+  const pruner = startStreamPruner(context)
   app.addHook('onClose', async () => {
+    pruner.stop()
     await canceller.stop()
     await settlement.stop()
     await sandbox?.close()
@@ -148,6 +153,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     app,
     context,
     sandbox,
+    streamPruner: pruner,
     async listen(port, host = '127.0.0.1') {
       await app.listen({ host, port })
       const address = app.server.address()

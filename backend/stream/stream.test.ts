@@ -90,6 +90,44 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(errorOf(cursor.json).code).toBe('stream.bad_cursor')
     })
 
+    it('deletes stored messages past retention, and ids carry on from where they were', async () => {
+      let ahead = 0
+      const aged = await startTestBackend({
+        database: kind,
+        now: () => Date.now() + ahead,
+        config: { stream: { retentionMs: 60_000, pruneEveryMs: 3_600_000 } },
+      })
+      try {
+        const courier = await loggedInCourier(aged, { orders: [{ codFen: 100 }, { codFen: 200 }, { codFen: 300 }] })
+        const intents = [0, 1, 2].map((i) => courier.order(i).intent!)
+        const open = () => openStream(aged.url, courier.device.deviceId, courier.device.deviceToken, 0)
+        const early = await open()
+        for (const intent of intents.slice(0, 2)) await aged.api.pay(intent.qrPayload)
+        await early.waitFor((m) => intentOf(m.data) === intents[1]!.intentId)
+        early.close()
+        const earlyIds = early.messages.map((m) => m.id)
+
+        // Nothing is old enough yet.
+        expect(await aged.backend.streamPruner.prune()).toBe(0)
+        ahead = 61_000
+        await aged.api.pay(intents[2]!.qrPayload)
+        expect(await aged.backend.streamPruner.prune()).toBe(earlyIds.length)
+
+        const later = await open()
+        try {
+          const kept = await later.waitFor((m) => intentOf(m.data) === intents[2]!.intentId)
+          expect(kept.id).toBeGreaterThan(Math.max(...earlyIds))
+          await new Promise((resolve) => setTimeout(resolve, 200))
+          expect(later.messages.map((m) => intentOf(m.data))).toEqual([intents[2]!.intentId])
+        } finally {
+          later.close()
+        }
+        expect(await aged.backend.streamPruner.prune()).toBe(0)
+      } finally {
+        await aged.stop()
+      }
+    })
+
     it.skipIf(kind !== 'postgres')('reaches a stream held by another instance through LISTEN/NOTIFY', async () => {
       const courier = await loggedInCourier(server, { orders: [{ codFen: 5600 }] })
       const database = openBackendDb(server.target)
