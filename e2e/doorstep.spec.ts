@@ -1,7 +1,8 @@
 import { FailureReason } from '../shared/api/events'
 import { formatFen } from '../shared/money'
 import { BackendRecords } from './support/backend-records'
-import { AZERTY } from './support/courier'
+import type { CoverageLink } from './support/coverage-link'
+import { AZERTY, type Courier } from './support/courier'
 import { pickOrder, type DemoOrder } from './support/demo-route'
 import { expect, test } from './support/fixtures'
 import { payQr, setBehaviour } from './support/sandbox'
@@ -206,6 +207,29 @@ test('a slow acquirer: waiting, then "taking longer than usual", then paid, and 
   expect(records.payments(order.waybill)).toHaveLength(1)
 })
 
+/**
+ * The courier shows the order's QR, loses coverage and takes cash instead; the customer, who had the QR, pays it
+ * anyway over their own connection. Coverage stays off.
+ */
+async function cashOfflineThenLatePayment(
+  courier: Courier,
+  link: CoverageLink,
+  sandboxUrl: string,
+  order: DemoOrder,
+): Promise<void> {
+  await courier.scan(order.barcodes[0]!)
+  await courier.tap('pay-digital')
+  const payload = await courier.readPaymentQr()
+  link.setMode('offline')
+  await expect(courier.byId('sync-status')).toHaveAttribute('data-online', 'no', { timeout: 15_000 })
+  await courier.tap('pay-cash')
+  await expect(courier.byId('cash-notice')).toBeVisible()
+  await courier.tap('cash-confirm')
+  await expect(courier.byId('delivery-done')).toContainText(order.waybill)
+  await expect(courier.byId('delivery-done')).toContainText(formatFen(order.codFen))
+  await payQr(sandboxUrl, payload)
+}
+
 test('switching to cash without coverage, then a late digital payment: shown and flagged, never lost', async ({
   courier,
   route,
@@ -214,19 +238,7 @@ test('switching to cash without coverage, then a late digital payment: shown and
 }) => {
   test.setTimeout(90_000)
   const order = singleCod(route)
-  await courier.scan(order.barcodes[0]!)
-  await courier.tap('pay-digital')
-  const payload = await courier.readPaymentQr()
-
-  link.setMode('offline')
-  await expect(courier.byId('sync-status')).toHaveAttribute('data-online', 'no', { timeout: 15_000 })
-  await courier.tap('pay-cash')
-  await expect(courier.byId('cash-notice')).toBeVisible()
-  await courier.tap('cash-confirm')
-  await expect(courier.byId('delivery-done')).toContainText(formatFen(order.codFen))
-
-  // The customer had the QR and pays anyway, over their own connection.
-  await payQr(sandbox.url, payload)
+  await cashOfflineThenLatePayment(courier, link, sandbox.url, order)
   link.setMode('online')
 
   await expect(courier.byId('payment-flag')).toBeVisible({ timeout: 30_000 })
@@ -255,15 +267,7 @@ test('a refund flag waits while a collection QR is on screen, and shows once the
   test.setTimeout(90_000)
   const first = singleCod(route)
   const second = singleCod(route, 1)
-  await courier.scan(first.barcodes[0]!)
-  await courier.tap('pay-digital')
-  const late = await courier.readPaymentQr()
-  link.setMode('offline')
-  await expect(courier.byId('sync-status')).toHaveAttribute('data-online', 'no', { timeout: 15_000 })
-  await courier.tap('pay-cash')
-  await courier.tap('cash-confirm')
-  await expect(courier.byId('delivery-done')).toContainText(first.waybill)
-  await payQr(sandbox.url, late)
+  await cashOfflineThenLatePayment(courier, link, sandbox.url, first)
 
   // At the next door, still without coverage, the courier shows a QR; coverage returns while it is on screen and
   // the flag for the first parcel arrives. The customer is scanning: the flag waits.
