@@ -2,8 +2,9 @@ import { BackendRecords } from './support/backend-records'
 import { reassignOrder } from './support/depot'
 import { DeviceRecords } from './support/device-records'
 import { expect, test } from './support/fixtures'
+import { shot } from './support/screens'
 
-test('a delivery the depot refused stays on the terminal for attention, and the events after it still go', async ({
+test('a delivery the depot refused stays on the terminal for attention until the courier has seen it, and the events after it still go', async ({
   courier,
   route,
   sandbox,
@@ -37,6 +38,13 @@ test('a delivery the depot refused stays on the terminal for attention, and the 
   await expect(items.first()).toHaveAttribute('data-reason', 'order.reassigned')
   await expect(items.first()).toContainText('改派')
   await expect(items.first()).toContainText(moved!.waybill)
+  await shot(courier.page, 'attention-rejected', 'zh-CN', { targets: true })
+
+  // The courier has seen them: they leave the list, and the device keeps every refused row for the record.
+  for (const event of rejected) await courier.tap(`attention-ack-${event.seq}`)
+  await expect(items).toHaveCount(0)
+  await expect(courier.byId('sync-status')).toHaveAttribute('data-attention', '0')
+  expect(device.outbox().filter((e) => e.state === 'rejected')).toEqual(rejected)
 
   // The events after them were applied: the next delivery is on the backend, once.
   expect(records.attempts(next!.waybill)).toEqual([

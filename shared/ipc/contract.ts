@@ -417,6 +417,8 @@ export const ipcChannels = {
   syncNow: channel(Empty, SyncStatus),
   getRejectedEvents: channel(Empty, z.array(RejectedEvent)),
   getAttention: channel(Empty, Attention),
+  /** The courier has seen a refused event: it leaves the list (the depot still has it; the device keeps the row). */
+  acknowledgeRejected: channel(z.object({ seq: z.number().int().min(1) }).strict(), Attention),
 } satisfies Record<string, ChannelSpec>
 
 /** Events the device core pushes to the renderer. */

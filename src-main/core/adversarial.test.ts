@@ -45,6 +45,11 @@ const malformed: [channel: string, request: unknown][] = [
   ['getUnverifiedAllowance', { perShiftFen: 1e9 }],
   ['getAttention', { all: true }],
   ['getRejectedEvents', { seq: 1 }],
+  ['acknowledgeRejected', {}],
+  ['acknowledgeRejected', { seq: 0 }],
+  ['acknowledgeRejected', { seq: '3' }],
+  ['acknowledgeRejected', { seq: 1.5 }],
+  ['acknowledgeRejected', { seq: 1, all: true }],
 ]
 
 describe('the core refuses malformed messages and changes nothing', () => {

@@ -3,6 +3,7 @@ import settings from './1795723723438_settings'
 import outbox from './1795724400000_outbox'
 import route from './1795810000000_route'
 import offline from './1795900000000_offline'
+import rejectedSeen from './1796000000000_rejected_seen'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
-export const deviceMigrations: readonly Migration[] = [settings, outbox, route, offline]
+export const deviceMigrations: readonly Migration[] = [settings, outbox, route, offline, rejectedSeen]

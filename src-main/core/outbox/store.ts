@@ -119,11 +119,28 @@ export function outboxStats(db: DeviceDb): OutboxStats {
   return { pending: pending.count, oldestPendingAt: pending.oldest, rejected: rejected.count, lastSeq: last_seq }
 }
 
-/** Events the backend refused on business grounds, newest first, kept until the courier has seen them. */
-export function rejectedEvents(db: DeviceDb): OutboxEntry[] {
+/**
+ * Events the backend refused on business grounds, newest first; rows are kept for good. `open` leaves out those
+ * the courier has acknowledged.
+ */
+export function rejectedEvents(db: DeviceDb, which: 'all' | 'open' = 'all'): OutboxEntry[] {
+  const open = which === 'open' ? 'AND acknowledged_at IS NULL' : ''
   return db
-    .all<OutboxRow>(`SELECT * FROM outbox WHERE state = 'rejected' ORDER BY seq DESC`)
+    .all<OutboxRow>(`SELECT * FROM outbox WHERE state = 'rejected' ${open} ORDER BY seq DESC`)
     .map((row) => ({ event: toEvent(row), state: row.state, reason: row.reason }))
+}
+
+/**
+ * Marks a refused event as seen by the courier, at `at` (ISO time); the row itself stays. Answers false when
+ * `seq` is not a refused event still open, and then changes nothing.
+ */
+export function acknowledgeRejected(db: DeviceDb, seq: number, at: string): boolean {
+  return (
+    db.run(`UPDATE outbox SET acknowledged_at = ? WHERE seq = ? AND state = 'rejected' AND acknowledged_at IS NULL`, [
+      at,
+      seq,
+    ]).changes === 1
+  )
 }
 
 /** Deletes acked rows settled before `before` (ISO time); pending and rejected rows are never pruned. */

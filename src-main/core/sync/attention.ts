@@ -16,9 +16,12 @@ function latestShiftId(db: DeviceDb): string | null {
   )
 }
 
-/** Events the backend refused, newest first, with the waybill they were about (rejected rows are never pruned). */
-export function rejectedList(db: DeviceDb): RejectedEvent[] {
-  return rejectedEvents(db).map(({ event, reason }) => {
+/**
+ * Events the backend refused, newest first, with the waybill they were about (rejected rows are never pruned);
+ * `open` leaves out those the courier has acknowledged.
+ */
+export function rejectedList(db: DeviceDb, which: 'all' | 'open' = 'all'): RejectedEvent[] {
+  return rejectedEvents(db, which).map(({ event, reason }) => {
     const orderId = 'orderId' in event.payload ? event.payload.orderId : null
     const waybill = orderId
       ? (db.get<{ waybill: string }>('SELECT waybill FROM orders WHERE order_id = ?', [orderId])?.waybill ?? null)
@@ -66,11 +69,11 @@ export function unverifiedList(db: DeviceDb, shiftId: string): UnverifiedPayment
     }))
 }
 
-/** The courier's "needs attention" list: refused events, the shift's flags, its unverified payments. */
+/** The courier's "needs attention" list: refused events not yet acknowledged, the shift's flags, its unverified payments. */
 export function attentionList(db: DeviceDb): Attention {
   const shiftId = latestShiftId(db)
   return {
-    rejected: rejectedList(db),
+    rejected: rejectedList(db, 'open'),
     flags: shiftId ? shiftFlags(db, shiftId) : [],
     unverified: shiftId ? unverifiedList(db, shiftId) : [],
   }

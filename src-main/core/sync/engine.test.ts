@@ -64,6 +64,34 @@ describe('sync engine', () => {
     expect(d.backend.applied.filter((e) => e.type === 'scan.refused')).toHaveLength(2)
   })
 
+  it('lets the courier acknowledge a refused event: it leaves their list, the row stays, nothing else can be', async () => {
+    const d = await device()
+    d.backend.rejectWhen((event) =>
+      event.type === 'scan.refused' && event.payload.code.endsWith('90000000001-1-1-') ? 'order.reassigned' : null,
+    )
+    await scans(d, 3)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the queue to drain')
+    const [refused] = await d.core.handlers.getRejectedEvents({})
+    const accepted = outboxOf(d).find((e) => e.seq !== refused!.seq)!
+    const notOpen = { code: 'attention.not_open' }
+
+    // An accepted event or an unknown one is not on the list: refused, and nothing changes.
+    await expect(d.core.handlers.acknowledgeRejected({ seq: accepted.seq })).rejects.toMatchObject(notOpen)
+    await expect(d.core.handlers.acknowledgeRejected({ seq: 999_999 })).rejects.toMatchObject(notOpen)
+    expect((await d.core.handlers.getAttention({})).rejected).toEqual([refused])
+
+    const after = await d.core.handlers.acknowledgeRejected({ seq: refused!.seq })
+    expect(after.rejected).toEqual([])
+    expect(eventsOf(d, 'attentionChanged').at(-1)?.rejected).toEqual([])
+    await until(async () => (await d.core.handlers.getSyncStatus({})).attention === 0, 'the status to follow')
+    // The device still holds the refused event, and says how many it refused.
+    expect((await d.core.handlers.getSyncStatus({})).rejected).toBe(1)
+    expect(await d.core.handlers.getRejectedEvents({})).toEqual([refused])
+    expect(states(d)).toContainEqual({ state: 'rejected', n: 1 })
+    // Once is enough.
+    await expect(d.core.handlers.acknowledgeRejected({ seq: refused!.seq })).rejects.toMatchObject(notOpen)
+  })
+
   it('prunes acked events only once they are older than the retention, and never pending or rejected ones', async () => {
     let now = Date.now()
     const d = await device({ now: () => new Date(now), sync: { keepAckedMs: 3600_000 } })

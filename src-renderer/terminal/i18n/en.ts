@@ -97,6 +97,7 @@ export default {
     empty: 'Nothing needs attention.',
     rejected: 'Refused by the depot',
     rejectedItem: '{what} · {reason}',
+    acknowledge: 'Seen (the depot has it too)',
     flags: 'Flagged for the depot',
     unverified: 'Paid, to be verified',
     unverifiedItem: '{waybill} · {amount}',

@@ -99,6 +99,7 @@ export default {
     empty: '没有待处理事项。',
     rejected: '被站点拒绝',
     rejectedItem: '{what} · {reason}',
+    acknowledge: '知道了（站点也有记录）',
     flags: '已标记给站点',
     unverified: '待核实付款',
     unverifiedItem: '{waybill} · {amount}',

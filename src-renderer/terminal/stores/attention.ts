@@ -25,13 +25,24 @@ export const useAttentionStore = defineStore('attention', () => {
     attention.value = await bridge.getAttention({})
   }
 
+  /** The courier has seen a refused event: it leaves the list; a refusal to do so is shown beside it. */
+  const failure = ref<{ seq: number; message: string } | null>(null)
+  async function acknowledge(seq: number): Promise<void> {
+    try {
+      attention.value = await bridge.acknowledgeRejected({ seq })
+      failure.value = null
+    } catch (error) {
+      failure.value = { seq, message: (error as Error).message }
+    }
+  }
+
   function subscribe(): () => void {
     return bridge.onAttentionChanged((next) => {
       attention.value = next
     })
   }
 
-  return { attention, open, empty, load, subscribe }
+  return { attention, open, empty, failure, load, acknowledge, subscribe }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useAttentionStore, import.meta.hot))
