@@ -2,7 +2,7 @@ import type { Migration } from '../db'
 
 /**
  * When the courier acknowledged a refused event: it leaves their "needs attention" list, but the row stays in the
- * outbox, refused and never pruned, as the depot's record.
+ * outbox, refused and never pruned (the depot has its own record of the refusal).
  */
 export default {
   id: '1796000000000_rejected_seen',
