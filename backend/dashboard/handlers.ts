@@ -71,53 +71,45 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
-    method: 'GET',
-    url: `${API_PREFIX}${DASHBOARD_PATHS.devices}`,
-    summary: "The depot's devices: unsent events and the oldest one's age from the heartbeat, last contact",
-    tag: 'dashboard',
-    auth: 'supervisor',
-    query: DashboardDayQuery,
-    response: DevicesStatusResponse,
-    errors: SUPERVISOR_ERRORS,
-    handler: async ({ query, request }) => {
-      const session = await authenticateSupervisor(context, request)
-      const depot = await depotOf(session)
-      return devicesOfDay(context.db, depot.id, dayOf(depot, query.date).date, context.now())
-    },
-  })
-
-  defineRoute(app, docs, {
-    method: 'GET',
-    url: `${API_PREFIX}${DASHBOARD_PATHS.attention}`,
-    summary: 'Needs attention on a day: payment settlements, flags to refund, events rejected on business grounds',
-    tag: 'dashboard',
-    auth: 'supervisor',
-    query: DashboardDayQuery,
-    response: AttentionResponse,
-    errors: SUPERVISOR_ERRORS,
-    handler: async ({ query, request }) => {
-      const session = await authenticateSupervisor(context, request)
-      const depot = await depotOf(session)
-      return attentionOfDay(context.db, depot.id, dayOf(depot, query.date).date, context.now())
-    },
-  })
-
-  defineRoute(app, docs, {
-    method: 'GET',
-    url: `${API_PREFIX}${DASHBOARD_PATHS.cash}`,
-    summary: "Cash reconciliation for a day: each courier's expected, declared and received cash, and the audit",
-    tag: 'dashboard',
-    auth: 'supervisor',
-    query: DashboardDayQuery,
-    response: CashDayResponse,
-    errors: SUPERVISOR_ERRORS,
-    handler: async ({ query, request }) => {
-      const session = await authenticateSupervisor(context, request)
-      const depot = await depotOf(session)
-      return cashOfDay(context.db, depot.id, dayOf(depot, query.date).date, context.now())
-    },
-  })
+  /** A read of the supervisor's own depot on one day (today in the depot's time zone unless asked). */
+  const dayView = <R extends z.ZodType>(
+    path: string,
+    summary: string,
+    response: R,
+    read: (db: BackendContext['db'], depotId: string, date: string, nowMs: number) => Promise<z.input<R>>,
+  ): void =>
+    defineRoute(app, docs, {
+      method: 'GET',
+      url: `${API_PREFIX}${path}`,
+      summary,
+      tag: 'dashboard',
+      auth: 'supervisor',
+      query: DashboardDayQuery,
+      response,
+      errors: SUPERVISOR_ERRORS,
+      handler: async ({ query, request }) => {
+        const depot = await depotOf(await authenticateSupervisor(context, request))
+        return read(context.db, depot.id, dayOf(depot, query.date).date, context.now())
+      },
+    })
+  dayView(
+    DASHBOARD_PATHS.devices,
+    "The depot's devices: unsent events and the oldest one's age from the heartbeat, last contact",
+    DevicesStatusResponse,
+    devicesOfDay,
+  )
+  dayView(
+    DASHBOARD_PATHS.attention,
+    'Needs attention on a day: payment settlements, flags to refund, events rejected on business grounds',
+    AttentionResponse,
+    attentionOfDay,
+  )
+  dayView(
+    DASHBOARD_PATHS.cash,
+    "Cash reconciliation for a day: each courier's expected, declared and received cash, and the audit",
+    CashDayResponse,
+    cashOfDay,
+  )
 
   defineRoute(app, docs, {
     method: 'PUT',
