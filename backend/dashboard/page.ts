@@ -2,24 +2,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
+import { DASHBOARD_CSP } from '../../shared/csp'
 import { unavailable } from '../http/errors'
-
-/**
- * The dashboard's content security policy: everything from this origin, nothing inline, no CDN. ECharts draws
- * on a canvas and Vue sets styles through the CSSOM, so neither needs 'unsafe-inline'.
- */
-export const DASHBOARD_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
 
 /**
  * `/depot/`: the supervisors' dashboard (the `depot` renderer entry, built by electron-vite into
@@ -36,7 +20,7 @@ export async function registerDashboardPage(app: FastifyInstance, rendererDir: s
   }
   await app.register(async (scope) => {
     scope.addHook('onSend', async (request, reply, payload) => {
-      void reply.header('content-security-policy', DASHBOARD_CSP)
+      void reply.header('content-security-policy', DASHBOARD_CSP.header)
       void reply.header('x-content-type-options', 'nosniff')
       void reply.header('referrer-policy', 'no-referrer')
       // Bundles are named by their content; the page itself must always be fetched fresh.

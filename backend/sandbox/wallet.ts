@@ -2,22 +2,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
+import { SCANNING_PAGE_CSP } from '../../shared/csp'
 import { unavailable } from '../http/errors'
-
-/** Only the wallet page and the shared assets are served from the renderer build, nothing else in it. */
-const WALLET_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ')
 
 /**
  * `/sandbox/wallet/`: the customer's wallet page (the `wallet` renderer entry, built by electron-vite into
@@ -33,7 +19,7 @@ export async function registerWalletPage(app: FastifyInstance, rendererDir: stri
   }
   await app.register(async (scope) => {
     scope.addHook('onSend', async (_request, reply, payload) => {
-      void reply.header('content-security-policy', WALLET_CSP)
+      void reply.header('content-security-policy', SCANNING_PAGE_CSP.header)
       void reply.header('x-content-type-options', 'nosniff')
       return payload
     })

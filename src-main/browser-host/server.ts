@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { SCANNING_PAGE_CSP } from '../../shared/csp'
 import type { IpcResult } from '../../shared/ipc/bridge'
 import type { DeviceCore } from '../core'
 import { createIpcDispatcher } from '../core/ipc'
@@ -27,22 +28,6 @@ export interface BrowserHost {
   token: string
   close(): Promise<void>
 }
-
-/** The same CSP as the renderer's meta tag: nothing loads from anywhere but the host itself. */
-export const TERMINAL_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
 
 /** How many recent events the host keeps for a page that reconnects. */
 const REPLAY_EVENTS = 256
@@ -96,7 +81,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     void reply.header('x-content-type-options', 'nosniff')
     void reply.header('referrer-policy', 'no-referrer')
     void reply.header('cross-origin-resource-policy', 'same-origin')
-    void reply.header('content-security-policy', TERMINAL_CSP)
+    void reply.header('content-security-policy', SCANNING_PAGE_CSP.header)
     if (!hostAllowed(request)) return refuse(reply, 'ipc.forbidden_host', `host ${request.headers.host} is not served`)
     if (request.url.startsWith('/ipc/') || request.url.startsWith('/events')) {
       if (!sameSecret(tokenOf(request), token)) {
