@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { ACQUIRER_SIGNATURE_HEADER, ACQUIRER_TIMESTAMP_HEADER } from '../../shared/api/acquirer'
 import { signNotification } from '../acquirer/signature'
+import { startBackgroundLoop, type BackgroundLoop } from '../background'
 import type { SandboxNotificationRow, SandboxStore } from './store'
 
 /** Attempts before a notification is given up on (about an hour and a half with the backoff below). */
@@ -10,10 +11,7 @@ const RETRY_MAX_MS = 30_000
 /** With `outOfOrder`, how long a lone notification waits for company before it goes out anyway. */
 const OUT_OF_ORDER_WINDOW_MS = 1_000
 
-export interface Notifier {
-  wake(): void
-  stop(): Promise<void>
-}
+export type Notifier = BackgroundLoop
 
 /**
  * Delivers the sandbox acquirer's notifications the way a real acquirer does: signed, retried with backoff
@@ -22,10 +20,6 @@ export interface Notifier {
  * delivery of the same notification ID, as a retry that crossed a lost response would be.
  */
 export function startNotifier(store: SandboxStore, log: FastifyBaseLogger, now: () => number = Date.now): Notifier {
-  let running = true
-  let wakeUp: (() => void) | null = null
-  let woken = false
-
   const deliver = async (row: SandboxNotificationRow, signedAtSeconds: number): Promise<string | null> => {
     const secret = store.identity().webhookSecret
     try {
@@ -61,7 +55,7 @@ export function startNotifier(store: SandboxStore, log: FastifyBaseLogger, now: 
   }
 
   /** One pass: sends what is due, and says when to look again. */
-  const pass = async (): Promise<number> => {
+  const pass = async (stopping: () => boolean): Promise<number> => {
     const behaviour = store.behaviour()
     if (behaviour.holdNotifications) return 60_000
     const pending = store.pendingNotifications()
@@ -75,7 +69,7 @@ export function startNotifier(store: SandboxStore, log: FastifyBaseLogger, now: 
         due.reverse()
       }
       for (const row of due) {
-        if (!running) break
+        if (stopping()) break
         // Copies only on the first delivery: a retry is already a second copy.
         await send(row, row.attempts === 0 ? 1 + behaviour.duplicates : 1)
       }
@@ -84,39 +78,5 @@ export function startNotifier(store: SandboxStore, log: FastifyBaseLogger, now: 
     return wait
   }
 
-  const loop = async (): Promise<void> => {
-    while (running) {
-      let wait = 1_000
-      try {
-        wait = await pass()
-      } catch (error) {
-        log.error({ err: error }, 'sandbox notifier pass failed')
-      }
-      if (!running) break
-      if (!woken && wait > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait)
-          wakeUp = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-      }
-      wakeUp = null
-      woken = false
-    }
-  }
-  const done = loop()
-
-  return {
-    wake() {
-      woken = true
-      wakeUp?.()
-    },
-    async stop() {
-      running = false
-      wakeUp?.()
-      await done
-    },
-  }
+  return startBackgroundLoop(log, 'sandbox notifier pass failed', 1_000, pass)
 }

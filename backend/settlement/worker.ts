@@ -3,6 +3,7 @@ import { settleWaitingClaim } from '../acquirer/payments'
 import type { BackendContext } from '../context'
 import type { SettlementTable } from '../db/schema'
 import { inTransaction } from '../db/transaction'
+import { startBackgroundLoop } from '../background'
 import { ApiError } from '../http/errors'
 import { applyAcquirerRecord } from '../intents/service'
 
@@ -26,10 +27,6 @@ export interface SettlementWorker {
  * a settlement before working on it.
  */
 export function startSettlementWorker(context: BackendContext): SettlementWorker {
-  let running = true
-  let wakeUp: (() => void) | null = null
-  let woken = false
-
   const settleOne = async (settlement: SettlementTable): Promise<void> => {
     let record: AcquirerIntentRecord | null
     try {
@@ -100,39 +97,14 @@ export function startSettlementWorker(context: BackendContext): SettlementWorker
     }
   }
 
-  const loop = async (): Promise<void> => {
-    while (running) {
-      try {
-        await drain()
-      } catch (error) {
-        context.log.error({ err: error }, 'settlement pass failed')
-      }
-      if (!running) break
-      if (!woken) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, context.config.settlement.pollMs)
-          wakeUp = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-      }
-      wakeUp = null
-      woken = false
-    }
-  }
-  const done = loop()
-
-  return {
-    wake() {
-      woken = true
-      wakeUp?.()
+  const loop = startBackgroundLoop(
+    context.log,
+    'settlement pass failed',
+    context.config.settlement.pollMs,
+    async () => {
+      await drain()
+      return context.config.settlement.pollMs
     },
-    drain,
-    async stop() {
-      running = false
-      wakeUp?.()
-      await done
-    },
-  }
+  )
+  return { wake: loop.wake, drain, stop: loop.stop }
 }
