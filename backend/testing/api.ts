@@ -14,6 +14,7 @@ import {
 import { LoginResponse, Manifest } from '../../shared/api/shift'
 import { StreamMessages, type StreamMessageName } from '../../shared/api/stream'
 import { ErrorBody } from '../../shared/errors'
+import { createSseParser } from '../../shared/sse'
 
 /** A backend answer that was not 2xx: its status and error body. */
 export class ApiCallError extends Error {
@@ -239,29 +240,16 @@ export async function openStream(
   }
   if (!response.ok || !response.body) return reader
   const decoder = new TextDecoder()
-  let buffer = ''
+  const parser = createSseParser((text) => comments.push(text))
   const pump = async (): Promise<void> => {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true })
-      let end: number
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        let id: number | null = null
-        let event: string | null = null
-        const data: string[] = []
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) comments.push(line.slice(1).trim())
-          else if (line.startsWith('id: ')) id = Number(line.slice(4))
-          else if (line.startsWith('event: ')) event = line.slice(7)
-          else if (line.startsWith('data: ')) data.push(line.slice(6))
-        }
-        if (id === null || event === null || !(event in StreamMessages)) continue
-        const name = event as StreamMessageName
+      for (const sse of parser.push(decoder.decode(chunk, { stream: true }))) {
+        if (sse.id === null || !(sse.event in StreamMessages)) continue
+        const name = sse.event as StreamMessageName
         const message: StreamMessage = {
-          id,
+          id: Number(sse.id),
           event: name,
-          data: StreamMessages[name].parse(JSON.parse(data.join('\n'))),
+          data: StreamMessages[name].parse(JSON.parse(sse.data)),
         }
         messages.push(message)
         for (const waiter of [...waiters]) {

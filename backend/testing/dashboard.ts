@@ -11,6 +11,7 @@ import {
   type RecordCashRequest,
 } from '../../shared/api/dashboard'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
+import { createSseParser } from '../../shared/sse'
 import type { BackendSchema } from '../db/schema'
 import { BackendApi } from './api'
 import { createSupervisorLogin } from './fixtures'
@@ -129,19 +130,12 @@ export async function openDashboardStream(baseUrl: string, token: string | undef
   }
   if (!response.ok || !response.body) return reader
   const decoder = new TextDecoder()
-  let buffer = ''
+  const parser = createSseParser()
   const pump = async (): Promise<void> => {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true })
-      let end: number
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        const lines = block.split('\n')
-        if (!lines.includes('event: changed')) continue
-        const data = lines.find((line) => line.startsWith('data: '))
-        if (!data) continue
-        messages.push(DashboardChanged.parse(JSON.parse(data.slice(6))))
+      for (const sse of parser.push(decoder.decode(chunk, { stream: true }))) {
+        if (sse.event !== 'changed') continue
+        messages.push(DashboardChanged.parse(JSON.parse(sse.data)))
         for (const waiter of [...waiters]) {
           if (messages.length > waiter.count) {
             waiters.splice(waiters.indexOf(waiter), 1)

@@ -1,4 +1,5 @@
 import { DashboardChanged } from '../../shared/api/dashboard'
+import { createSseParser } from '../../shared/sse'
 import { STREAM_URL } from './api'
 
 export type LiveState = 'connecting' | 'live' | 'offline'
@@ -43,19 +44,14 @@ export function followDashboard(token: string, handlers: LiveHandlers): () => vo
       handlers.state('live')
       failures = 0
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
-      let buffer = ''
+      const parser = createSseParser()
       for (;;) {
         const { value, done } = await reader.read()
         if (done) break
-        buffer += value
-        let end: number
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end).split('\n')
-          buffer = buffer.slice(end + 2)
-          if (!block.includes('event: changed')) continue
-          const data = block.find((line) => line.startsWith('data: '))
-          const parsed = data ? DashboardChanged.safeParse(JSON.parse(data.slice(6))) : null
-          if (parsed?.success) handlers.changed(parsed.data)
+        for (const message of parser.push(value)) {
+          if (message.event !== 'changed') continue
+          const parsed = DashboardChanged.safeParse(JSON.parse(message.data))
+          if (parsed.success) handlers.changed(parsed.data)
         }
       }
     } catch {

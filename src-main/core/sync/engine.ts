@@ -11,7 +11,7 @@ import { eventsFrom, oldestRetainedSeq, outboxStats, pendingEvents, pruneAcked, 
 import { fullJitterDelay } from './backoff'
 import { attentionList, openAttention } from './attention'
 import { applyStreamMessage } from './pull'
-import { createSseParser } from './sse'
+import { createSseParser } from '../../../shared/sse'
 import { readSyncState, writeSyncState } from './state'
 
 /** Every interval the engine keeps; tests shorten them. */

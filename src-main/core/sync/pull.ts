@@ -4,7 +4,7 @@ import { findOrder, latestFlag } from '../manifest/views'
 import { applyManifestChange } from '../manifest/store'
 import { applyIntentUpdate, raiseFlag } from '../payments/apply'
 import { writeSyncState } from './state'
-import type { SseMessage } from './sse'
+import type { SseMessage } from '../../../shared/sse'
 
 export interface PullEffects {
   /** The route changed in a way one message cannot describe: fetch the manifest again. */

@@ -7,9 +7,10 @@ export interface SseMessage {
 
 /**
  * An incremental reader of `text/event-stream`: feed it chunks as they arrive (split anywhere, even inside a
- * line) and it returns the complete events. Comments (`: keep-alive`) and `retry:` lines are skipped.
+ * line) and it returns the complete events. Comments (`: keep-alive`) go to `onComment` if given; `retry:` lines
+ * are skipped.
  */
-export function createSseParser(): { push(chunk: string): SseMessage[] } {
+export function createSseParser(onComment?: (text: string) => void): { push(chunk: string): SseMessage[] } {
   let buffer = ''
   let id: string | null = null
   let event = ''
@@ -30,7 +31,10 @@ export function createSseParser(): { push(chunk: string): SseMessage[] } {
           data = []
           continue
         }
-        if (line.startsWith(':')) continue
+        if (line.startsWith(':')) {
+          onComment?.(line.slice(1).trim())
+          continue
+        }
         const colon = line.indexOf(':')
         const field = colon === -1 ? line : line.slice(0, colon)
         let value = colon === -1 ? '' : line.slice(colon + 1)

@@ -31,4 +31,13 @@ describe('SSE parser', () => {
     expect(parser.push('event: payment\ndata: {}\n')).toEqual([])
     expect(parser.push('\n')).toHaveLength(1)
   })
+
+  it('hands comments to onComment when asked', () => {
+    const comments: string[] = []
+    const parser = createSseParser((text) => comments.push(text))
+    expect(parser.push(': keep-alive\n\nevent: a\ndata: 1\n\n:  second \n')).toEqual([
+      { id: null, event: 'a', data: '1' },
+    ])
+    expect(comments).toEqual(['keep-alive', 'second'])
+  })
 })
