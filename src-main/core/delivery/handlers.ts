@@ -2,7 +2,7 @@ import { TuotouError } from '../../../shared/errors'
 import { formatFen } from '../../../shared/money'
 import { answer, type CoreContext, type HandlersFor } from '../context'
 import { requireRoute } from '../device/status'
-import { currentIntent, orderView, requireOrder } from '../manifest/views'
+import { currentIntent, orderView, requireOrder, requirePendingOrder } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
 import { requireCollectable } from '../payments/handlers'
 import { completeDelivery } from './complete'
@@ -50,13 +50,7 @@ export function deliveryHandlers(ctx: CoreContext): DeliveryHandlers {
     recordFailure: ({ orderId, reason }) =>
       answer(() => {
         requireRoute(ctx)
-        const order = requireOrder(ctx.db, orderId)
-        if (order.status !== 'pending') {
-          throw new TuotouError('order.closed', `order ${order.waybill} is ${order.status}`, {
-            waybill: order.waybill,
-            status: order.status,
-          })
-        }
+        const order = requirePendingOrder(ctx.db, orderId)
         const at = ctx.now().toISOString()
         ctx.db.transaction(() => {
           ctx.db.run(

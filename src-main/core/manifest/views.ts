@@ -89,6 +89,18 @@ export function requireOrder(db: DeviceDb, orderId: string): OrderRow {
   return order
 }
 
+/** The order, still open for delivery; `order.closed` once it was delivered or failed. */
+export function requirePendingOrder(db: DeviceDb, orderId: string): OrderRow {
+  const order = requireOrder(db, orderId)
+  if (order.status !== 'pending') {
+    throw new TuotouError('order.closed', `order ${order.waybill} is ${order.status}`, {
+      waybill: order.waybill,
+      status: order.status,
+    })
+  }
+  return order
+}
+
 export function orderParcels(db: DeviceDb, orderId: string): ParcelRow[] {
   return db.all<ParcelRow>('SELECT * FROM parcels WHERE order_id = ? ORDER BY idx', [orderId])
 }

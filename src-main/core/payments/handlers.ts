@@ -10,6 +10,7 @@ import {
   orderView,
   paymentView,
   requireOrder,
+  requirePendingOrder,
   type IntentRow,
   type OrderRow,
 } from '../manifest/views'
@@ -24,13 +25,7 @@ export type PaymentHandlers = HandlersFor<
 /** Collection needs an open COD order with every parcel scanned. */
 export function requireCollectable(ctx: CoreContext, orderId: string): OrderRow {
   requireRoute(ctx)
-  const order = requireOrder(ctx.db, orderId)
-  if (order.status !== 'pending') {
-    throw new TuotouError('order.closed', `order ${order.waybill} is ${order.status}`, {
-      waybill: order.waybill,
-      status: order.status,
-    })
-  }
+  const order = requirePendingOrder(ctx.db, orderId)
   const parcels = orderParcels(ctx.db, orderId)
   const scanned = parcels.filter((parcel) => parcel.scanned_at !== null).length
   if (scanned < parcels.length) {
