@@ -20,7 +20,6 @@ export function deliveryHandlers(ctx: CoreContext): DeliveryHandlers {
     recordCash: ({ orderId, takenFen, confirmMismatch }) =>
       answer(() => {
         const order = requireCollectable(ctx, orderId)
-        if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
         const intent = currentIntent(ctx.db, orderId)
         if (intent && intent.status === 'pending' && intent.cancelled_at === null) {
           throw new TuotouError('cash.intent_active', 'cancel the digital payment before taking cash', {

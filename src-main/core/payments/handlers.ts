@@ -34,11 +34,11 @@ export function requireCollectable(ctx: CoreContext, orderId: string): OrderRow 
       count: parcels.length,
     })
   }
+  if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
   return order
 }
 
 function requireIntent(ctx: CoreContext, order: OrderRow): IntentRow {
-  if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
   const intent = currentIntent(ctx.db, order.order_id)
   if (!intent) throw new TuotouError('payment.no_intent', `order ${order.waybill} has no payment intent`)
   return intent
@@ -160,7 +160,6 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
 
     startCash: async ({ orderId }) => {
       const order = requireCollectable(ctx, orderId)
-      if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
       const intent = currentIntent(ctx.db, orderId)
       ctx.payments.stop(orderId)
       if (!intent || intent.cancelled_at !== null || intent.status !== 'pending') {

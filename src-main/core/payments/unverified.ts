@@ -36,7 +36,6 @@ export function unverifiedAllowance(db: DeviceDb, shift: ShiftRow): UnverifiedAl
  */
 export function recordUnverified(ctx: CoreContext, orderId: string): OrderView {
   const order = requireCollectable(ctx, orderId)
-  if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
   const intent = currentIntent(ctx.db, orderId)
   if (!intent) throw new TuotouError('payment.no_intent', `order ${order.waybill} has no digital payment`)
   if (intent.cancelled_at !== null || intent.status === 'cancelled' || intent.status === 'expired') {
