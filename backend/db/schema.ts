@@ -1,3 +1,4 @@
+import type { FlagKind } from '../../shared/api/stream'
 import type { DashboardTables } from '../dashboard/schema'
 
 /**
@@ -254,8 +255,6 @@ export interface SettlementTable {
   created_ms: number
   settled_ms: number | null
 }
-
-export type FlagKind = 'late_payment_after_cash' | 'double_payment' | 'unverified_not_found'
 
 export interface FlagTable {
   id: string

@@ -1,4 +1,4 @@
-import type { FlagKind } from '../db/schema'
+import type { FlagKind } from '../../shared/api/stream'
 import type { BackendContext } from '../context'
 import { announceDashboardChange } from '../dashboard/live'
 import type { Trx } from '../db/connect'

@@ -1,4 +1,5 @@
 import type { FailureReason } from '../../shared/api/events'
+import type { FlagKind } from '../../shared/api/stream'
 import { generateStops, roundAddress, roundWaybills, SeededRandom, shortBy, type GeneratedStop } from './generate'
 import type { BackendEvent, CourierAction, CoverageEvent, CustomerBehaviour, RoundFile, StopEntry } from './schema'
 
@@ -17,7 +18,6 @@ export interface PlanIssue {
 }
 
 export type Coverage = 'online' | 'offline' | 'blackhole' | 'flapping'
-export type FlagKind = 'late_payment_after_cash' | 'double_payment' | 'unverified_not_found'
 export type Verdict = 'verified' | 'not_found' | 'amount_mismatch' | 'pending'
 
 /** What a stop must leave in the backend's records once everything has synced. */

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Fen, MAX_FEN } from '../money'
 import { FailureReason } from './events'
 import { CourierId, DepotId, DeviceId, IntentId, OrderId, SupervisorId, Timestamp } from './ids'
+import { FlagKind } from './stream'
 
 /**
  * The depot dashboard's endpoints, `/api/v1/depot/dashboard/…` (supervisor token; a courier's or a device's
@@ -161,9 +162,6 @@ export const SettlementItem = z.object({
   settledAt: Timestamp.nullable(),
 })
 export type SettlementItem = z.infer<typeof SettlementItem>
-
-export const FlagKind = z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found'])
-export type FlagKind = z.infer<typeof FlagKind>
 
 export const FlagItem = z.object({
   flagId: z.string(),

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Fen } from '../money'
 import { CourierId, DepotId, DeviceId, IntentId, OrderId, SupervisorId, Timestamp } from './ids'
 import { OrderStatus } from './shift'
+import { FlagKind } from './stream'
 
 /**
  * The depot's endpoints (supervisor token, except login). The dashboard builds on these; enrollment codes are
@@ -57,7 +58,7 @@ export const DepotFlag = z.object({
   flagId: z.string(),
   orderId: OrderId,
   waybill: z.string(),
-  kind: z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found']),
+  kind: FlagKind,
   intentId: IntentId.nullable(),
   transactionId: z.string().nullable(),
   amountFen: Fen,

@@ -14,6 +14,13 @@ export type SettlementVerdict = z.infer<typeof SettlementVerdict>
  * without one the stream starts at the present, and `Last-Event-ID: 0` replays everything kept.
  * Event names and their data:
  */
+/**
+ * What the backend flags for the depot: money a customer paid twice (after cash, or twice over), to refund, and a
+ * payment a device claimed that the acquirer never had.
+ */
+export const FlagKind = z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found'])
+export type FlagKind = z.infer<typeof FlagKind>
+
 export const StreamMessages = {
   /** An intent changed at the acquirer: usually, it was paid. */
   payment: z.object({
@@ -41,7 +48,7 @@ export const StreamMessages = {
   /** Something the depot must put right: money to refund or a payment that never arrived. */
   flag: z.object({
     orderId: OrderId,
-    kind: z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found']),
+    kind: FlagKind,
     intentId: IntentId.nullable(),
     amountFen: Fen,
   }),
