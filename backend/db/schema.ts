@@ -1,4 +1,5 @@
-import type { FlagKind } from '../../shared/api/stream'
+import type { IntentStatus, OrderStatus } from '../../shared/api/shift'
+import type { FlagKind, SettlementVerdict } from '../../shared/api/stream'
 import type { DashboardTables } from '../dashboard/schema'
 
 /**
@@ -92,7 +93,7 @@ export interface StopTable {
   address: string
 }
 
-export type OrderStatusValue = 'pending' | 'delivered' | 'failed' | 'cancelled' | 'reassigned'
+export type OrderStatusValue = OrderStatus
 
 export interface OrderTable {
   id: string
@@ -140,7 +141,7 @@ export interface ShiftTable {
   closed_at: string | null
 }
 
-export type IntentStatusValue = 'pending' | 'paid' | 'expired' | 'cancelled'
+export type IntentStatusValue = IntentStatus
 
 export interface PaymentIntentTable {
   id: string
@@ -235,7 +236,7 @@ export interface CashDeclarationTable {
   declared_ms: number
 }
 
-export type SettlementStatus = 'pending' | 'verified' | 'not_found' | 'amount_mismatch'
+export type SettlementStatus = 'pending' | SettlementVerdict
 
 export interface SettlementTable {
   id: string

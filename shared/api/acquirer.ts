@@ -14,11 +14,16 @@ export const ACQUIRER_TIMESTAMP_HEADER = 'x-acquirer-timestamp'
 export const ACQUIRER_SIGNATURE_HEADER = 'x-acquirer-signature'
 export const WEBHOOK_TOLERANCE_SECONDS = 300
 
+/** `payment.succeeded`: money moved. `payment.duplicate_attempt`: a second payment was refused. */
+export const AcquirerNotificationType = z.enum(['payment.succeeded', 'payment.duplicate_attempt'])
+
+/** Where an intent stands at the acquirer. */
+export const AcquirerIntentStatus = z.enum(['pending', 'paid', 'expired', 'cancelled'])
+
 export const AcquirerNotification = z
   .object({
     notificationId: NotificationId,
-    /** `payment.succeeded`: money moved. `payment.duplicate_attempt`: a second payment was refused. */
-    type: z.enum(['payment.succeeded', 'payment.duplicate_attempt']),
+    type: AcquirerNotificationType,
     intentId: IntentId,
     transactionId: z.string().min(1).max(64),
     amountFen: Fen,
@@ -32,7 +37,7 @@ export const AcquirerIntentRecord = z.object({
   intentId: IntentId,
   key: z.string(),
   amountFen: Fen,
-  status: z.enum(['pending', 'paid', 'expired', 'cancelled']),
+  status: AcquirerIntentStatus,
   expiresAt: Timestamp,
   payments: z.array(
     z.object({

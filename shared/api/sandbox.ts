@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Fen } from '../money'
+import { AcquirerIntentStatus, AcquirerNotificationType } from './acquirer'
 import { IntentId, Timestamp } from './ids'
 
 /**
@@ -23,7 +24,7 @@ export const SandboxPreviewResponse = z.object({
   merchantCity: z.string(),
   amountFen: Fen,
   waybill: z.string(),
-  status: z.enum(['pending', 'paid', 'expired', 'cancelled']),
+  status: AcquirerIntentStatus,
   expiresAt: Timestamp,
 })
 export type SandboxPreviewResponse = z.infer<typeof SandboxPreviewResponse>
@@ -62,7 +63,7 @@ export type SandboxBehaviour = z.infer<typeof SandboxBehaviour>
  */
 export const SandboxNotification = z.object({
   notificationId: z.string(),
-  type: z.enum(['payment.succeeded', 'payment.duplicate_attempt']),
+  type: AcquirerNotificationType,
   intentId: IntentId,
   transactionId: z.string(),
   /** `pending` (queued, held or retrying), `delivered` (a 2xx came back) or `failed` (gave up). */
