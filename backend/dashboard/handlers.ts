@@ -19,6 +19,7 @@ import { hashToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
 import { authenticateSupervisor, type SupervisorSession } from '../depot/auth'
 import { badRequest } from '../http/errors'
+import { startEventStream, type EventStream } from '../http/event-stream'
 import { defineRoute, parsePart, type RouteDoc } from '../http/routes'
 import { routeDateOf } from '../manifests/route-date'
 import { attentionOfDay } from './attention'
@@ -192,44 +193,32 @@ function registerDashboardStream(app: FastifyInstance, docs: RouteDoc[], context
       throw badRequest('stream.not_acceptable', 'this is a server-sent event stream: Accept: text/event-stream')
     }
 
-    const raw = reply.raw
-    let open = false
+    let stream: EventStream | null = null
     let seq = 0
     let lastSent = 0
     let timer: NodeJS.Timeout | null = null
     const send = (): void => {
       timer = null
-      if (!open) return
+      if (!stream?.open) return
       lastSent = Date.now()
       const data = JSON.stringify({ depotId: depot.id, at: new Date(context.now()).toISOString(), seq: ++seq })
-      raw.write(`id: ${seq}\nevent: changed\ndata: ${data}\n\n`)
+      stream.send(seq, 'changed', data)
     }
     const wake = (): void => {
-      if (!open || timer) return
+      if (!stream?.open || timer) return
       timer = setTimeout(send, Math.max(0, lastSent + STREAM_COALESCE_MS - Date.now()))
     }
     // Subscribed before the answer starts, so a hub failure is still a JSON error.
     const unsubscribe = await context.hub.subscribe(depot.id, dashboardTopic(depot.id), wake)
-    reply.hijack()
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
+    stream = startEventStream(reply, {
+      comment: `dashboard stream for ${depot.id}`,
+      keepAliveMs: context.config.keepAliveMs,
+      onClose: () => {
+        if (timer) clearTimeout(timer)
+        unsubscribe()
+      },
     })
-    raw.write(`retry: 2000\n: dashboard stream for ${depot.id}\n\n`)
-    open = true
-    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), context.config.keepAliveMs)
-    const stop = (): void => {
-      if (!open) return
-      open = false
-      clearInterval(keepAlive)
-      if (timer) clearTimeout(timer)
-      unsubscribe()
-    }
-    raw.on('close', stop)
-    raw.on('error', stop)
-    if (raw.destroyed) return stop()
+    if (!stream.open) return
     request.log.info({ event: 'dashboard.stream_open', depotId: depot.id }, 'dashboard stream opened')
     // A dashboard (re)connecting may have missed changes while it was away: the first message says so.
     wake()

@@ -5,6 +5,7 @@ import { DeviceId } from '../../shared/api/ids'
 import type { BackendContext } from '../context'
 import { authenticateDevice } from '../devices/auth'
 import { badRequest } from '../http/errors'
+import { startEventStream, type EventStream } from '../http/event-stream'
 import type { RouteDoc } from '../http/routes'
 
 const StreamParams = z.object({ deviceId: DeviceId })
@@ -60,12 +61,11 @@ export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], con
       cursor = row?.last_seq ?? 0
     }
 
-    let open = false
+    let stream: EventStream | null = null
     let reading = false
     let again = false
-    const raw = reply.raw
     const pump = async (): Promise<void> => {
-      if (!open) return
+      if (!stream?.open) return
       if (reading) {
         again = true
         return
@@ -83,14 +83,14 @@ export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], con
               .orderBy('seq')
               .limit(PAGE)
               .execute()
-            if (!open) return
+            if (!stream.open) return
             for (const row of rows) {
-              raw.write(`id: ${row.seq}\nevent: ${row.name}\ndata: ${row.data}\n\n`)
+              stream.send(row.seq, row.name, row.data)
               cursor = row.seq
             }
             if (rows.length < PAGE) break
           }
-        } while (again && open)
+        } while (again && stream.open)
       } finally {
         reading = false
       }
@@ -102,25 +102,12 @@ export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], con
     // Subscribed before the answer starts, so a failure is still a plain JSON error and nothing committed in
     // between is missed: the first read below catches up from the cursor.
     const unsubscribe = await context.hub.subscribe(device.depot_id, device.id, wake)
-    reply.hijack()
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
+    stream = startEventStream(reply, {
+      comment: `stream for ${device.id} from ${cursor}`,
+      keepAliveMs: context.config.keepAliveMs,
+      onClose: unsubscribe,
     })
-    raw.write(`retry: 2000\n: stream for ${device.id} from ${cursor}\n\n`)
-    open = true
-    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), context.config.keepAliveMs)
-    const stop = (): void => {
-      if (!open) return
-      open = false
-      clearInterval(keepAlive)
-      unsubscribe()
-    }
-    raw.on('close', stop)
-    raw.on('error', stop)
-    if (raw.destroyed) return stop()
+    if (!stream.open) return
     request.log.info({ event: 'stream.open', deviceId: device.id, cursor }, 'device stream opened')
     wake()
   })
