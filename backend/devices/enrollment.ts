@@ -1,13 +1,39 @@
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { hashToken } from '../auth/tokens'
-import type { BackendSchema } from '../db/schema'
+import type { BackendSchema, DeviceTable } from '../db/schema'
 
 /** Eight characters without look-alikes (no 0/O, no 1/I), as `EnrollmentCode` in shared/api/device.ts reads them. */
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
 
 /** The stored form of an enrollment code: like tokens, the code itself is shown once and never kept. */
 export const hashEnrollmentCode = (code: string): string => hashToken(`enroll:${code}`)
+
+/** A newly enrolled device's row: its token stored hashed, no backlog reported yet. */
+export function newDeviceRow(device: {
+  id: string
+  depotId: string
+  label: string
+  token: string
+  enrolledAt: string
+  lastContactMs: number | null
+}): DeviceTable {
+  return {
+    id: device.id,
+    depot_id: device.depotId,
+    label: device.label,
+    token_hash: hashToken(device.token),
+    enrolled_at: device.enrolledAt,
+    revoked_at: null,
+    acked_seq: 0,
+    pending_count: null,
+    oldest_pending_at: null,
+    app_version: null,
+    last_sync_at: null,
+    heartbeat_sent_at: null,
+    last_contact_ms: device.lastContactMs,
+  }
+}
 
 /**
  * A new single-use enrollment code for a depot, valid for `ttlMs`. A supervisor creates one per device; the

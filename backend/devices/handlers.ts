@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import { EnrollRequest, EnrollResponse, HeartbeatRequest, HeartbeatResponse } from '../../shared/api/device'
 import { DeviceId } from '../../shared/api/ids'
-import { issueToken, hashToken } from '../auth/tokens'
+import { issueToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
 import { announceDashboardChange } from '../dashboard/live'
 import { inTransaction } from '../db/transaction'
@@ -11,7 +11,7 @@ import { unauthorized } from '../http/errors'
 import { defineRoute, type RouteDoc } from '../http/routes'
 import { newId } from '../ids'
 import { authenticateDevice } from './auth'
-import { hashEnrollmentCode } from './enrollment'
+import { hashEnrollmentCode, newDeviceRow } from './enrollment'
 
 const DeviceParams = z.object({ deviceId: DeviceId })
 
@@ -59,21 +59,16 @@ export function registerDeviceRoutes(app: FastifyInstance, docs: RouteDoc[], con
         }
         await trx
           .insertInto('devices')
-          .values({
-            id: deviceId,
-            depot_id: claimed.depot_id,
-            label: body.label ?? 'Terminal',
-            token_hash: hashToken(token),
-            enrolled_at: new Date(now).toISOString(),
-            revoked_at: null,
-            acked_seq: 0,
-            pending_count: null,
-            oldest_pending_at: null,
-            app_version: null,
-            last_sync_at: null,
-            heartbeat_sent_at: null,
-            last_contact_ms: now,
-          })
+          .values(
+            newDeviceRow({
+              id: deviceId,
+              depotId: claimed.depot_id,
+              label: body.label ?? 'Terminal',
+              token,
+              enrolledAt: new Date(now).toISOString(),
+              lastContactMs: now,
+            }),
+          )
           .execute()
         return trx
           .selectFrom('depots')

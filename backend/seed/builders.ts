@@ -2,8 +2,9 @@ import { randomInt } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { parcelBarcode } from '../../shared/waybill'
 import { hashSecret } from '../auth/secrets'
-import { hashToken, issueToken } from '../auth/tokens'
+import { issueToken } from '../auth/tokens'
 import type { BackendSchema } from '../db/schema'
+import { newDeviceRow } from '../devices/enrollment'
 import { newId } from '../ids'
 
 /**
@@ -120,21 +121,16 @@ export async function createDevice(
   const deviceToken = spec.token ?? issueToken('device')
   await db
     .insertInto('devices')
-    .values({
-      id: deviceId,
-      depot_id: spec.depotId,
-      label: spec.label ?? 'Terminal',
-      token_hash: hashToken(deviceToken),
-      enrolled_at: new Date().toISOString(),
-      revoked_at: null,
-      acked_seq: 0,
-      pending_count: null,
-      oldest_pending_at: null,
-      app_version: null,
-      last_sync_at: null,
-      heartbeat_sent_at: null,
-      last_contact_ms: null,
-    })
+    .values(
+      newDeviceRow({
+        id: deviceId,
+        depotId: spec.depotId,
+        label: spec.label ?? 'Terminal',
+        token: deviceToken,
+        enrolledAt: new Date().toISOString(),
+        lastContactMs: null,
+      }),
+    )
     .onConflict((c) => c.column('id').doNothing())
     .execute()
   return { deviceId, deviceToken }
