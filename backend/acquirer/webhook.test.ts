@@ -5,15 +5,13 @@ import {
   ACQUIRER_TIMESTAMP_HEADER,
   type AcquirerNotification,
 } from '../../shared/api/acquirer'
-import { ApiErrorResponse } from '../../shared/api/common'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier, type LoggedInCourier } from '../testing/courier'
-import { openStream } from '../testing/api'
+import { openStream, errorOf } from '../testing/api'
 import { snapshotTables } from '../testing/snapshot'
 import { signNotification } from './signature'
 
-const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
 const PATH = '/api/v1/acquirer/notifications'
 const nid = (): string => `ntf_${randomBytes(10).toString('hex')}`
 const tx = (): string => `tx_${randomBytes(10).toString('hex')}`

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { ApiErrorResponse } from '../../shared/api/common'
 import { MAX_FEN } from '../../shared/money'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier, type LoggedInCourier } from '../testing/courier'
 import { openDashboardStream, supervisorSession, type SupervisorSessionFixture } from '../testing/dashboard'
 import { snapshotTables } from '../testing/snapshot'
+import { errorOf } from '../testing/api'
 
-const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
 const DAY = '2026-03-02'
 const NOON = Date.parse(`${DAY}T12:00:00+08:00`)
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ApiErrorResponse } from '../../shared/api/common'
 import {
   DepotDevicesResponse,
   DepotFlagsResponse,
@@ -7,14 +6,12 @@ import {
   SupervisorLoginResponse,
 } from '../../shared/api/depot'
 import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
-import { openStream } from '../testing/api'
+import { openStream, errorOf } from '../testing/api'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier } from '../testing/courier'
 import { createCourierWithRoute, createSupervisorLogin } from '../testing/fixtures'
 import { snapshotTables } from '../testing/snapshot'
-
-const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
 
 for (const { kind, skip } of await databasesUnderTest()) {
   describe.skipIf(skip !== null)(`depot endpoints on ${kind}`, () => {

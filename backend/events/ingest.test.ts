@@ -1,16 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ACQUIRER_SIGNATURE_HEADER, ACQUIRER_TIMESTAMP_HEADER } from '../../shared/api/acquirer'
-import { ApiErrorResponse } from '../../shared/api/common'
 import type { DeviceEvent } from '../../shared/api/events'
 import { signNotification } from '../acquirer/signature'
-import { openStream } from '../testing/api'
+import { openStream, errorOf } from '../testing/api'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier, type LoggedInCourier } from '../testing/courier'
 import { snapshotTables } from '../testing/snapshot'
 
-const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
 const at = (minute: number): string => `2026-03-01T09:${String(minute).padStart(2, '0')}:00+08:00`
 
 for (const { kind, skip } of await databasesUnderTest()) {

@@ -1,13 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ApiErrorResponse } from '../../shared/api/common'
 import { decodeCollectionQr } from '../../shared/emv/collection-qr'
-import { ApiCallError } from '../testing/api'
+import { ApiCallError, errorOf } from '../testing/api'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier } from '../testing/courier'
 import { snapshotTables } from '../testing/snapshot'
-
-const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
 
 async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string }> {
   try {

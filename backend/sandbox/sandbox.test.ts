@@ -2,16 +2,13 @@ import { createPublicKey, verify } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ApiErrorResponse } from '../../shared/api/common'
 import { decodeCollectionQr, encodeCollectionQr } from '../../shared/emv/collection-qr'
 import { crcHex } from '../../shared/emv/crc'
 import { base64UrlDecode, base64UrlEncode, parseReceiptToken } from '../../shared/receipt'
 import { checkNotificationSignature } from '../acquirer/signature'
-import { ApiCallError } from '../testing/api'
+import { ApiCallError, errorOf } from '../testing/api'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier } from '../testing/courier'
-
-const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
 
 /** Re-signs a payload's CRC after tampering with it, as a careful forger would. */
 function resign(payload: string): string {

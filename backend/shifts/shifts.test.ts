@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ApiErrorResponse } from '../../shared/api/common'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { createCourierWithRoute, createDepot } from '../testing/fixtures'
 import { snapshotTables } from '../testing/snapshot'
-
-const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
+import { errorOf } from '../testing/api'
 
 for (const { kind, skip } of await databasesUnderTest()) {
   describe.skipIf(skip !== null)(`courier login on ${kind}`, () => {

@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ACQUIRER_SIGNATURE_HEADER, ACQUIRER_TIMESTAMP_HEADER } from '../../shared/api/acquirer'
-import { ApiErrorResponse } from '../../shared/api/common'
 import { signNotification } from '../acquirer/signature'
 import { openBackendDb } from '../db/connect'
 import { buildBackend } from '../server'
-import { openStream } from '../testing/api'
+import { openStream, errorOf } from '../testing/api'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier } from '../testing/courier'
 
-const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
 const intentOf = (data: unknown) => (data as { intentId: string }).intentId
 
 for (const { kind, skip } of await databasesUnderTest()) {

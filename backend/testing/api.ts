@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { AcquirerIntentRecord } from '../../shared/api/acquirer'
-import { API_PREFIX } from '../../shared/api/common'
+import { API_PREFIX, ApiErrorResponse } from '../../shared/api/common'
 import { EnrollResponse, HeartbeatResponse, type HeartbeatRequest } from '../../shared/api/device'
 import { DeviceEvent, PushEventsResponse, type DeviceEventBody } from '../../shared/api/events'
 import { IntentResponse } from '../../shared/api/intents'
@@ -15,6 +15,9 @@ import { LoginResponse, Manifest } from '../../shared/api/shift'
 import { StreamMessages, type StreamMessageName } from '../../shared/api/stream'
 import { ErrorBody } from '../../shared/errors'
 import { createSseParser } from '../../shared/sse'
+
+/** The `{ code, message, details }` of an error answer's JSON body. */
+export const errorOf = (json: unknown) => ApiErrorResponse.parse(json).error
 
 /** A backend answer that was not 2xx: its status and error body. */
 export class ApiCallError extends Error {
