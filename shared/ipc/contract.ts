@@ -376,6 +376,11 @@ export const Attention = z.object({
 })
 export type Attention = z.infer<typeof Attention>
 
+/** How many items on the list are still open: a verified payment is settled, everything else waits on someone. */
+export function openAttention(list: Attention): number {
+  return list.rejected.length + list.flags.length + list.unverified.filter((u) => u.settlement !== 'verified').length
+}
+
 interface ChannelSpec {
   request: z.ZodType
   response: z.ZodType

@@ -78,8 +78,3 @@ export function attentionList(db: DeviceDb): Attention {
     unverified: shiftId ? unverifiedList(db, shiftId) : [],
   }
 }
-
-/** How many items on the list are still open: a verified payment is settled, everything else waits on someone. */
-export function openAttention(list: Attention): number {
-  return list.rejected.length + list.flags.length + list.unverified.filter((u) => u.settlement !== 'verified').length
-}

@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { Attention } from '../../../shared/ipc/contract'
+import { openAttention, type Attention } from '../../../shared/ipc/contract'
 import { bridge } from '../../bridge'
 
 /**
@@ -11,11 +11,7 @@ export const useAttentionStore = defineStore('attention', () => {
   const attention = ref<Attention | null>(null)
 
   /** Items someone still has to act on; a verified unverified payment is settled and no longer counts. */
-  const open = computed(() => {
-    const list = attention.value
-    if (!list) return 0
-    return list.rejected.length + list.flags.length + list.unverified.filter((u) => u.settlement !== 'verified').length
-  })
+  const open = computed(() => (attention.value ? openAttention(attention.value) : 0))
   const empty = computed(() => {
     const list = attention.value
     return !list || list.rejected.length + list.flags.length + list.unverified.length === 0
