@@ -106,6 +106,9 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
 export type DeviceEventBody = z.infer<typeof DeviceEventBody>
 export type DeviceEventType = DeviceEventBody['type']
 
+/** A device clock more than ten years off is not a clock reading anyone can correct. */
+export const MAX_CLOCK_OFFSET_MS = 10 * 366 * 24 * 3600_000
+
 export const DeviceEvent = z.intersection(
   z.object({
     /** Per-device sequence: 1, 2, 3, … with no gaps. */
@@ -114,6 +117,11 @@ export const DeviceEvent = z.intersection(
     eventId: z.uuid(),
     /** When the courier acted, by the device's clock; never the sync time. */
     occurredAt: Timestamp,
+    /**
+     * The backend's clock minus the device's, in ms, as the device had measured it when the courier acted; null or
+     * absent while it had never been measured. `occurredAt + clockOffsetMs` is the courier's time in backend time.
+     */
+    clockOffsetMs: z.number().int().min(-MAX_CLOCK_OFFSET_MS).max(MAX_CLOCK_OFFSET_MS).nullable().optional(),
     shiftId: ShiftId,
   }),
   DeviceEventBody,
