@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { DEFAULT_UNDO_WINDOW_MS } from '../shared/api/shift'
 import type { Kysely } from 'kysely'
 import type { AcquirerClient } from './acquirer/client'
 import type { BackendDb } from './db/connect'
@@ -25,6 +26,8 @@ export interface BackendConfig {
   /** How long device stream messages are kept for a device resuming with `Last-Event-ID`, and how often the
    * older ones are deleted. */
   stream: { retentionMs: number; pruneEveryMs: number }
+  /** How long, by the courier's clock, a prepaid, cash or failed completion can be undone (told at login). */
+  undoWindowMs: number
 }
 
 /** The production defaults: intents and shifts last the working day; five wrong PINs lock for 15 minutes. */
@@ -39,6 +42,7 @@ export const defaultConfig = (version: string): BackendConfig => ({
   intentRecheckMs: 2_000,
   settlement: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
   stream: { retentionMs: 7 * 24 * 60 * 60 * 1000, pruneEveryMs: 60 * 60 * 1000 },
+  undoWindowMs: DEFAULT_UNDO_WINDOW_MS,
 })
 
 /** Everything a handler needs, built once by `buildBackend`. */

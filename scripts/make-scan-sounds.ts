@@ -1,7 +1,8 @@
 /**
- * Writes the terminal's two scan tones as 16-bit mono WAV files in `resources/sounds/`: a short bright beep for
- * a good scan and a falling two-tone buzz for a refused one, distinct enough to tell apart in a noisy stairwell
- * without looking. Deterministic; run `npx tsx scripts/make-scan-sounds.ts` after changing a tone.
+ * Writes the terminal's tones as 16-bit mono WAV files in `resources/sounds/`: a short bright beep for a good
+ * scan, a falling two-tone buzz for a refused one, and a rising three-note chime for a completion the courier did
+ * not watch (a payment for an earlier order landing), distinct enough to tell apart in a noisy stairwell without
+ * looking. Deterministic; run `npx tsx scripts/make-scan-sounds.ts` after changing a tone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -73,4 +74,16 @@ writeFileSync(
     ]),
   ),
 )
-console.log(`Wrote scan-good.wav and scan-refused.wav to ${dir}`)
+writeFileSync(
+  join(dir, 'completion-notice.wav'),
+  wav(
+    render([
+      { hz: 988, ms: 90, harmonics: 1, gain: 0.8 },
+      { silenceMs: 30 },
+      { hz: 1319, ms: 90, harmonics: 1, gain: 0.8 },
+      { silenceMs: 30 },
+      { hz: 1976, ms: 180, harmonics: 1, gain: 0.8 },
+    ]),
+  ),
+)
+console.log(`Wrote scan-good.wav, scan-refused.wav and completion-notice.wav to ${dir}`)

@@ -230,6 +230,39 @@ export async function summariseIngestedBatch(
     }
   }
 
+  // An undo takes back what its completion added: counters move down by the same increments.
+  const reopened: string[] = []
+  for (const attempt of effects.undone) {
+    const order = state.orders.get(attempt.order_id)
+    const shift = state.shifts.get(attempt.shift_id)
+    if (!order) continue
+    const courierId = shift?.courier_id ?? order.courier_id
+    const day = dayOf(order.depot_id, order.route_date, courierId)
+    reopened.push(order.id)
+    if (attempt.outcome === 'failed') {
+      day.failed--
+      const reason = attempt.failure_reason ?? 'unknown'
+      const key = `${order.depot_id}|${order.route_date}|${courierId}|${reason}`
+      const failure = failures.get(key) ?? {
+        depot_id: order.depot_id,
+        route_date: order.route_date,
+        courier_id: courierId,
+        reason,
+        failed: 0,
+      }
+      failure.failed--
+      failures.set(key, failure)
+      continue
+    }
+    day.delivered--
+    if (attempt.method === 'cash') {
+      day.cash_count--
+      day.cash_fen -= attempt.collected_fen
+    } else if (attempt.method === 'prepaid') {
+      day.prepaid_count--
+    }
+  }
+
   for (const declaration of effects.cashDeclarations) {
     const { shift } = declaration
     const day = dayOf(shift.depot_id, shift.route_date, shift.courier_id)
@@ -254,6 +287,11 @@ export async function summariseIngestedBatch(
         }),
       )
       .execute()
+  }
+  // Reopened orders are open again: no close time, no outcome, until the next completion sets them.
+  for (const orderId of reopened) {
+    if (times.get(orderId)?.outcome) continue
+    await trx.updateTable(t).set({ closed_ms: null, outcome: null }).where('order_id', '=', orderId).execute()
   }
   await upsertCourierDays(trx, [...days.values()])
   for (const part of chunks([...failures.values()])) {

@@ -4,11 +4,11 @@ import type { BackendContext } from '../context'
 import { summariseIngestedBatch } from '../dashboard/summary'
 import type { Trx } from '../db/connect'
 import type { DepotTable, DeviceEventTable, PaymentTable, ShiftTable } from '../db/schema'
-import { inTransaction } from '../db/transaction'
+import { inTransaction, type AfterCommit } from '../db/transaction'
 import { raiseFlag } from '../flags/store'
 import { badRequest, conflict } from '../http/errors'
 import { newId } from '../ids'
-import { deviceOfCourier } from '../stream/messages'
+import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
 import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
 
 /** Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's bound-parameter limits. */
@@ -30,6 +30,7 @@ async function loadState(
   deviceId: string,
   events: readonly DeviceEvent[],
   receiptKey: BatchState['receiptKey'],
+  undoWindowMs: number,
 ): Promise<BatchState> {
   const shiftIds = [...new Set(events.map((e) => e.shiftId))]
   const orderIds = [...new Set(events.map(orderOf).filter((id): id is string => id !== null))]
@@ -51,9 +52,7 @@ async function loadState(
     depotIds.length ? trx.selectFrom('depots').selectAll().where('id', 'in', depotIds).execute() : [],
     parcelIds.length ? trx.selectFrom('parcels').selectAll().where('id', 'in', parcelIds).execute() : [],
     orderIds.length ? trx.selectFrom('payment_intents').selectAll().where('order_id', 'in', orderIds).execute() : [],
-    orderIds.length
-      ? trx.selectFrom('delivery_attempts').select(['order_id', 'attempt']).where('order_id', 'in', orderIds).execute()
-      : [],
+    orderIds.length ? trx.selectFrom('delivery_attempts').selectAll().where('order_id', 'in', orderIds).execute() : [],
     orderIds.length
       ? trx
           .selectFrom('payments')
@@ -91,10 +90,45 @@ async function loadState(
     parcels: new Map(parcels.map((p) => [p.id, p])),
     intents: new Map(intents.map((i) => [i.id, i])),
     attempts: new Set(attempts.map((a) => `${a.order_id}:${a.attempt}`)),
+    attemptRows: new Map(attempts.map((a) => [`${a.order_id}:${a.attempt}`, a])),
+    undoWindowMs,
     payments: paymentsByOrder,
     settlements: new Map(settlements.map((s) => [s.intent_id, s])),
     unverifiedByShift,
     receiptKey,
+  }
+}
+
+/**
+ * After a device swap, the old terminal's events still arrive and close orders the courier's new terminal shows
+ * open: that terminal is told the route changed (one message per batch), so it fetches the backend's truth.
+ */
+async function tellOtherTerminals(
+  context: BackendContext,
+  trx: Trx,
+  after: AfterCommit,
+  deviceId: string,
+  state: BatchState,
+  effects: BatchEffects,
+): Promise<void> {
+  const byCourier = new Map<string, string>()
+  for (const orderId of effects.changedOrders) {
+    const order = state.orders.get(orderId)
+    if (order && !byCourier.has(order.courier_id)) byCourier.set(order.courier_id, order.id)
+  }
+  for (const [courierId, orderId] of byCourier) {
+    const target = await deviceOfCourier(trx, courierId)
+    if (!target || target.deviceId === deviceId) continue
+    const order = state.orders.get(orderId)!
+    const route = order.route_id
+      ? await trx.selectFrom('routes').select('version').where('id', '=', order.route_id).executeTakeFirst()
+      : undefined
+    await appendStreamMessage(context, trx, after, target, 'manifest', {
+      shiftId: target.shiftId,
+      orderId,
+      change: 'updated',
+      version: route?.version ?? 1,
+    })
   }
 }
 
@@ -193,7 +227,7 @@ export async function ingestEvents(
           .execute()
       ).map((row) => row.event_id),
     )
-    const state = await loadState(trx, context.database.kind, deviceId, fresh, receiptKey)
+    const state = await loadState(trx, context.database.kind, deviceId, fresh, receiptKey, context.config.undoWindowMs)
     const effects: BatchEffects = {
       changedOrders: new Set(),
       attempts: [],
@@ -202,6 +236,7 @@ export async function ingestEvents(
       settlements: [],
       flags: [],
       cancelIntents: new Set(),
+      undone: [],
     }
     const rows: DeviceEventTable[] = []
     const seenInBatch = new Set<string>()
@@ -236,6 +271,14 @@ export async function ingestEvents(
     }
 
     for (const part of chunks(rows, INSERT_CHUNK)) await trx.insertInto('device_events').values(part).execute()
+    // An undo takes the completion back; both events stay in device_events, which is the audit.
+    for (const undone of effects.undone) {
+      await trx
+        .deleteFrom('delivery_attempts')
+        .where('order_id', '=', undone.order_id)
+        .where('attempt', '=', undone.attempt)
+        .execute()
+    }
     for (const part of chunks(effects.attempts, INSERT_CHUNK)) {
       await trx.insertInto('delivery_attempts').values(part).execute()
     }
@@ -296,6 +339,7 @@ export async function ingestEvents(
       await raiseFlag(context, trx, after, flag, target)
     }
     await summariseIngestedBatch(context, trx, after, { deviceId, depotId: device.depot_id, rows, state, effects })
+    await tellOtherTerminals(context, trx, after, deviceId, state, effects)
     const last = fresh.at(-1)!.seq
     await trx.updateTable('devices').set({ acked_seq: last }).where('id', '=', deviceId).execute()
     if (effects.settlements.length > 0) after(() => context.wakeSettlement())

@@ -26,6 +26,10 @@ export interface BatchState {
   intents: Map<string, PaymentIntentTable>
   /** `${orderId}:${attempt}` of every recorded completion or failure. */
   attempts: Set<string>
+  /** The recorded completions and failures themselves, by the same key: an undo is judged against them. */
+  attemptRows: Map<string, DeliveryAttemptTable>
+  /** How long, by the courier's clock, a prepaid, cash or failed completion may be undone. */
+  undoWindowMs: number
   /** Succeeded acquirer payments per order. */
   payments: Map<string, PaymentTable[]>
   settlements: Map<string, Pick<SettlementTable, 'intent_id' | 'status'>>
@@ -54,6 +58,8 @@ export interface BatchEffects {
   }[]
   /** Intents to cancel with the acquirer after the commit (the courier took cash or cancelled offline). */
   cancelIntents: Set<string>
+  /** Completions and failures recorded before this batch that an undo in it took back. */
+  undone: DeliveryAttemptTable[]
 }
 
 export type Verdict = { status: 'applied' } | { status: 'rejected'; reason: string }
@@ -226,6 +232,38 @@ export function judgeEvent(
       if (used + amount > depot.unverified_per_shift_fen) return reject('unverified.over_shift_limit')
       state.unverifiedByShift.set(shift.id, used + amount)
       ensureSettlement(state, effects, shift, intent, 'unverified', amount, nowMs)
+      return applied
+    }
+
+    case 'delivery.undone': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      const order = check.order
+      const key = `${order.id}:${event.payload.attempt}`
+      const inBatch = effects.attempts.findIndex((a) => `${a.order_id}:${a.attempt}` === key)
+      const attempt = inBatch >= 0 ? effects.attempts[inBatch]! : state.attemptRows.get(key)
+      if (!attempt || order.attempt !== event.payload.attempt) return reject('undo.nothing_to_undo')
+      if (attempt.device_id !== state.deviceId) return reject('undo.other_device')
+      if (attempt.outcome !== event.payload.outcome || attempt.method !== event.payload.method) {
+        return reject('undo.outcome_mismatch')
+      }
+      // A digital payment the acquirer confirmed goes the refund way; only what the courier alone decided undoes.
+      if (attempt.method === 'digital') return reject('undo.digital')
+      const elapsed = occurredMs - attempt.occurred_ms
+      if (elapsed < 0 || elapsed > state.undoWindowMs) return reject('undo.window_passed')
+      state.attempts.delete(key)
+      state.attemptRows.delete(key)
+      if (inBatch >= 0) effects.attempts.splice(inBatch, 1)
+      else effects.undone.push(attempt)
+      Object.assign(order, {
+        status: 'pending',
+        delivered_method: null,
+        collected_cash_fen: 0,
+        failure_reason: null,
+        closed_at: null,
+        closed_ms: null,
+      })
+      effects.changedOrders.add(order.id)
       return applied
     }
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
-import { ShiftId } from '../../shared/api/ids'
+import { DeliveryMethod, FailureReason } from '../../shared/api/events'
+import { ShiftId, Timestamp } from '../../shared/api/ids'
 import { Manifest, type ManifestOrder, type ManifestStop } from '../../shared/api/shift'
 import type { BackendContext } from '../context'
 import type { OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
@@ -21,6 +22,22 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
     while (next < items.length) await work(items[next++]!)
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+/**
+ * How a delivered or failed order was closed, as recorded (by whichever of the courier's terminals did it): a
+ * device that did not see it shows it closed and counts its money the same way.
+ */
+function closedOutcome(order: OrderTable): ManifestOrder['outcome'] {
+  if (order.status !== 'delivered' && order.status !== 'failed') return null
+  const method = order.status === 'delivered' ? (DeliveryMethod.safeParse(order.delivered_method).data ?? null) : null
+  return {
+    method,
+    collectedFen: method === 'cash' ? order.collected_cash_fen : method === 'digital' ? order.cod_fen : 0,
+    failureReason: order.status === 'failed' ? (FailureReason.safeParse(order.failure_reason).data ?? null) : null,
+    // A stored time the schema would refuse must not take the whole manifest down with it.
+    closedAt: Timestamp.safeParse(order.closed_at).success ? order.closed_at : null,
+  }
 }
 
 /**
@@ -93,6 +110,7 @@ export async function buildManifest(context: BackendContext, shift: ShiftTable):
       status: mine(order) ? order.status : 'reassigned',
       attempt: order.attempt,
       intent: order.cod_fen > 0 && intent ? toPaymentIntent(intent, now) : null,
+      outcome: closedOutcome(order),
     }
   }
 

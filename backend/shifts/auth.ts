@@ -16,7 +16,24 @@ export async function authenticateShift(
   const hash = bearerTokenHash(request, 'shift')
   const shift = await context.db.selectFrom('shifts').selectAll().where('token_hash', '=', hash).executeTakeFirst()
   if (!shift) throw unauthorized('auth.invalid', 'unknown shift token')
-  if (shift.ended_ms !== null) throw unauthorized('auth.expired', 'this shift was superseded by a newer login')
+  if (shift.ended_ms !== null) {
+    // Superseded by a login on another terminal (a device swap) is said as such, so the old device stops acting.
+    const successor = await context.db
+      .selectFrom('shifts')
+      .select(['device_id'])
+      .where('courier_id', '=', shift.courier_id)
+      .where('started_ms', '>=', shift.started_ms)
+      .where('id', '!=', shift.id)
+      .orderBy('started_ms', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    if (successor && successor.device_id !== shift.device_id) {
+      throw unauthorized('shift.moved', 'the courier logged in on another terminal; this shift continues there', {
+        deviceId: successor.device_id,
+      })
+    }
+    throw unauthorized('auth.expired', 'this shift was superseded by a newer login')
+  }
   if (shift.expires_ms <= context.now()) throw unauthorized('auth.expired', 'this shift token has expired')
   if (shiftId !== undefined && shift.id !== shiftId) {
     throw forbidden('auth.forbidden', "a shift token reaches only its own shift's manifest", { shiftId })

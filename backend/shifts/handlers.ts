@@ -10,6 +10,7 @@ import { ApiError, unauthorized } from '../http/errors'
 import { defineRoute, type RouteDoc } from '../http/routes'
 import { newId } from '../ids'
 import { routeDateOf } from '../manifests/route-date'
+import { appendStreamMessage } from '../stream/messages'
 
 const BAD_CREDENTIALS = 'shift.bad_credentials'
 
@@ -78,19 +79,30 @@ export function registerShiftRoutes(app: FastifyInstance, docs: RouteDoc[], cont
       const shiftId = newId('shf')
       const token = issueToken('shift')
       const expiresMs = now + context.config.shiftTtlMs
-      await inTransaction(context.database, context.log, async (trx) => {
+      await inTransaction(context.database, context.log, async (trx, after) => {
         await trx
           .updateTable('couriers')
           .set({ failed_pins: 0, locked_until_ms: null })
           .where('id', '=', courier.id)
           .execute()
-        // One live shift per courier: logging in again (another device, a reinstall) retires the old token.
-        await trx
+        // One live shift per courier: logging in again (another device, a reinstall) retires the old token. A shift
+        // on another terminal is told it moved (a device swap): that device sends what it holds, and acts no more.
+        const superseded = await trx
           .updateTable('shifts')
           .set({ ended_ms: now })
           .where('courier_id', '=', courier.id)
           .where('ended_ms', 'is', null)
+          .returning(['id', 'device_id', 'depot_id'])
           .execute()
+        for (const old of superseded) {
+          if (old.device_id === device.id) continue
+          await appendStreamMessage(context, trx, after, { depotId: old.depot_id, deviceId: old.device_id }, 'shift', {
+            shiftId: old.id,
+            change: 'moved',
+            toDeviceId: device.id,
+            at: new Date(now).toISOString(),
+          })
+        }
         const route = await trx
           .selectFrom('routes')
           .select('id')
@@ -127,6 +139,7 @@ export function registerShiftRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           perOrderFen: depot.unverified_per_order_fen,
           perShiftFen: depot.unverified_per_shift_fen,
         },
+        undoWindowMs: context.config.undoWindowMs,
       }
     },
   })

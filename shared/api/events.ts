@@ -23,6 +23,8 @@ export const ScanRefusal = z.enum([
   'receipt_other_intent',
   'receipt_unknown_intent',
   'receipt_wrong_amount',
+  /** A parcel scanned while another order's QR or cash panel was open, and the courier kept that collection. */
+  'collection_in_progress',
 ])
 export type ScanRefusal = z.infer<typeof ScanRefusal>
 
@@ -95,12 +97,36 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
     payload: z.object({ orderId: OrderId, attempt: z.number().int().min(1), reason: FailureReason }).strict(),
   }),
   z.object({
+    /**
+     * The courier undid a prepaid, cash or failed completion within the undo window, by the courier's clock
+     * between the two events: the order is open again. The completion event stays; this one follows it.
+     */
+    type: z.literal('delivery.undone'),
+    payload: z
+      .object({
+        orderId: OrderId,
+        attempt: z.number().int().min(1),
+        /** What is undone: a delivery (prepaid or cash) or a failure. */
+        outcome: z.enum(['delivered', 'failed']),
+        method: DeliveryMethod.nullable(),
+      })
+      .strict(),
+  }),
+  z.object({
     type: z.literal('shift.cash_declared'),
     payload: z.object({ declaredFen: Fen }).strict(),
   }),
   z.object({
     type: z.literal('shift.closed'),
-    payload: z.object({ forced: z.boolean(), pendingCount: z.number().int().min(0) }).strict(),
+    payload: z
+      .object({
+        forced: z.boolean(),
+        pendingCount: z.number().int().min(0),
+        /** What the courier confirmed was still open: stops not done, and cash collected but not declared. */
+        stopsLeft: z.number().int().min(0).optional(),
+        cashUndeclaredFen: Fen.optional(),
+      })
+      .strict(),
   }),
 ])
 export type DeviceEventBody = z.infer<typeof DeviceEventBody>

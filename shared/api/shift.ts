@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Fen } from '../money'
+import { DeliveryMethod, FailureReason } from './events'
 import {
   CourierId,
   DepotId,
@@ -13,6 +14,9 @@ import {
   StopId,
   Timestamp,
 } from './ids'
+
+/** How long a prepaid, cash or failed completion can be undone, unless the depot's configuration says otherwise. */
+export const DEFAULT_UNDO_WINDOW_MS = 10_000
 
 /** `POST /api/v1/shifts` (device token): a courier logs in on an enrolled device and a shift starts. */
 export const LoginRequest = z.object({ staffId: StaffId, pin: Pin }).strict()
@@ -31,6 +35,11 @@ export const LoginResponse = z.object({
   depotId: DepotId,
   deviceId: DeviceId,
   unverifiedLimits: UnverifiedLimits,
+  /**
+   * How long a prepaid, cash or failed completion can be undone, by the courier's clock between the completion
+   * and the undo. The backend applies an undo only inside it. Absent from an older backend: 10 s.
+   */
+  undoWindowMs: z.number().int().min(0).max(600_000).optional(),
 })
 export type LoginResponse = z.infer<typeof LoginResponse>
 
@@ -82,6 +91,19 @@ export const ManifestOrder = z.object({
   attempt: z.number().int().min(1),
   /** Created ahead for every COD order; null when prepaid. */
   intent: PaymentIntent.nullable(),
+  /**
+   * For an order already delivered or failed (on this device, or on another before a device swap): how, as the
+   * backend recorded it, so a device that did not see it shows the same truth and counts the same money.
+   */
+  outcome: z
+    .object({
+      method: DeliveryMethod.nullable(),
+      collectedFen: Fen,
+      failureReason: FailureReason.nullable(),
+      closedAt: Timestamp.nullable(),
+    })
+    .nullable()
+    .optional(),
 })
 export type ManifestOrder = z.infer<typeof ManifestOrder>
 

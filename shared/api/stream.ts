@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { Fen } from '../money'
-import { IntentId, OrderId, ShiftId, Timestamp } from './ids'
+import { DeviceId, IntentId, OrderId, ShiftId, Timestamp } from './ids'
 import { IntentStatus } from './shift'
 
 /** The backend's verdict on a device's claim about a payment, settled against the acquirer's records. */
@@ -44,6 +44,16 @@ export const StreamMessages = {
     intentId: IntentId,
     verdict: SettlementVerdict,
     transactionId: z.string().nullable(),
+  }),
+  /**
+   * The courier logged in on another terminal (a device swap): this device's shift continues there. The device
+   * still sends what it holds, and takes no new action for that shift.
+   */
+  shift: z.object({
+    shiftId: ShiftId,
+    change: z.literal('moved'),
+    toDeviceId: DeviceId,
+    at: Timestamp,
   }),
   /** Something the depot must put right: money to refund or a payment that never arrived. */
   flag: z.object({

@@ -64,6 +64,13 @@ export const ShiftInfo = z.object({
   manifestVersion: z.number().int().nullable(),
   manifestLoaded: z.boolean(),
   unverifiedLimits: z.object({ perOrderFen: Fen, perShiftFen: Fen }),
+  /** How long a prepaid, cash or failed completion can be undone. */
+  undoWindowMs: z.number().int().min(0),
+  /**
+   * The courier logged in on another terminal and the shift moved there: this device still sends what it holds
+   * and takes no new action for the shift. Null while the shift is this device's.
+   */
+  movedTo: z.object({ deviceId: DeviceId.nullable(), at: Timestamp }).nullable(),
 })
 export type ShiftInfo = z.infer<typeof ShiftInfo>
 
@@ -220,15 +227,15 @@ export const RouteView = z.object({
 })
 export type RouteView = z.infer<typeof RouteView>
 
-/** Up to 256 characters: a receipt token is longer than a waybill. */
-export const ScanRequest = z
-  .object({
-    code: z.string().max(256),
-    source: ScanSource,
-    /** The order on screen, if any: a receipt scanned there must be for that order's payment. */
-    orderId: OrderId.optional(),
-  })
-  .strict()
+/**
+ * Up to 256 characters: a receipt token is longer than a waybill. Which order is in hand is the core's to know
+ * (the last accepted scan), so a scan carries only what was read.
+ */
+export const ScanRequest = z.object({ code: z.string().max(256), source: ScanSource }).strict()
+
+/** What is open for the order in hand: its QR (the customer may be paying) or the cash panel. */
+export const Collecting = z.enum(['qr', 'cash'])
+export type Collecting = z.infer<typeof Collecting>
 
 export const ScanOutcome = z.discriminatedUnion('outcome', [
   z.object({
@@ -261,6 +268,19 @@ export const ScanOutcome = z.discriminatedUnion('outcome', [
     waybill: z.string().nullable(),
     /** For `order_closed`: why the order is closed. */
     orderStatus: OrderStatus.nullable(),
+  }),
+  z.object({
+    /**
+     * A parcel of another order scanned while a collection is open: nothing is recorded yet, and the courier is
+     * asked whether to keep the current order or switch to the new parcel (`resolveScanConflict`).
+     */
+    outcome: z.literal('conflict'),
+    code: z.string(),
+    /** The order the new parcel belongs to. */
+    order: OrderView,
+    /** The order in hand, whose collection is open. */
+    current: OrderView,
+    collecting: Collecting,
   }),
 ])
 export type ScanOutcome = z.infer<typeof ScanOutcome>
@@ -309,6 +329,8 @@ export type UnverifiedAllowance = z.infer<typeof UnverifiedAllowance>
 export const ShiftSummary = z.object({
   shift: ShiftInfo,
   counters: ShiftCounters,
+  /** Stops with an order still to deliver. */
+  stopsLeft: z.number().int().min(0),
   /** Cash collected, to hand in at the depot. */
   cashToHandInFen: Fen,
   declaredCashFen: Fen.nullable(),
@@ -322,7 +344,61 @@ export const ShiftSummary = z.object({
 export type ShiftSummary = z.infer<typeof ShiftSummary>
 
 export const DeclareCashRequest = z.object({ declaredFen: Fen }).strict()
-export const CloseShiftRequest = z.object({ force: z.boolean().default(false) }).strict()
+/**
+ * Ending the shift while something is open (stops left, events not sent, cash not declared) needs
+ * `confirmOpen`; without it the core answers `shift.open_items` with what is open, and changes nothing.
+ */
+export const CloseShiftRequest = z.object({ confirmOpen: z.boolean().default(false) }).strict()
+
+/** What is open when a courier ends the shift: the end-of-shift confirmation lists it. */
+export const ShiftOpenItems = z.object({
+  stopsLeft: z.number().int().min(0),
+  ordersLeft: z.number().int().min(0),
+  pendingEvents: z.number().int().min(0),
+  /** Cash collected this shift while no declaration was made; 0 when declared or none was taken. */
+  cashUndeclaredFen: Fen,
+})
+export type ShiftOpenItems = z.infer<typeof ShiftOpenItems>
+
+/** A prepaid, cash or failed completion the courier can still undo, and until when (device clock). */
+export const UndoWindow = z.object({
+  orderId: OrderId,
+  waybill: z.string(),
+  method: z.enum(['prepaid', 'cash', 'failed']),
+  amountFen: Fen,
+  until: Timestamp,
+  windowMs: z.number().int().min(0),
+})
+export type UndoWindow = z.infer<typeof UndoWindow>
+
+/**
+ * A completion the courier did not just watch: a payment that landed after they moved on, or one the route's
+ * refresh brought. It stays until dismissed or replaced by the next.
+ */
+export const CompletionNotice = z.object({
+  id: z.number().int().min(1),
+  orderId: OrderId,
+  waybill: z.string(),
+  amountFen: Fen,
+  method: DeliveryMethod,
+  confirmation: PaymentConfirmation.nullable(),
+  at: Timestamp,
+})
+export type CompletionNotice = z.infer<typeof CompletionNotice>
+
+/**
+ * The doorstep as the core holds it: the order in hand is the only order anything can be collected for, and it
+ * is the last accepted scan (a refusal, a completion or a switch lets it go).
+ */
+export const DoorstepView = z.object({
+  order: OrderView.nullable(),
+  collecting: Collecting.nullable(),
+  /** A scan that arrived during a collection, waiting for the courier to keep or switch. */
+  conflict: z.object({ code: z.string(), orderId: OrderId, waybill: z.string() }).nullable(),
+  undo: UndoWindow.nullable(),
+  notice: CompletionNotice.nullable(),
+})
+export type DoorstepView = z.infer<typeof DoorstepView>
 
 /** What the sync engine knows: coverage (the backend actually answered), the queue, and what blocks it. */
 export const SyncStatus = z.object({
@@ -414,6 +490,15 @@ export const ipcChannels = {
   recordCash: channel(RecordCashRequest, OrderView),
   recordFailure: channel(RecordFailureRequest, OrderView),
 
+  getDoorstep: channel(Empty, DoorstepView),
+  /** Keep the collection in hand (the new scan is logged as refused) or switch to the new parcel. */
+  resolveScanConflict: channel(z.object({ choice: z.enum(['keep', 'switch']) }).strict(), ScanOutcome),
+  /** Undo a prepaid, cash or failed completion inside its window: the order is open and in hand again. */
+  undoDelivery: channel(OrderRequest, OrderView),
+  /** Hand over a prepaid order in hand whose completion was undone. */
+  deliverPrepaid: channel(OrderRequest, OrderView),
+  dismissNotice: channel(z.object({ id: z.number().int().min(1) }).strict(), DoorstepView),
+
   getShiftSummary: channel(Empty, ShiftSummary),
   declareCash: channel(DeclareCashRequest, ShiftSummary),
   closeShift: channel(CloseShiftRequest, DeviceStatus),
@@ -439,6 +524,8 @@ export const ipcEvents = {
   syncStatus: SyncStatus,
   /** The "needs attention" list changed: an event refused, a flag raised, a settlement verdict. */
   attentionChanged: Attention,
+  /** The order in hand, its collection, the undo window or the completion notice changed. */
+  doorstepChanged: DoorstepView,
 } satisfies Record<string, z.ZodType>
 
 export type IpcChannel = keyof typeof ipcChannels

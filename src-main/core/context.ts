@@ -1,6 +1,7 @@
 import type { IpcChannel, IpcRequest, IpcResponse, Settings } from '../../shared/ipc/contract'
 import type { BackendClient } from './backend/client'
 import type { CredentialStore } from './credentials/store'
+import type { Doorstep } from './doorstep/state'
 import type { DeviceDb } from './db'
 import type { CoreEvents } from './events'
 import type { SyncTimings } from './sync/engine'
@@ -44,11 +45,14 @@ export interface CoreContext {
   attentionChanged(): void
   /** Payment watching (poll fallback) lives in payments/; other domains stop it when an order closes. */
   payments: PaymentWatcher
+  /** The order in hand and what is open for it: the one order anything can be collected for. */
+  doorstep: Doorstep
 }
 
 export interface PaymentWatcher {
   watch(orderId: string, intentId: string): void
   stop(orderId: string): void
+  stopAll(): void
 }
 
 /** A domain's slice of the IPC contract: requests arrive validated, responses are validated on the way out. */

@@ -6,7 +6,10 @@ import { createFileCredentialStore } from './credentials/store'
 import { openDeviceDb } from './db'
 import { deliveryHandlers } from './delivery/handlers'
 import { deviceHandlers } from './device/handlers'
+import { doorstepHandlers } from './doorstep/handlers'
+import { createDoorstep } from './doorstep/state'
 import { createCoreEvents, type CoreEvents } from './events'
+import { lockDataFolder, type LockOwner } from './lock'
 import { downloadManifest } from './manifest/download'
 import { manifestHandlers } from './manifest/handlers'
 import { deviceMigrations } from './migrations'
@@ -16,6 +19,7 @@ import { scanHandlers } from './scan/handlers'
 import { defaultSettings, readSettings, writeSettings } from './settings/store'
 import { settingsHandlers } from './settings/handlers'
 import { shiftHandlers } from './shift/handlers'
+import { markShiftMoved } from './shift/moved'
 import { createSyncEngine, DEFAULT_SYNC_TIMINGS, type SyncEngine } from './sync/engine'
 import { attentionList } from './sync/attention'
 import { syncHandlers } from './sync/handlers'
@@ -28,6 +32,8 @@ export interface DeviceCore {
   handlers: CoreHandlers
   events: CoreEvents
   sync: SyncEngine
+  /** The owner of a lock this core found stale (its process died) and took over, or null. */
+  recoveredLock: LockOwner | null
   close(): void
 }
 
@@ -37,9 +43,17 @@ export interface DeviceCore {
  * and tests all run it.
  */
 export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
-  const db = openDeviceDb(join(options.dataDir, 'device.sqlite'), deviceMigrations, {
-    nativeBinding: options.nativeBinding,
-  })
+  // One core per data folder: a second one exits here, before it opens the database.
+  const lock = lockDataFolder(options.dataDir, { nativeBinding: options.nativeBinding })
+  let db
+  try {
+    db = openDeviceDb(join(options.dataDir, 'device.sqlite'), deviceMigrations, {
+      nativeBinding: options.nativeBinding,
+    })
+  } catch (error) {
+    lock.release()
+    throw error
+  }
   const defaults = defaultSettings(options.backendUrl ?? DEFAULT_BACKEND_URL)
   if (options.backendUrl) writeSettings(db, { backendUrl: options.backendUrl })
   let settings = readSettings(db, defaults)
@@ -52,6 +66,8 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     intervalMs: timings.paymentPollMs,
     poll: (_orderId, intentId) => pollIntent(ctx, intentId),
   })
+  const now = options.now ?? (() => new Date())
+  const doorstep = createDoorstep({ db, now, emit: (view) => events.emit('doorstepChanged', view) })
   const ctx: CoreContext = {
     options,
     db,
@@ -61,13 +77,18 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
       () => settings.backendUrl,
       options.fetch,
       (outcome) => engine?.observe(outcome),
+      (error) => {
+        if (error.code !== 'shift.moved') return
+        const to = typeof error.details.deviceId === 'string' ? error.details.deviceId : null
+        markShiftMoved(ctx, null, to, ctx.now().toISOString())
+      },
     ),
     defaultSettings: defaults,
     settings: () => settings,
     cacheSettings: (next) => {
       settings = next
     },
-    now: options.now ?? (() => new Date()),
+    now,
     session: { needsLogin: false },
     outboxChanged: () => engine?.notifyWrite(),
     attentionChanged: () => {
@@ -75,6 +96,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
       engine?.refreshStatus()
     },
     payments: watcher,
+    doorstep,
   }
   const sync = createSyncEngine(ctx, { timings, refetchManifest: () => downloadManifest(ctx) })
   engine = sync
@@ -88,6 +110,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     ...scanHandlers(ctx),
     ...paymentHandlers(ctx),
     ...deliveryHandlers(ctx),
+    ...doorstepHandlers(ctx),
     ...syncHandlers(ctx, sync),
   } satisfies CoreHandlers
 
@@ -97,10 +120,13 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     handlers,
     events,
     sync,
+    recoveredLock: lock.recovered,
     close: () => {
       sync.stop()
       watcher.stopAll()
+      doorstep.stop()
       db.close()
+      lock.release()
     },
   }
 }

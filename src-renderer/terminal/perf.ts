@@ -46,6 +46,6 @@ export function markPaidVisible(intentId: string): void {
   performance.mark(MARK_PAID_VISIBLE, { detail: { intentId, wallClock: performance.timeOrigin + performance.now() } })
 }
 
-export function markTone(tone: 'good' | 'refused'): void {
+export function markTone(tone: 'good' | 'refused' | 'notice'): void {
   performance.mark(MARK_TONE, { detail: { tone } })
 }

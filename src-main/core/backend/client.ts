@@ -53,7 +53,7 @@ async function readBody(res: Response, onProgress?: BackendRequest<z.ZodType>['o
   return Buffer.concat(chunks).toString('utf8')
 }
 
-async function errorFrom(res: Response, method: string, path: string): Promise<TuotouError> {
+async function errorOf(res: Response, method: string, path: string): Promise<TuotouError> {
   let json: unknown
   try {
     const text = await res.text()
@@ -76,7 +76,14 @@ export function createBackendClient(
   baseUrl: () => string,
   fetchImpl: typeof fetch = fetch,
   observe: (outcome: BackendOutcome) => void = () => undefined,
+  /** Sees every error answer the backend gave, before the caller does (a shift that moved, say). */
+  refused: (error: TuotouError) => void = () => undefined,
 ): BackendClient {
+  const errorFrom = async (res: Response, method: string, path: string): Promise<TuotouError> => {
+    const error = await errorOf(res, method, path)
+    refused(error)
+    return error
+  }
   return {
     baseUrl,
     async request({ method, path, response, body, token, timeoutMs = 10_000, onProgress }) {

@@ -45,12 +45,13 @@ describe('cash', () => {
     expect((await d.core.handlers.getShiftSummary({})).cashToHandInFen).toBe(6000)
   })
 
-  it('is refused while the digital intent is still live', async () => {
+  it('is refused until the cash panel is open, which withdraws the digital intent first', async () => {
     const d = await device()
     await d.core.handlers.scanBarcode({ code: 'JDVA00000000001-1-1-', source: 'wedge' })
     await expect(d.core.handlers.recordCash({ orderId: 'ord_test0001', takenFen: 6660 })).rejects.toMatchObject({
-      code: 'cash.intent_active',
+      code: 'cash.panel_closed',
     })
+    expect(outboxOf(d).at(-1)).toMatchObject({ type: 'parcel.scanned' })
   })
 
   it('waits until every parcel is scanned', async () => {
@@ -66,6 +67,7 @@ describe('failed delivery', () => {
   it('records each reason in one call', async () => {
     for (const reason of FailureReason.options) {
       const d = await device()
+      await d.core.handlers.scanBarcode({ code: 'JDVA00000000001-1-1-', source: 'wedge' })
       const order = await d.core.handlers.recordFailure({ orderId: 'ord_test0001', reason })
       expect(order).toMatchObject({ status: 'failed', failureReason: reason })
       expect(outboxOf(d).at(-1)).toMatchObject({ type: 'delivery.failed', payload: { reason, attempt: 1 } })
@@ -75,6 +77,7 @@ describe('failed delivery', () => {
 
   it('cannot fail an order twice', async () => {
     const d = await device()
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000001-1-1-', source: 'wedge' })
     await d.core.handlers.recordFailure({ orderId: 'ord_test0001', reason: 'refused' })
     await expect(d.core.handlers.recordFailure({ orderId: 'ord_test0001', reason: 'damaged' })).rejects.toMatchObject({
       code: 'order.closed',

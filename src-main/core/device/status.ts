@@ -48,3 +48,19 @@ export function requireRoute(ctx: CoreContext): ShiftRow {
   }
   return shift
 }
+
+/**
+ * The open shift with its manifest, for anything the courier does (a scan, a collection, a close): refused with
+ * `shift.moved` once the shift continues on another terminal. Reads (the route, the summary) use `requireRoute`.
+ */
+export function requireActiveRoute(ctx: CoreContext): ShiftRow {
+  const shift = requireRoute(ctx)
+  if (shift.moved_at !== null) {
+    throw new TuotouError(
+      'shift.moved',
+      `this shift continues on another terminal${shift.moved_to_device ? ` (${shift.moved_to_device})` : ''}`,
+      { deviceId: shift.moved_to_device, at: shift.moved_at },
+    )
+  }
+  return shift
+}

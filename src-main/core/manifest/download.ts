@@ -64,6 +64,7 @@ export async function downloadManifest(ctx: CoreContext): Promise<ManifestProgre
   const stored = storeManifest(ctx.db, openShift(ctx.db)!, manifest, ctx.now().toISOString())
   for (const intent of stored.paidIntents) applyIntentUpdate(ctx, intent, 'poll')
   if (stored.changedOrderIds.length > 0) ctx.events.emit('routeChanged', { orderIds: stored.changedOrderIds })
+  ctx.doorstep.recheck()
   emitDeviceStatus(ctx)
   return emit(
     progress({

@@ -46,7 +46,8 @@ export function storeManifest(db: DeviceDb, shift: ShiftRow, manifest: Manifest,
       stop.orders.forEach((order, position) => {
         orders++
         seen.add(order.orderId)
-        if (mergeOrder(db, shift.shift_id, stop.stopId, position, order, at)) changedOrderIds.push(order.orderId)
+        const merged = mergeOrder(db, shift.shift_id, stop.stopId, position, order, at)
+        if (merged.changed) changedOrderIds.push(order.orderId)
         for (const parcel of order.parcels) {
           db.run(
             `INSERT INTO parcels (parcel_id, order_id, barcode, idx, count) VALUES (?, ?, ?, ?, ?)
@@ -56,7 +57,7 @@ export function storeManifest(db: DeviceDb, shift: ShiftRow, manifest: Manifest,
           )
         }
         if (order.intent) {
-          const paid = mergeIntent(db, order.intent)
+          const paid = mergeIntent(db, order.intent, merged.closedByBackend)
           if (paid) paidIntents.push(order.intent)
         }
       })
@@ -73,6 +74,11 @@ export function storeManifest(db: DeviceDb, shift: ShiftRow, manifest: Manifest,
   })
 }
 
+/**
+ * Merges one order. `closedByBackend` when the backend's record closed it and this device did not (another of the
+ * courier's terminals delivered it before a device swap): its payment is then the backend's truth too, never a
+ * second payment to flag.
+ */
 function mergeOrder(
   db: DeviceDb,
   shiftId: string,
@@ -80,13 +86,15 @@ function mergeOrder(
   position: number,
   order: ManifestOrder,
   at: string,
-): boolean {
+): { changed: boolean; closedByBackend: boolean } {
   const local = findOrder(db, order.orderId)
+  const done = order.status === 'delivered' || order.status === 'failed'
+  const outcome = done ? (order.outcome ?? null) : null
   if (!local) {
     db.run(
       `INSERT INTO orders (order_id, shift_id, stop_id, position, waybill, cod_fen, masked_name, masked_phone,
-         address, status, attempt, closed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         address, status, attempt, method, collected_fen, failure_reason, closed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         order.orderId,
         shiftId,
@@ -99,10 +107,13 @@ function mergeOrder(
         order.address,
         order.status,
         order.attempt,
-        order.status === 'pending' ? null : at,
+        outcome?.method ?? null,
+        outcome && order.status === 'delivered' ? outcome.collectedFen : null,
+        outcome?.failureReason ?? null,
+        order.status === 'pending' ? null : (outcome?.closedAt ?? at),
       ],
     )
-    return true
+    return { changed: true, closedByBackend: done }
   }
   // The same route under a new shift (the courier logged in again): the order moves to it as it stands.
   if (local.shift_id !== shiftId) {
@@ -113,7 +124,26 @@ function mergeOrder(
       order.orderId,
     ])
   }
-  if (local.status !== 'pending') return local.shift_id !== shiftId
+  if (local.status !== 'pending') return { changed: local.shift_id !== shiftId, closedByBackend: false }
+  if (done) {
+    // Still open here, closed at the backend: another terminal of the courier's did it. Shown as recorded there,
+    // with no event from this device, which did nothing.
+    db.run(
+      `UPDATE orders SET stop_id = ?, position = ?, status = ?, method = ?, collected_fen = ?, failure_reason = ?,
+         closed_at = ? WHERE order_id = ? AND status = 'pending'`,
+      [
+        stopId,
+        position,
+        order.status,
+        outcome?.method ?? null,
+        outcome && order.status === 'delivered' ? outcome.collectedFen : null,
+        outcome?.failureReason ?? null,
+        outcome?.closedAt ?? at,
+        order.orderId,
+      ],
+    )
+    return { changed: true, closedByBackend: true }
+  }
   const closing = order.status === 'cancelled' || order.status === 'reassigned'
   db.run(
     `UPDATE orders SET stop_id = ?, position = ?, cod_fen = ?, masked_name = ?, masked_phone = ?, address = ?,
@@ -131,11 +161,38 @@ function mergeOrder(
       order.orderId,
     ],
   )
-  return true
+  return { changed: true, closedByBackend: false }
 }
 
-/** Returns true when the manifest reports a payment the device has not recorded yet. */
-function mergeIntent(db: DeviceDb, intent: NonNullable<ManifestOrder['intent']>): boolean {
+/**
+ * Returns true when the manifest reports a payment the device has not recorded yet, for the caller to apply as the
+ * device learning it. For an order the backend closed (`closedByBackend`), the payment is stored as it stands:
+ * it is the one that completed that delivery elsewhere.
+ */
+function mergeIntent(db: DeviceDb, intent: NonNullable<ManifestOrder['intent']>, closedByBackend: boolean): boolean {
+  if (closedByBackend && intent.status === 'paid') {
+    db.run('UPDATE intents SET is_current = 0 WHERE order_id = ? AND intent_id != ?', [intent.orderId, intent.intentId])
+    db.run(
+      `INSERT INTO intents (intent_id, order_id, attempt, amount_fen, qr_payload, status, expires_at, paid_at, paid_fen,
+         transaction_id, is_current, confirmed_via)
+       VALUES (?, ?, ?, ?, ?, 'paid', ?, ?, ?, ?, 1, 'poll')
+       ON CONFLICT (intent_id) DO UPDATE SET status = 'paid', paid_at = excluded.paid_at, paid_fen = excluded.paid_fen,
+         transaction_id = excluded.transaction_id, confirmed_via = COALESCE(intents.confirmed_via, 'poll')
+       WHERE intents.paid_at IS NULL`,
+      [
+        intent.intentId,
+        intent.orderId,
+        intent.attempt,
+        intent.amountFen,
+        intent.qrPayload,
+        intent.expiresAt,
+        intent.paidAt,
+        intent.amountFen,
+        intent.transactionId,
+      ],
+    )
+    return false
+  }
   const local = findIntent(db, intent.intentId)
   if (!local) {
     const order = findOrder(db, intent.orderId)

@@ -4,6 +4,7 @@ import outbox from './1795724400000_outbox'
 import route from './1795810000000_route'
 import offline from './1795900000000_offline'
 import rejectedSeen from './1796000000000_rejected_seen'
+import doorstep from './1796100000000_doorstep'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
-export const deviceMigrations: readonly Migration[] = [settings, outbox, route, offline, rejectedSeen]
+export const deviceMigrations: readonly Migration[] = [settings, outbox, route, offline, rejectedSeen, doorstep]

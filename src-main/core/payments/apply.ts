@@ -3,6 +3,7 @@ import type { IntentStatus } from '../../../shared/api/shift'
 import type { OrderFlagKind, PaymentUpdate } from '../../../shared/ipc/contract'
 import type { CoreContext } from '../context'
 import { completeDelivery } from '../delivery/complete'
+import { completionNotice } from '../doorstep/state'
 import { findIntent, findOrder, latestFlag, paymentView, type OrderRow } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
 
@@ -173,11 +174,36 @@ export function applyIntentUpdate(
   return applied.update
 }
 
-/** Tells the sync engine and the renderer about a payment change; call only after its transaction committed. */
-export function publishPaymentUpdate(ctx: CoreContext, { update, appended, attention }: Applied): void {
+/**
+ * Tells the sync engine and the renderer about a payment change; call only after its transaction committed. A
+ * completion of the order in hand is the one the courier is watching; any other (a payment that landed after they
+ * moved on) is announced with its waybill and amount, unless `watched` says the courier just did it (a receipt
+ * they scanned).
+ */
+export function publishPaymentUpdate(
+  ctx: CoreContext,
+  { update, appended, attention }: Applied,
+  { watched = false }: { watched?: boolean } = {},
+): void {
   if (update.payment.status !== 'pending' || update.completed) ctx.payments.stop(update.orderId)
   if (appended) ctx.outboxChanged()
+  if (update.completed) {
+    if (ctx.doorstep.inHand() === update.orderId) {
+      ctx.doorstep.letGo()
+    } else if (!watched) {
+      ctx.doorstep.announce(
+        completionNotice(
+          update.payment.waybill,
+          update.orderId,
+          update.payment.paidFen ?? update.payment.amountFen,
+          update.payment.confirmation,
+          ctx.now().toISOString(),
+        ),
+      )
+    }
+  }
   ctx.events.emit('paymentUpdated', update)
+  if (update.completed) ctx.doorstep.changed()
   if (update.completed || update.flag) ctx.events.emit('routeChanged', { orderIds: [update.orderId] })
   if (update.flag) ctx.events.emit('orderFlagged', update.flag)
   if (attention) ctx.attentionChanged()

@@ -3,14 +3,13 @@ import type { PaymentView } from '../../../shared/ipc/contract'
 import { TuotouError } from '../../../shared/errors'
 import { answer, type CoreContext, type HandlersFor } from '../context'
 import { requireRoute, requireShift } from '../device/status'
+import { requireCollectable, requireInHand } from '../doorstep/require'
 import {
   currentIntent,
   findIntent,
-  orderParcels,
   orderView,
   paymentView,
   requireOrder,
-  requirePendingOrder,
   type IntentRow,
   type OrderRow,
 } from '../manifest/views'
@@ -21,22 +20,6 @@ import { recordUnverified, unverifiedAllowance } from './unverified'
 export type PaymentHandlers = HandlersFor<
   'showPaymentQr' | 'renewPaymentQr' | 'leavePayment' | 'startCash' | 'recordUnverified' | 'getUnverifiedAllowance'
 >
-
-/** Collection needs an open COD order with every parcel scanned. */
-export function requireCollectable(ctx: CoreContext, orderId: string): OrderRow {
-  requireRoute(ctx)
-  const order = requirePendingOrder(ctx.db, orderId)
-  const parcels = orderParcels(ctx.db, orderId)
-  const scanned = parcels.filter((parcel) => parcel.scanned_at !== null).length
-  if (scanned < parcels.length) {
-    throw new TuotouError('collect.parcels_missing', `${scanned} of ${parcels.length} parcels scanned`, {
-      scanned,
-      count: parcels.length,
-    })
-  }
-  if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
-  return order
-}
 
 function requireIntent(ctx: CoreContext, order: OrderRow): IntentRow {
   const intent = currentIntent(ctx.db, order.order_id)
@@ -112,8 +95,12 @@ async function renew(ctx: CoreContext, order: OrderRow, intent: IntentRow): Prom
   return findIntent(ctx.db, fresh.intentId)!
 }
 
-/** Records that the customer was shown this intent's QR, then starts the poll fallback. */
+/**
+ * Records that the customer was shown this intent's QR, then starts the poll fallback. The order must still be in
+ * hand: a renewal waits on the network, and a scan meanwhile may have moved the courier on.
+ */
 function recordShown(ctx: CoreContext, order: OrderRow, intent: IntentRow): PaymentView {
+  requireInHand(ctx, order.order_id)
   const at = ctx.now().toISOString()
   const shown = ctx.db.transaction(() => {
     ctx.db.run('UPDATE intents SET shown_at = COALESCE(shown_at, ?) WHERE intent_id = ?', [at, intent.intent_id])
@@ -127,10 +114,17 @@ function recordShown(ctx: CoreContext, order: OrderRow, intent: IntentRow): Paym
   })
   ctx.outboxChanged()
   if (shown.status === 'pending') ctx.payments.watch(order.order_id, shown.intent_id)
+  ctx.doorstep.collect('qr')
+  ctx.doorstep.changed()
   return paymentView(shown, order.waybill)
 }
 
 export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
+  const openCash = (orderId: string): void => {
+    if (ctx.doorstep.inHand() !== orderId) return
+    ctx.doorstep.collect('cash')
+    ctx.doorstep.changed()
+  }
   return {
     showPaymentQr: async ({ orderId }) => {
       const order = requireCollectable(ctx, orderId)
@@ -153,10 +147,16 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
 
     recordUnverified: ({ orderId }) => answer(() => recordUnverified(ctx, orderId)),
     getUnverifiedAllowance: () => answer(() => unverifiedAllowance(ctx.db, requireRoute(ctx))),
-    leavePayment: ({ orderId }) => {
-      ctx.payments.stop(orderId)
-      return Promise.resolve({})
-    },
+    leavePayment: ({ orderId }) =>
+      answer(() => {
+        ctx.payments.stop(orderId)
+        // Back to the order card: the intent stays payable (the customer may still pay it), nothing is open.
+        if (ctx.doorstep.inHand() === orderId && ctx.doorstep.collecting() === 'qr') {
+          ctx.doorstep.collect(null)
+          ctx.doorstep.changed()
+        }
+        return {}
+      }),
 
     startCash: async ({ orderId }) => {
       const order = requireCollectable(ctx, orderId)
@@ -170,6 +170,7 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
             order: orderView(ctx.db, requireOrder(ctx.db, orderId)),
           }
         }
+        openCash(orderId)
         return { intentCancellation: 'none', alreadyPaid: false, order: orderView(ctx.db, order) }
       }
       // Cancel first, so the customer cannot pay the QR after handing over cash.
@@ -204,12 +205,17 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
           order: orderView(ctx.db, requireOrder(ctx.db, orderId)),
         }
       }
+      // The cancellation waited on the network: the order must still be the one in hand, and still open.
+      requireInHand(ctx, orderId)
       const at = ctx.now().toISOString()
       ctx.db.transaction(() => {
-        ctx.db.run(`UPDATE intents SET status = 'cancelled', cancelled_at = ? WHERE intent_id = ?`, [
-          at,
-          intent.intent_id,
-        ])
+        const cancelled = ctx.db.run(
+          `UPDATE intents SET status = 'cancelled', cancelled_at = ?
+           WHERE intent_id = ? AND cancelled_at IS NULL AND paid_at IS NULL`,
+          [at, intent.intent_id],
+        ).changes
+        // A second cash tap raced this one and recorded the cancellation already: one event is enough.
+        if (cancelled === 0) return
         appendEvent(ctx.db, {
           type: 'intent.cancelled',
           payload: { orderId, intentId: intent.intent_id },
@@ -218,6 +224,7 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
         })
       })
       ctx.outboxChanged()
+      openCash(orderId)
       const view = orderView(ctx.db, requireOrder(ctx.db, orderId))
       ctx.events.emit('paymentUpdated', {
         orderId,

@@ -101,10 +101,16 @@ describe('"paid, to be verified"', () => {
     await expect(d.core.handlers.recordUnverified({ orderId })).rejects.toMatchObject({
       code: 'unverified.intent_closed',
     })
+    // An order not in hand (its parcel not scanned) is refused before anything else.
     await expect(d.core.handlers.recordUnverified({ orderId: 'ord_test0002' })).rejects.toMatchObject({
-      code: 'collect.parcels_missing',
+      code: 'doorstep.not_in_hand',
     })
-    await d.core.handlers.scanBarcode({ code: 'JDVA00000000003-1-2-', source: 'wedge' })
+    // Order 1's cash panel is open: the next parcel asks keep-or-switch, and the courier switches.
+    expect(await d.core.handlers.scanBarcode({ code: 'JDVA00000000003-1-2-', source: 'wedge' })).toMatchObject({
+      outcome: 'conflict',
+      collecting: 'cash',
+    })
+    await d.core.handlers.resolveScanConflict({ choice: 'switch' })
     await expect(d.core.handlers.recordUnverified({ orderId: 'ord_test0003' })).rejects.toMatchObject({
       code: 'collect.parcels_missing',
     })

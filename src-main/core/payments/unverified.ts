@@ -4,11 +4,11 @@ import { formatFen } from '../../../shared/money'
 import type { CoreContext } from '../context'
 import type { DeviceDb } from '../db'
 import { completeDelivery } from '../delivery/complete'
+import { requireCollectable } from '../doorstep/require'
 import { currentIntent, findIntent, orderView, paymentView, requireOrder } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
 import type { ShiftRow } from '../shift/store'
 import { publishPaymentUpdate } from './apply'
-import { requireCollectable } from './handlers'
 
 /**
  * What is left of the shift's "paid, to be verified" allowance. Claims are counted over the orders on the shift's

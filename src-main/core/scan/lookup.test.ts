@@ -99,6 +99,7 @@ describe('scanning a barcode', () => {
 
   it('says why a closed order is refused', async () => {
     const d = await device()
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000004-1-1-', source: 'wedge' })
     await d.core.handlers.recordFailure({ orderId: 'ord_test0004', reason: 'not_home' })
     expect(await d.core.handlers.scanBarcode({ code: 'JDVA00000000004-1-1-', source: 'wedge' })).toMatchObject({
       outcome: 'refused',

@@ -1,5 +1,5 @@
 import type { ScanRefusal, ScanSource } from '../../../shared/api/events'
-import type { ScanOutcome } from '../../../shared/ipc/contract'
+import type { Collecting, ScanOutcome } from '../../../shared/ipc/contract'
 import { TuotouError } from '../../../shared/errors'
 import { parseBarcode, type ParsedBarcode } from '../../../shared/waybill'
 import type { DeviceDb } from '../db'
@@ -12,6 +12,8 @@ export interface ScanResult {
   outcome: ScanOutcome
   /** Orders whose state changed, for the route to reload. */
   changedOrderIds: string[]
+  /** The order the scan was about, when it named one (accepted, or refused as delivered or closed). */
+  orderId: string | null
 }
 
 /** Logs a refused scan (`scan.refused`, the code cut to 64 characters) and says why, inside the caller's transaction. */
@@ -35,6 +37,7 @@ export function refuseScan(
       orderStatus: order && reason === 'order_closed' ? order.status : null,
     },
     changedOrderIds: [],
+    orderId: order?.order_id ?? null,
   }
 }
 
@@ -58,9 +61,17 @@ function findTarget(
 /**
  * Looks a scanned code up on the manifest and records it, in one transaction: an accepted parcel is marked
  * scanned (`parcel.scanned`), a refused code is logged (`scan.refused`) with the reason, and a prepaid order
- * completes on its last parcel. Nothing needs the network.
+ * completes on its last parcel. Nothing needs the network. While `collecting` (the order in hand has its QR or
+ * cash panel open), a parcel of another order records nothing and answers `conflict`, so the courier decides.
  */
-export function scanCode(db: DeviceDb, shift: ShiftRow, raw: string, source: ScanSource, at: string): ScanResult {
+export function scanCode(
+  db: DeviceDb,
+  shift: ShiftRow,
+  raw: string,
+  source: ScanSource,
+  at: string,
+  collecting: { orderId: string; mode: Collecting } | null = null,
+): ScanResult {
   return db.transaction(() => {
     let parsed: ParsedBarcode
     try {
@@ -76,10 +87,26 @@ export function scanCode(db: DeviceDb, shift: ShiftRow, raw: string, source: Sca
     if (order.status === 'delivered') return refuseScan(db, shift, raw, source, 'already_delivered', at, order)
     if (order.status !== 'pending') return refuseScan(db, shift, raw, source, 'order_closed', at, order)
     if (parsed.kind === 'parcel' && !parcel) return refuseScan(db, shift, raw, source, 'not_on_manifest', at, order)
+    if (collecting && collecting.orderId !== order.order_id) {
+      const current = db.get<OrderRow>('SELECT * FROM orders WHERE order_id = ?', [collecting.orderId])
+      if (current) {
+        return {
+          outcome: {
+            outcome: 'conflict',
+            code: raw.trim().slice(0, 64),
+            order: orderView(db, order),
+            current: orderView(db, current),
+            collecting: collecting.mode,
+          },
+          changedOrderIds: [],
+          orderId: order.order_id,
+        }
+      }
+    }
 
     let newlyScanned = false
     if (parcel && parcel.scanned_at === null) {
-      db.run('UPDATE parcels SET scanned_at = ? WHERE parcel_id = ?', [at, parcel.parcel_id])
+      db.run('UPDATE parcels SET scanned_at = ? WHERE parcel_id = ? AND scanned_at IS NULL', [at, parcel.parcel_id])
       appendEvent(db, {
         type: 'parcel.scanned',
         payload: { orderId: order.order_id, parcelId: parcel.parcel_id, barcode: parcel.barcode, source },
@@ -104,6 +131,7 @@ export function scanCode(db: DeviceDb, shift: ShiftRow, raw: string, source: Sca
         completed,
       },
       changedOrderIds: newlyScanned || completed ? [order.order_id] : [],
+      orderId: order.order_id,
     }
   })
 }

@@ -72,6 +72,7 @@ describe('logging in again', () => {
     const d = await device()
     d.backend.newShiftPerLogin()
     await d.core.handlers.scanBarcode({ code: 'JDVA00000000002-1-1-', source: 'wedge' })
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000001-1-1-', source: 'wedge' })
     await d.core.handlers.recordFailure({ orderId: 'ord_test0001', reason: 'not_home' })
     await d.core.handlers.declareCash({ declaredFen: 0 })
     const status = await d.core.handlers.login({ staffId: 'SZ1001', pin: '1234' })
@@ -94,6 +95,7 @@ describe('shift summary', () => {
     await d.core.handlers.scanBarcode({ code: 'JDVA00000000004-1-1-', source: 'wedge' })
     await d.core.handlers.startCash({ orderId: 'ord_test0004' })
     await d.core.handlers.recordCash({ orderId: 'ord_test0004', takenFen: 500 })
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000001-1-1-', source: 'wedge' })
     await d.core.handlers.recordFailure({ orderId: 'ord_test0001', reason: 'not_home' })
     const summary = await d.core.handlers.getShiftSummary({})
     expect(summary).toMatchObject({
@@ -102,23 +104,40 @@ describe('shift summary', () => {
       declaredCashFen: null,
       ordersTotal: 4,
     })
-    await expect(d.core.handlers.closeShift({})).rejects.toMatchObject({ code: expect.stringMatching(/^shift\./) })
+    await expect(d.core.handlers.closeShift({})).rejects.toMatchObject({
+      code: 'shift.open_items',
+      details: { stopsLeft: 2, ordersLeft: 2, cashUndeclaredFen: 500 },
+    })
     const declared = await d.core.handlers.declareCash({ declaredFen: 500 })
-    expect(declared).toMatchObject({ declaredCashFen: 500 })
+    expect(declared).toMatchObject({ declaredCashFen: 500, stopsLeft: 2 })
     expect(outboxOf(d).at(-1)).toMatchObject({ type: 'shift.cash_declared', payload: { declaredFen: 500 } })
     await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the sync')
-    const closed = await d.core.handlers.closeShift({})
+    // Two stops are still to go: even with everything synced and the cash declared, ending needs a confirmation.
+    await expect(d.core.handlers.closeShift({})).rejects.toMatchObject({
+      code: 'shift.open_items',
+      details: { stopsLeft: 2, pendingEvents: 0, cashUndeclaredFen: 0 },
+    })
+    const closed = await d.core.handlers.closeShift({ confirmOpen: true })
     expect(closed).toMatchObject({ shift: null, enrolled: true })
-    expect(outboxOf(d).at(-1)).toMatchObject({ type: 'shift.closed', payload: { forced: false, pendingCount: 0 } })
+    expect(outboxOf(d).at(-1)).toMatchObject({
+      type: 'shift.closed',
+      payload: { forced: true, pendingCount: 0, stopsLeft: 2, cashUndeclaredFen: 0 },
+    })
     await until(() => d.backend.applied.some((e) => e.type === 'shift.closed'), 'the close to sync')
   })
 
-  it('refuses to close with events pending unless the courier forces it', async () => {
+  it('refuses to close with events pending unless the courier confirms what is open', async () => {
     const d = await device()
     await d.backend.close()
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000001-1-1-', source: 'wedge' })
     await d.core.handlers.recordFailure({ orderId: 'ord_test0001', reason: 'refused' })
-    await expect(d.core.handlers.closeShift({})).rejects.toMatchObject({ code: 'shift.pending_events' })
-    const closed = await d.core.handlers.closeShift({ force: true })
+    const before = outboxOf(d).length
+    await expect(d.core.handlers.closeShift({})).rejects.toMatchObject({
+      code: 'shift.open_items',
+      details: { pendingEvents: before, stopsLeft: 3 },
+    })
+    expect(outboxOf(d)).toHaveLength(before)
+    const closed = await d.core.handlers.closeShift({ confirmOpen: true })
     expect(closed.shift).toBeNull()
     expect(outboxOf(d).at(-1)).toMatchObject({ type: 'shift.closed', payload: { forced: true } })
   })

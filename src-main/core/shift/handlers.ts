@@ -1,8 +1,9 @@
-import { LoginResponse } from '../../../shared/api/shift'
-import type { ShiftSummary } from '../../../shared/ipc/contract'
+import { DEFAULT_UNDO_WINDOW_MS, LoginResponse } from '../../../shared/api/shift'
+import type { ShiftOpenItems, ShiftSummary } from '../../../shared/ipc/contract'
 import { TuotouError } from '../../../shared/errors'
 import { answer, type CoreContext, type HandlersFor } from '../context'
-import { emitDeviceStatus, requireDevice, requireRoute } from '../device/status'
+import { formatFen } from '../../../shared/money'
+import { emitDeviceStatus, requireActiveRoute, requireDevice, requireRoute } from '../device/status'
 import { SHIFT_TOKEN } from '../device/store'
 import { shiftCounters, shiftFlags } from '../manifest/views'
 import { appendEvent, outboxStats } from '../outbox/store'
@@ -10,6 +11,21 @@ import { unverifiedAllowance } from '../payments/unverified'
 import { openShift, shiftInfo, type ShiftRow } from './store'
 
 export type ShiftHandlers = HandlersFor<'login' | 'getShiftSummary' | 'declareCash' | 'closeShift'>
+
+/** What is still open on the shift: the end-of-shift confirmation lists it, and `closeShift` needs it confirmed. */
+function openItems(ctx: CoreContext, shift: ShiftRow): ShiftOpenItems {
+  const left = ctx.db.get<{ orders: number; stops: number }>(
+    `SELECT COUNT(*) AS orders, COUNT(DISTINCT stop_id) AS stops FROM orders WHERE shift_id = ? AND status = 'pending'`,
+    [shift.shift_id],
+  )!
+  const { cashFen } = shiftCounters(ctx.db, shift.shift_id)
+  return {
+    stopsLeft: left.stops,
+    ordersLeft: left.orders,
+    pendingEvents: outboxStats(ctx.db).pending,
+    cashUndeclaredFen: shift.declared_cash_fen === null ? cashFen : 0,
+  }
+}
 
 function summary(ctx: CoreContext, shift: ShiftRow): ShiftSummary {
   const counters = shiftCounters(ctx.db, shift.shift_id)
@@ -19,6 +35,7 @@ function summary(ctx: CoreContext, shift: ShiftRow): ShiftSummary {
   return {
     shift: shiftInfo(shift),
     counters,
+    stopsLeft: openItems(ctx, shift).stopsLeft,
     cashToHandInFen: counters.cashFen,
     declaredCashFen: shift.declared_cash_fen,
     declaredAt: shift.declared_at,
@@ -64,11 +81,12 @@ export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHa
         }
         ctx.db.run(
           `INSERT INTO shifts (shift_id, courier_id, staff_id, courier_name, depot_id, started_at, expires_at,
-             unverified_per_order_fen, unverified_per_shift_fen)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             unverified_per_order_fen, unverified_per_shift_fen, undo_window_ms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (shift_id) DO UPDATE SET expires_at = excluded.expires_at, closed_at = NULL,
              unverified_per_order_fen = excluded.unverified_per_order_fen,
-             unverified_per_shift_fen = excluded.unverified_per_shift_fen`,
+             unverified_per_shift_fen = excluded.unverified_per_shift_fen,
+             undo_window_ms = excluded.undo_window_ms, moved_at = NULL, moved_to_device = NULL`,
           [
             answer.shiftId,
             answer.courier.courierId,
@@ -79,6 +97,7 @@ export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHa
             answer.expiresAt,
             answer.unverifiedLimits.perOrderFen,
             answer.unverifiedLimits.perShiftFen,
+            answer.undoWindowMs ?? DEFAULT_UNDO_WINDOW_MS,
           ],
         )
         if (carried) {
@@ -91,6 +110,8 @@ export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHa
       })
       ctx.credentials.write(SHIFT_TOKEN, answer.shiftToken)
       ctx.session.needsLogin = false
+      ctx.doorstep.letGo()
+      ctx.doorstep.closeUndo()
       ctx.outboxChanged()
       onLoggedIn()
       return emitDeviceStatus(ctx)
@@ -100,7 +121,7 @@ export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHa
 
     declareCash: ({ declaredFen }) =>
       answer(() => {
-        const shift = requireRoute(ctx)
+        const shift = requireActiveRoute(ctx)
         const at = ctx.now().toISOString()
         const updated = ctx.db.transaction(() => {
           ctx.db.run('UPDATE shifts SET declared_cash_fen = ?, declared_at = ? WHERE shift_id = ?', [
@@ -120,29 +141,42 @@ export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHa
         return summary(ctx, updated)
       }),
 
-    closeShift: ({ force }) =>
+    closeShift: ({ confirmOpen }) =>
       answer(() => {
+        // A shift that moved to another terminal is ended there; here it can still be closed, to log out.
         const shift = requireRoute(ctx)
-        const { pending } = outboxStats(ctx.db)
-        if (pending > 0 && !force) {
-          throw new TuotouError('shift.pending_events', `${pending} events have not reached the depot yet`, {
-            pending,
-          })
-        }
-        const { cashFen } = shiftCounters(ctx.db, shift.shift_id)
-        if (cashFen > 0 && shift.declared_cash_fen === null) {
-          throw new TuotouError('shift.cash_not_declared', 'declare the cash before closing the shift', { cashFen })
+        const open = openItems(ctx, shift)
+        const anything = open.stopsLeft + open.pendingEvents + open.cashUndeclaredFen > 0
+        if (anything && !confirmOpen) {
+          throw new TuotouError(
+            'shift.open_items',
+            `still open: ${open.stopsLeft} stops, ${open.pendingEvents} events not sent, ` +
+              `${formatFen(open.cashUndeclaredFen)} cash not declared`,
+            { ...open, cashUndeclared: formatFen(open.cashUndeclaredFen) },
+          )
         }
         const at = ctx.now().toISOString()
         ctx.db.transaction(() => {
-          ctx.db.run('UPDATE shifts SET closed_at = ? WHERE shift_id = ?', [at, shift.shift_id])
+          const changed = ctx.db.run('UPDATE shifts SET closed_at = ? WHERE shift_id = ? AND closed_at IS NULL', [
+            at,
+            shift.shift_id,
+          ]).changes
+          if (changed !== 1) throw new TuotouError('shift.none', 'the shift is closed already')
           appendEvent(ctx.db, {
             type: 'shift.closed',
-            payload: { forced: pending > 0, pendingCount: pending },
+            payload: {
+              forced: anything,
+              pendingCount: open.pendingEvents,
+              stopsLeft: open.stopsLeft,
+              cashUndeclaredFen: open.cashUndeclaredFen,
+            },
             shiftId: shift.shift_id,
             occurredAt: at,
           })
         })
+        ctx.doorstep.letGo()
+        ctx.doorstep.closeUndo()
+        ctx.doorstep.changed()
         // Queued events still go out with the device token; only the courier's session ends.
         ctx.credentials.remove(SHIFT_TOKEN)
         ctx.outboxChanged()

@@ -19,6 +19,10 @@ export interface ShiftRow {
   declared_cash_fen: number | null
   declared_at: string | null
   closed_at: string | null
+  undo_window_ms: number
+  /** Set when the courier logged in on another terminal: the shift continues there. */
+  moved_at: string | null
+  moved_to_device: string | null
 }
 
 /** The shift under way on this device: the newest one not closed. There is at most one. */
@@ -37,5 +41,7 @@ export function shiftInfo(row: ShiftRow): ShiftInfo {
     manifestVersion: row.manifest_version,
     manifestLoaded: row.manifest_version !== null,
     unverifiedLimits: { perOrderFen: row.unverified_per_order_fen, perShiftFen: row.unverified_per_shift_fen },
+    undoWindowMs: row.undo_window_ms,
+    movedTo: row.moved_at === null ? null : { deviceId: row.moved_to_device, at: row.moved_at },
   }
 }

@@ -3,6 +3,7 @@ import type { CoreContext } from '../context'
 import { findOrder, latestFlag } from '../manifest/views'
 import { applyManifestChange } from '../manifest/store'
 import { applyIntentUpdate, raiseFlag } from '../payments/apply'
+import { markShiftMoved } from '../shift/moved'
 import { writeSyncState } from './state'
 import type { SseMessage } from '../../../shared/sse'
 
@@ -50,6 +51,7 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
       if (result.changed) {
         ctx.payments.stop(change.orderId)
         ctx.events.emit('routeChanged', { orderIds: [change.orderId] })
+        ctx.doorstep.recheck()
       }
       if (result.refetch) effects.refetchManifest()
       return
@@ -72,6 +74,12 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
         ctx.events.emit('routeChanged', { orderIds: [verdict.orderId] })
         ctx.attentionChanged()
       }
+      return
+    }
+    case 'shift': {
+      const moved = StreamMessages.shift.parse(data)
+      ctx.db.transaction(moveCursor)
+      markShiftMoved(ctx, moved.shiftId, moved.toDeviceId, moved.at)
       return
     }
     case 'flag': {

@@ -113,7 +113,7 @@ export default {
     scan: { refused: 'Refused scan' },
     payment: { qr_shown: 'QR shown', confirmed: 'Payment', unverified: 'Paid, to be verified' },
     intent: { cancelled: 'QR cancelled' },
-    delivery: { completed: 'Delivery', failed: 'Failed delivery' },
+    delivery: { completed: 'Delivery', failed: 'Failed delivery', undone: 'Undo' },
     shift: { cash_declared: 'Cash declaration', closed: 'End of shift' },
     unknown: 'Record',
   },
@@ -142,6 +142,13 @@ export default {
     unverified: {
       over_order_limit: 'over the per-order limit for unverified payments',
       over_shift_limit: 'over the shift’s limit for unverified payments',
+    },
+    undo: {
+      nothing_to_undo: 'there was no delivery to undo',
+      other_device: 'the delivery was recorded on another terminal',
+      outcome_mismatch: 'the undo does not match the delivery',
+      digital: 'a confirmed digital payment cannot be undone',
+      window_passed: 'the undo came after its window',
     },
     delivery: {
       already_recorded: 'this delivery was recorded already',
@@ -178,6 +185,15 @@ export default {
       receipt_other_intent: 'This receipt is for another payment, not for {waybill}.',
       receipt_unknown_intent: 'This receipt is not for any order on your manifest.',
       receipt_wrong_amount: 'This receipt is for another amount than {waybill} is due.',
+      collection_in_progress: 'Not recorded: you kept {waybill} open.',
+    },
+    conflict: {
+      title: 'Another parcel was scanned',
+      question: '{current} is still open ({what}). The customer may be paying. What now?',
+      qr: 'its QR is on screen',
+      cash: 'taking cash',
+      keep: 'Keep {waybill}',
+      switch: 'Switch to {waybill}',
     },
     receiptKnown: 'This receipt was already recorded for {waybill}.',
   },
@@ -200,6 +216,10 @@ export default {
     deliveredReceipt: 'Delivered · paid {amount}, receipt verified',
     deliveredUnverified: 'Delivered · {amount} paid, to be verified',
     close: 'Back to scan',
+    deliverPrepaid: 'Hand over',
+    undo: 'Undo',
+    undoIn: 'Undo · {seconds} s',
+    undone: 'Undone: {waybill} is open again.',
     status: {
       pending: 'To deliver',
       delivered: 'Delivered',
@@ -266,6 +286,18 @@ export default {
       reschedule: 'Reschedule',
     },
   },
+  notice: {
+    title: 'Earlier order done',
+    digital: '{waybill} paid {amount}: delivered.',
+    receipt: '{waybill} paid {amount} (receipt): delivered.',
+    dismiss: 'OK',
+  },
+  moved: {
+    title: 'This shift moved to another terminal',
+    body: 'You logged in on terminal {device} at {time}. Continue there. What this terminal still holds is sent to the depot.',
+    pending: '{count} records still to send from here.',
+    takeBack: 'Log in here to take the shift back',
+  },
   flag: {
     title: 'Flagged for the depot',
     late_payment_after_cash:
@@ -314,7 +346,10 @@ export default {
     flags: 'Flagged for the depot',
     close: 'End shift',
     closeAnyway: 'End shift anyway',
-    closePending: '{count} events have not reached the depot. End the shift anyway? They will still be sent.',
+    closePending: '{count} events have not reached the depot yet. They will still be sent.',
+    endOpenTitle: 'Still open. End the shift anyway?',
+    endStopsLeft: '{stops} stops left ({orders} orders not delivered)',
+    endCashUndeclared: '{amount} cash collected and not declared',
     closeCancel: 'Wait',
     unverified: 'Paid, to be verified: {used} of {perShift} used · up to {perOrder} per order',
     syncDetails: 'Sync details',
@@ -358,6 +393,24 @@ export default {
       login_required: 'Log in again to continue.',
       pending_events: '{pending} events have not reached the depot yet.',
       cash_not_declared: 'Declare the cash before ending the shift.',
+      open_items:
+        'Still open: {stopsLeft} stops, {pendingEvents} records not sent, {cashUndeclared} cash not declared.',
+      moved: 'This shift continues on another terminal. Log in here to take it back.',
+    },
+    core: {
+      data_in_use: 'Another Tuotou terminal is using this device’s data. Close it first.',
+    },
+    doorstep: {
+      not_in_hand: 'Scan {waybill} first: it is not the parcel in hand.',
+      no_conflict: 'There is no scan waiting for a choice.',
+      qr_open: 'Go back from the QR of {waybill} first.',
+    },
+    undo: {
+      not_open: 'This can no longer be undone.',
+      window_passed: '{waybill} is final now: the time to undo has passed.',
+    },
+    delivery: {
+      not_prepaid: '{waybill} has money to collect.',
     },
     manifest: {
       not_loaded: 'The route has not been downloaded yet.',
@@ -378,6 +431,7 @@ export default {
     cash: {
       needs_confirmation: 'Taken {taken} for {due} due: confirm the difference.',
       intent_active: 'Cancel the digital payment before taking cash.',
+      panel_closed: 'Open cash for {waybill} first.',
       already_paid: 'This order was paid digitally. Take no cash.',
     },
     unverified: {

@@ -115,7 +115,7 @@ export default {
     scan: { refused: '被拒扫描' },
     payment: { qr_shown: '出示二维码', confirmed: '付款', unverified: '待核实付款' },
     intent: { cancelled: '取消二维码' },
-    delivery: { completed: '妥投', failed: '投递失败' },
+    delivery: { completed: '妥投', failed: '投递失败', undone: '撤销' },
     shift: { cash_declared: '现金申报', closed: '结束班次' },
     unknown: '记录',
   },
@@ -144,6 +144,13 @@ export default {
     unverified: {
       over_order_limit: '超过待核实付款的单笔上限',
       over_shift_limit: '超过本班次待核实付款的上限',
+    },
+    undo: {
+      nothing_to_undo: '没有可撤销的投递',
+      other_device: '该投递记录在另一台终端上',
+      outcome_mismatch: '撤销与投递记录不符',
+      digital: '已确认的数字支付不能撤销',
+      window_passed: '撤销晚于可撤销时间',
     },
     delivery: {
       already_recorded: '该投递已记录过',
@@ -179,6 +186,15 @@ export default {
       receipt_other_intent: '该付款凭证属于另一笔付款，不是 {waybill} 的。',
       receipt_unknown_intent: '该付款凭证不属于您派送清单上的任何订单。',
       receipt_wrong_amount: '该付款凭证的金额与 {waybill} 应收金额不一致。',
+      collection_in_progress: '未记录：您保留了 {waybill}。',
+    },
+    conflict: {
+      title: '扫到了另一个包裹',
+      question: '{current} 仍在进行（{what}），客户可能正在付款。怎么办？',
+      qr: '收款码正在显示',
+      cash: '正在收现金',
+      keep: '保留 {waybill}',
+      switch: '切换到 {waybill}',
     },
     receiptKnown: '该付款凭证已为 {waybill} 记录过。',
   },
@@ -201,6 +217,10 @@ export default {
     deliveredReceipt: '已妥投 · 已付 {amount}，凭证已核验',
     deliveredUnverified: '已妥投 · {amount} 已付待核实',
     close: '返回扫描',
+    deliverPrepaid: '交付',
+    undo: '撤销',
+    undoIn: '撤销 · {seconds} 秒',
+    undone: '已撤销：{waybill} 重新待投递。',
     status: {
       pending: '待派送',
       delivered: '已妥投',
@@ -267,6 +287,18 @@ export default {
       reschedule: '改约时间',
     },
   },
+  notice: {
+    title: '之前的订单已完成',
+    digital: '{waybill} 已收款 {amount}：已妥投。',
+    receipt: '{waybill} 已收款 {amount}（凭证）：已妥投。',
+    dismiss: '知道了',
+  },
+  moved: {
+    title: '本班次已转到另一台终端',
+    body: '您于 {time} 在终端 {device} 上登录。请在那台终端继续。本终端上尚未上传的记录仍会发送给站点。',
+    pending: '本终端还有 {count} 条记录待上传。',
+    takeBack: '在此登录，取回本班次',
+  },
   flag: {
     title: '已标记给站点',
     late_payment_after_cash: '{waybill} 已收现金后又收到数字支付 {amount}，已标记退款。',
@@ -314,7 +346,10 @@ export default {
     flags: '已标记给站点',
     close: '结束班次',
     closeAnyway: '仍然结束班次',
-    closePending: '还有 {count} 条记录未送达站点。仍要结束班次吗？它们之后仍会上传。',
+    closePending: '还有 {count} 条记录未送达站点，之后仍会上传。',
+    endOpenTitle: '还有未完成的事项。仍要结束班次吗？',
+    endStopsLeft: '还剩 {stops} 个站点（{orders} 个订单未妥投）',
+    endCashUndeclared: '已收现金 {amount} 尚未申报',
     closeCancel: '等待',
     unverified: '已付待核实：已用 {used}（共 {perShift}）· 单笔上限 {perOrder}',
     syncDetails: '同步详情',
@@ -358,6 +393,23 @@ export default {
       login_required: '请重新登录以继续。',
       pending_events: '还有 {pending} 条记录未送达站点。',
       cash_not_declared: '结束班次前请先申报现金。',
+      open_items: '尚未完成：{stopsLeft} 个站点、{pendingEvents} 条记录未上传、{cashUndeclared} 现金未申报。',
+      moved: '本班次已在另一台终端继续。在此登录可取回。',
+    },
+    core: {
+      data_in_use: '另一个妥投终端正在使用本设备的数据，请先关闭它。',
+    },
+    doorstep: {
+      not_in_hand: '请先扫描 {waybill}：它不是手中的包裹。',
+      no_conflict: '没有等待选择的扫描。',
+      qr_open: '请先从 {waybill} 的收款码返回。',
+    },
+    undo: {
+      not_open: '已无法撤销。',
+      window_passed: '{waybill} 已确定：撤销时间已过。',
+    },
+    delivery: {
+      not_prepaid: '{waybill} 有应收款项。',
     },
     manifest: {
       not_loaded: '路线尚未下载。',
@@ -378,6 +430,7 @@ export default {
     cash: {
       needs_confirmation: '应收 {due}，实收 {taken}：请确认差额。',
       intent_active: '收取现金前请先取消数字支付。',
+      panel_closed: '请先打开 {waybill} 的现金收款。',
       already_paid: '该订单已完成数字支付，请勿收取现金。',
     },
     unverified: {

@@ -1,10 +1,12 @@
+import noticeUrl from '../../../resources/sounds/completion-notice.wav?url'
 import goodUrl from '../../../resources/sounds/scan-good.wav?url'
 import refusedUrl from '../../../resources/sounds/scan-refused.wav?url'
 import { markTone } from '../perf'
 
-export type Tone = 'good' | 'refused'
+/** A good scan, a refusal, and a completion the courier did not watch (a payment for an earlier order). */
+export type Tone = 'good' | 'refused' | 'notice'
 
-const urls: Record<Tone, string> = { good: goodUrl, refused: refusedUrl }
+const urls: Record<Tone, string> = { good: goodUrl, refused: refusedUrl, notice: noticeUrl }
 
 let context: AudioContext | null = null
 const buffers = new Map<Tone, Promise<AudioBuffer | null>>()
@@ -30,10 +32,9 @@ function load(tone: Tone): Promise<AudioBuffer | null> {
   return buffer
 }
 
-/** Decodes both tones ahead, so the first scan beeps without a delay. */
+/** Decodes every tone ahead, so the first scan beeps without a delay. */
 export function preloadTones(): void {
-  void load('good')
-  void load('refused')
+  for (const tone of Object.keys(urls) as Tone[]) void load(tone)
 }
 
 /**

@@ -2,6 +2,8 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { FailureReason, ScanSource } from '../../../shared/api/events'
 import type {
+  CompletionNotice,
+  DoorstepView,
   OrderFlag,
   OrderView,
   PaymentConfirmation,
@@ -9,6 +11,7 @@ import type {
   PaymentView,
   ScanOutcome,
   StartCashResult,
+  UndoWindow,
   UnverifiedAllowance,
 } from '../../../shared/ipc/contract'
 import { bridge, IpcError } from '../../bridge'
@@ -23,6 +26,8 @@ export const PAID_LINGER_MS = 600
 
 export type Refusal = Extract<ScanOutcome, { outcome: 'refused' }>
 export type ReceiptScan = Extract<ScanOutcome, { outcome: 'receipt' }>
+export type ScanConflict = Extract<ScanOutcome, { outcome: 'conflict' }>
+export type AcceptedScan = Extract<ScanOutcome, { outcome: 'accepted' }>
 
 export interface Finished {
   orderId: string
@@ -36,12 +41,20 @@ export interface Finished {
 
 /**
  * The doorstep loop: scan → order card → collect (digital, cash, failed) → back to scan. Every action goes
- * through the core, which records it before answering; this store only keeps what the screen shows.
+ * through the core, which records it before answering and holds the order in hand (the only order anything can
+ * be collected for); this store keeps what the screen shows, and follows the core's doorstep pushes for the undo
+ * window, the keep-or-switch question and the notice of a completion the courier did not watch.
  */
 export const useDoorstepStore = defineStore('doorstep', () => {
   const phase = ref<DoorPhase>('scan')
   const order = ref<OrderView | null>(null)
-  const lastScan = ref<Extract<ScanOutcome, { outcome: 'accepted' }> | null>(null)
+  const lastScan = ref<AcceptedScan | null>(null)
+  /** A parcel scanned while a collection was open: keep the collection, or switch to it. */
+  const conflict = ref<ScanConflict | null>(null)
+  /** The completion that one tap can still undo, while its window is open. */
+  const undo = ref<UndoWindow | null>(null)
+  /** The last completion the courier did not watch (a late payment), until dismissed or replaced. */
+  const notice = ref<CompletionNotice | null>(null)
   const refusal = ref<Refusal | null>(null)
   const payment = ref<PaymentView | null>(null)
   const slow = ref(false)
@@ -95,14 +108,23 @@ export const useDoorstepStore = defineStore('doorstep', () => {
 
   /** Looks a code up; resolves to the outcome so the caller can sound the right tone. */
   async function scan(code: string, source: ScanSource): Promise<ScanOutcome | null> {
-    const leaving = phase.value === 'payment' && order.value ? order.value.orderId : null
-    // A receipt scanned while an order is open must be for that order; the core ignores this for parcel labels.
-    const onScreen = phase.value !== 'scan' && order.value ? order.value.orderId : undefined
-    const outcome = await act(() => bridge.scanBarcode({ code, source, orderId: onScreen }))
+    const outcome = await act(() => bridge.scanBarcode({ code, source }))
     if (!outcome) return null
     if (outcome.outcome === 'refused') {
       refusal.value = outcome
+      // The core let go of the order on the card: it cannot be acted on until it is scanned again. A QR or cash
+      // panel stays (the customer may be paying), with the refusal shown over it.
+      if (phase.value === 'order') {
+        backToScan(null)
+      } else if (phase.value === 'scan') {
+        finished.value = null
+      }
       cardVersion.value++
+      return outcome
+    }
+    if (outcome.outcome === 'conflict') {
+      // Nothing was recorded: the courier keeps what is open, or switches to the new parcel.
+      conflict.value = outcome
       return outcome
     }
     refusal.value = null
@@ -110,10 +132,17 @@ export const useDoorstepStore = defineStore('doorstep', () => {
       onReceipt(outcome)
       return outcome
     }
+    accepted(outcome)
+    return outcome
+  }
+
+  /** Shows an accepted scan: a new order card, or the same order's collection carrying on. */
+  function accepted(outcome: AcceptedScan): void {
     receiptKnown.value = null
     finished.value = null
-    if (leaving && leaving !== outcome.order.orderId) void bridge.leavePayment({ orderId: leaving })
-    if (leaving !== outcome.order.orderId || phase.value !== 'payment') {
+    conflict.value = null
+    const same = order.value?.orderId === outcome.order.orderId
+    if (!same || phase.value === 'scan' || phase.value === 'order') {
       clearTimers()
       payment.value = null
       cashStart.value = null
@@ -133,7 +162,97 @@ export const useDoorstepStore = defineStore('doorstep', () => {
       }
     }
     cardVersion.value++
-    return outcome
+  }
+
+  /** Keep the collection that is open (the stray parcel is logged as refused), or switch to the new parcel. */
+  async function resolveConflict(choice: 'keep' | 'switch'): Promise<void> {
+    const outcome = await act(() => bridge.resolveScanConflict({ choice }))
+    conflict.value = null
+    if (!outcome) return
+    if (outcome.outcome === 'accepted') {
+      refusal.value = null
+      accepted(outcome)
+    } else if (outcome.outcome === 'conflict') {
+      conflict.value = outcome
+    }
+  }
+
+  /** Undoes the completion whose window is open: the order is open and in hand again, on its card. */
+  async function undoCompletion(): Promise<void> {
+    const open = undo.value
+    if (!open) return
+    const reopened = await act(() => bridge.undoDelivery({ orderId: open.orderId }))
+    if (!reopened) return
+    undo.value = null
+    clearTimers()
+    refusal.value = null
+    finished.value = null
+    payment.value = null
+    cashStart.value = null
+    lastScan.value = null
+    order.value = reopened
+    phase.value = 'order'
+    cardVersion.value++
+  }
+
+  /** Hands over a prepaid order in hand (one whose completion was undone). */
+  async function deliverPrepaid(): Promise<void> {
+    const current = order.value
+    if (!current) return
+    const done = await act(() => bridge.deliverPrepaid({ orderId: current.orderId }))
+    if (!done) return
+    order.value = done
+    backToScan({
+      orderId: done.orderId,
+      waybill: done.waybill,
+      method: 'prepaid',
+      amountFen: 0,
+      reason: null,
+      confirmation: null,
+    })
+    order.value = done
+  }
+
+  async function dismissNotice(): Promise<void> {
+    const current = notice.value
+    if (!current) return
+    notice.value = null
+    await act(() => bridge.dismissNotice({ id: current.id }))
+  }
+
+  /**
+   * The core's doorstep changed. The undo window, the question and the notice are the core's to say. When the
+   * core let go of the order on the card (the route changed under it: another terminal or the depot closed it),
+   * the card goes, unless it is showing "paid" on its way back to scan.
+   */
+  function onDoorstep(view: DoorstepView): void {
+    undo.value = view.undo
+    if (view.notice?.id !== notice.value?.id) noticeArrived(view.notice)
+    if (!view.conflict) conflict.value = null
+    const shown = order.value
+    if (phase.value === 'order' && shown && view.order?.orderId !== shown.orderId && !lingerTimer) backToScan(null)
+  }
+
+  let onNotice: ((notice: CompletionNotice) => void) | null = null
+  function noticeArrived(next: CompletionNotice | null): void {
+    notice.value = next
+    if (next) onNotice?.(next)
+  }
+
+  /** Picks up where the core is (a reloaded screen): the order in hand and what is open for it. */
+  async function restore(): Promise<void> {
+    let view: DoorstepView
+    try {
+      view = await bridge.getDoorstep({})
+    } catch {
+      return
+    }
+    undo.value = view.undo
+    notice.value = view.notice
+    if (!view.order || order.value) return
+    order.value = view.order
+    if (view.collecting === 'qr' && view.order.payment) startWaiting(view.order.payment)
+    else phase.value = view.collecting === 'cash' ? 'cash' : 'order'
   }
 
   /** A receipt the core accepted: the delivery it completed, or a note that it changed nothing. */
@@ -313,13 +432,20 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     }
   }
 
-  function subscribe(): () => void {
+  /** `announce` plays the notice's tone; the store itself makes no sound. */
+  function subscribe(announce: (notice: CompletionNotice) => void = () => undefined): () => void {
+    onNotice = announce
     const disposers = [
       bridge.onPaymentUpdated(onPaymentUpdated),
       bridge.onOrderFlagged((flag) => {
         flags.value = [...flags.value, flag]
       }),
+      bridge.onDoorstepChanged(onDoorstep),
+      () => {
+        onNotice = null
+      },
     ]
+    void restore()
     return () => {
       disposers.forEach((dispose) => dispose())
       clearTimers()
@@ -336,12 +462,19 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     cashStart,
     finished,
     flags,
+    conflict,
+    undo,
+    notice,
     receiptKnown,
     allowance,
     error,
     busy,
     cardVersion,
     scan,
+    resolveConflict,
+    undoCompletion,
+    deliverPrepaid,
+    dismissNotice,
     recordUnverified,
     payDigital,
     renewQr,

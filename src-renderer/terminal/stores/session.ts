@@ -11,12 +11,14 @@ export const useSessionStore = defineStore('session', () => {
   const status = ref<DeviceStatus | null>(null)
   const progress = ref<ManifestProgress | null>(null)
   const busy = ref(false)
+  /** The courier chose to log in here to take back a shift that moved to another terminal. */
+  const takingBack = ref(false)
 
   const stage = computed<SessionStage>(() => {
     const current = status.value
     if (!current) return 'loading'
     if (!current.enrolled) return 'enroll'
-    if (!current.shift || current.needsLogin) return 'login'
+    if (!current.shift || current.needsLogin || (takingBack.value && current.shift.movedTo)) return 'login'
     if (!current.shift.manifestLoaded) return 'manifest'
     return 'ready'
   })
@@ -40,6 +42,11 @@ export const useSessionStore = defineStore('session', () => {
 
   async function login(staffId: string, pin: string): Promise<void> {
     status.value = await run(() => bridge.login({ staffId, pin }))
+    takingBack.value = false
+  }
+
+  function takeBack(): void {
+    takingBack.value = true
   }
 
   async function downloadManifest(): Promise<void> {
@@ -47,8 +54,9 @@ export const useSessionStore = defineStore('session', () => {
     await load()
   }
 
-  async function closeShift(force: boolean): Promise<void> {
-    status.value = await run(() => bridge.closeShift({ force }))
+  /** Ends the shift; with something still open the core refuses (`shift.open_items`) unless `confirmOpen`. */
+  async function closeShift(confirmOpen: boolean): Promise<void> {
+    status.value = await run(() => bridge.closeShift({ confirmOpen }))
     progress.value = null
   }
 
@@ -64,7 +72,20 @@ export const useSessionStore = defineStore('session', () => {
     return () => disposers.forEach((dispose) => dispose())
   }
 
-  return { status, progress, busy, stage, load, enroll, login, downloadManifest, closeShift, subscribe }
+  return {
+    status,
+    progress,
+    busy,
+    takingBack,
+    stage,
+    load,
+    enroll,
+    login,
+    takeBack,
+    downloadManifest,
+    closeShift,
+    subscribe,
+  }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useSessionStore, import.meta.hot))
