@@ -60,3 +60,35 @@ export async function shot(
     fullPage: options.fullPage ?? false,
   })
 }
+
+/**
+ * Switches the terminal's language through its own settings channel (as the settings screen does), so a test can
+ * shoot the same moment in both languages without leaving the screen it is on.
+ */
+export async function switchLocale(terminalUrl: string, locale: 'zh-CN' | 'en'): Promise<void> {
+  const url = new URL(terminalUrl)
+  const token = /token=([\w-]+)/.exec(url.hash)?.[1] ?? ''
+  const res = await fetch(`${url.origin}/ipc/updateSettings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-tuotou-token': token },
+    body: JSON.stringify({ locale }),
+  })
+  if (!res.ok) throw new Error(`the terminal refused the language (${res.status})`)
+}
+
+/** The same moment in both languages, at the page's size: zh-CN first (the default), then English, then back. */
+export async function shotBoth(
+  page: Page,
+  terminalUrl: string,
+  name: string,
+  options: { targets?: boolean; fullPage?: boolean } = {},
+): Promise<void> {
+  await switchLocale(terminalUrl, 'zh-CN')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN')
+  await shot(page, name, 'zh-CN', options)
+  await switchLocale(terminalUrl, 'en')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+  await shot(page, name, 'en', options)
+  await switchLocale(terminalUrl, 'zh-CN')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN')
+}

@@ -482,6 +482,7 @@ export const ipcChannels = {
 
   showPaymentQr: channel(OrderRequest, PaymentView),
   renewPaymentQr: channel(OrderRequest, PaymentView),
+  /** Back from the QR or the cash panel: nothing is open for the order in hand; a shown QR stays payable. */
   leavePayment: channel(OrderRequest, Empty),
   startCash: channel(OrderRequest, StartCashResult),
   /** "Paid, to be verified": completes the order as digital within the limits, for the backend to settle. */

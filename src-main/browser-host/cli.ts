@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { TuotouError } from '../../shared/errors'
 import { ensureBuilt, findElectron, openAppWindow, RENDERER_DIR, ROOT } from '../../scripts/launch'
 import { createDeviceCore } from '../core'
 import { startBrowserHost } from './server'
@@ -59,7 +60,19 @@ if (electron && electron.path !== null) {
   child.on('exit', (code) => process.exit(code ?? 0))
 } else {
   if (electron && electron.path === null) console.log(`Electron is not available: ${electron.reason}.`)
-  const core = createDeviceCore({ dataDir, backendUrl: parsed.backend, host: 'browser', version })
+  let core
+  try {
+    core = createDeviceCore({ dataDir, backendUrl: parsed.backend, host: 'browser', version })
+  } catch (error) {
+    // Another terminal on this data folder, or a folder the terminal cannot use: one line, and out at once.
+    console.error(`The terminal cannot start: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(error instanceof TuotouError && error.code === 'core.data_in_use' ? 3 : 1)
+  }
+  if (core.recoveredLock) {
+    console.log(
+      `Took over the data folder from process ${core.recoveredLock.pid}, which had stopped without closing it.`,
+    )
+  }
   const host = await startBrowserHost({ core, rendererDir: RENDERER_DIR, port })
   console.log(`Terminal (browser host): ${host.launchUrl}`)
   console.log(`Data in ${dataDir}. Open the URL above in Chromium; Ctrl-C stops it.`)

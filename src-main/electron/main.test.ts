@@ -47,7 +47,9 @@ const electron = vi.hoisted(() => {
       getPath: () => state.userData,
       getAppPath: () => '/nonexistent-app',
       getVersion: () => '9.9.9',
+      exit: vi.fn(),
     },
+    dialog: { showErrorBox: vi.fn() },
     BrowserWindow,
     ipcMain: {
       handle: (channel: string, handler: unknown) => state.handlers.set(channel, handler),
@@ -123,5 +125,19 @@ describe('Electron main process', () => {
     expect(electron.app.quit).toHaveBeenCalled()
     expect(electron.state.windows).toHaveLength(0)
     expect(electron.state.handlers.size).toBe(0)
+  })
+
+  it('refuses a data folder another terminal holds: an error box, exit at once, no window', async () => {
+    electron.state.lock = true
+    const { createDeviceCore } = await import('../core')
+    const other = createDeviceCore({ dataDir: electron.state.userData, host: 'browser', version: '0' })
+    try {
+      await startMain()
+      expect(electron.dialog.showErrorBox).toHaveBeenCalledWith('Tuotou', expect.stringMatching(/in use by another/))
+      expect(electron.app.exit).toHaveBeenCalledWith(3)
+      expect(electron.state.windows).toHaveLength(0)
+    } finally {
+      other.close()
+    }
   })
 })

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { app, BrowserWindow, ipcMain, safeStorage, session } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session } from 'electron'
 import { createDeviceCore, type DeviceCore } from '../core'
 import { createIpcDispatcher } from '../core/ipc'
 import { createElectronCredentialStore } from './credentials'
@@ -53,15 +53,23 @@ if (!app.requestSingleInstanceLock()) {
     )
     const dataDir = typeof args.data === 'string' ? args.data : app.getPath('userData')
     const nativeBinding = join(app.getAppPath(), '.electron-native', 'better_sqlite3.node')
-    core = createDeviceCore({
-      dataDir,
-      backendUrl: typeof args.backend === 'string' ? args.backend : process.env.TUOTOU_BACKEND_URL,
-      host: 'electron',
-      version: app.getVersion(),
-      kiosk: args.kiosk === true,
-      credentials: createElectronCredentialStore(join(dataDir, 'credentials'), safeStorage),
-      nativeBinding: existsSync(nativeBinding) ? nativeBinding : undefined,
-    })
+    try {
+      core = createDeviceCore({
+        dataDir,
+        backendUrl: typeof args.backend === 'string' ? args.backend : process.env.TUOTOU_BACKEND_URL,
+        host: 'electron',
+        version: app.getVersion(),
+        kiosk: args.kiosk === true,
+        credentials: createElectronCredentialStore(join(dataDir, 'credentials'), safeStorage),
+        nativeBinding: existsSync(nativeBinding) ? nativeBinding : undefined,
+      })
+    } catch (error) {
+      // Another terminal (a browser host) holds this data folder, or the folder cannot be used: say so, and stop
+      // before anything could act on the device's records twice.
+      dialog.showErrorBox('Tuotou', error instanceof Error ? error.message : String(error))
+      app.exit(3)
+      return
+    }
     const dispatch = createIpcDispatcher(core.handlers)
     registerIpc(ipcMain, dispatch, (event) => isAppUrl(event.senderFrame?.url ?? '', appUrl))
 

@@ -150,8 +150,9 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
     leavePayment: ({ orderId }) =>
       answer(() => {
         ctx.payments.stop(orderId)
-        // Back to the order card: the intent stays payable (the customer may still pay it), nothing is open.
-        if (ctx.doorstep.inHand() === orderId && ctx.doorstep.collecting() === 'qr') {
+        // Back from the QR or the cash panel: the intent stays as it is (a QR the customer may still pay stays
+        // payable), and nothing is open for the order in hand any more.
+        if (ctx.doorstep.inHand() === orderId && ctx.doorstep.collecting() !== null) {
           ctx.doorstep.collect(null)
           ctx.doorstep.changed()
         }

@@ -409,7 +409,9 @@ export const useDoorstepStore = defineStore('doorstep', () => {
 
   function dismiss(): void {
     const current = order.value
-    if (phase.value === 'payment' && current) void bridge.leavePayment({ orderId: current.orderId })
+    if ((phase.value === 'payment' || phase.value === 'cash') && current) {
+      void bridge.leavePayment({ orderId: current.orderId })
+    }
     backToScan(null)
     refusal.value = null
     error.value = null
