@@ -31,13 +31,17 @@ test('the shift summary totals the round, takes the cash declaration, and ends t
   const records = new BackendRecords(sandbox.dbFile)
   await expect.poll(() => records.cashDeclarations(), { timeout: 10_000 }).toEqual([first!.codFen])
 
-  // Everything has reached the depot, so the shift ends at once, even out of coverage; the close itself is queued
-  // and reaches the backend when coverage returns.
+  // Everything has reached the depot and the cash is declared, but stops are left: the confirmation says only
+  // that, and the shift ends even out of coverage; the close itself is queued and reaches the backend later.
   await expect(courier.byId('shift-unsent')).not.toHaveClass(/warn/, { timeout: 10_000 })
   link.setMode('offline')
   await expect(courier.byId('sync-status')).toHaveAttribute('data-online', 'no', { timeout: 15_000 })
   await courier.tap('shift-close')
-  await expect(courier.byId('shift-close-confirm')).toHaveCount(0)
+  const confirm = courier.byId('shift-end-confirm')
+  await expect(confirm).toHaveAttribute('data-pending-events', '0')
+  await expect(confirm).toHaveAttribute('data-cash-undeclared-fen', '0')
+  await expect(courier.byId('shift-end-stops')).toBeVisible()
+  await courier.tap('shift-close-force')
   await expect(courier.byId('login-screen')).toBeVisible()
   link.setMode('online')
   await expect.poll(() => records.shiftsClosed(), { timeout: 20_000 }).toBe(1)
@@ -53,7 +57,8 @@ test('ending the shift waits for a confirmation while events are unsent', async 
   await courier.byId('tab-shift').click()
   await expect(courier.byId('shift-unsent')).toHaveClass(/warn/)
   await courier.tap('shift-close')
-  await expect(courier.byId('shift-close-confirm')).toBeVisible()
+  await expect(courier.byId('shift-end-confirm')).toBeVisible()
+  await expect(courier.byId('shift-end-unsent')).toBeVisible()
   await courier.tap('shift-close-wait')
   await expect(courier.byId('shift-screen')).toBeVisible()
   await courier.tap('shift-close')

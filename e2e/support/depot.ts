@@ -1,4 +1,5 @@
 import { OrderChangeResponse, SupervisorLoginResponse } from '../../shared/api/depot'
+import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
 
 /** The demo seed's supervisor and second courier, as `--seed demo` prints them. */
 const SUPERVISOR = { login: 'zhang.wei', password: 'tuotou-demo' }
@@ -21,4 +22,12 @@ export async function reassignOrder(backendUrl: string, orderId: string, courier
   return OrderChangeResponse.parse(
     await post(`${backendUrl}/api/v1/depot/orders/${orderId}/reassign`, { courierId }, session.supervisorToken),
   )
+}
+
+/** A fresh single-use enrollment code from the supervisor, for a second terminal (a device swap). */
+export async function issueEnrollmentCode(backendUrl: string): Promise<string> {
+  const session = SupervisorLoginResponse.parse(await post(`${backendUrl}/api/v1/depot/sessions`, SUPERVISOR))
+  return CreateEnrollmentCodeResponse.parse(
+    await post(`${backendUrl}/api/v1/depot/enrollment-codes`, {}, session.supervisorToken),
+  ).code
 }

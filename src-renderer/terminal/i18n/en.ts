@@ -350,7 +350,7 @@ export default {
     endOpenTitle: 'Still open. End the shift anyway?',
     endStopsLeft: '{stops} stops left ({orders} orders not delivered)',
     endCashUndeclared: '{amount} cash collected and not declared',
-    closeCancel: 'Wait',
+    closeCancel: 'Keep working',
     unverified: 'Paid, to be verified: {used} of {perShift} used · up to {perOrder} per order',
     syncDetails: 'Sync details',
     attention: 'Needs attention: {count}',

@@ -350,7 +350,7 @@ export default {
     endOpenTitle: '还有未完成的事项。仍要结束班次吗？',
     endStopsLeft: '还剩 {stops} 个站点（{orders} 个订单未妥投）',
     endCashUndeclared: '已收现金 {amount} 尚未申报',
-    closeCancel: '等待',
+    closeCancel: '继续派送',
     unverified: '已付待核实：已用 {used}（共 {perShift}）· 单笔上限 {perOrder}',
     syncDetails: '同步详情',
     attention: '待处理：{count}',
