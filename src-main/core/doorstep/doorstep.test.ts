@@ -222,6 +222,23 @@ describe('undo of cash and failure', () => {
     await expect(d.core.handlers.undoDelivery({ orderId: ORDER1 })).rejects.toMatchObject({ code: 'undo.not_open' })
   })
 
+  it('after an undo, or back from the cash panel, cash is recorded only once the panel is open again', async () => {
+    const d = await device()
+    await scan(d, CODE4)
+    await d.core.handlers.startCash({ orderId: ORDER4 })
+    await d.core.handlers.recordCash({ orderId: ORDER4, takenFen: 500 })
+    await d.core.handlers.undoDelivery({ orderId: ORDER4 })
+    await expect(d.core.handlers.recordCash({ orderId: ORDER4, takenFen: 500 })).rejects.toMatchObject({
+      code: 'cash.panel_closed',
+    })
+    await d.core.handlers.startCash({ orderId: ORDER4 })
+    await d.core.handlers.leavePayment({ orderId: ORDER4 })
+    await expect(d.core.handlers.recordCash({ orderId: ORDER4, takenFen: 500 })).rejects.toMatchObject({
+      code: 'cash.panel_closed',
+    })
+    expect((await d.core.handlers.getOrder({ orderId: ORDER4 })).status).toBe('pending')
+  })
+
   it('undoes a failure', async () => {
     const d = await device()
     await scan(d, CODE1)

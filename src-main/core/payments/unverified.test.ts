@@ -98,8 +98,9 @@ describe('"paid, to be verified"', () => {
     const orderId = await qrUpOffline(d, 1)
     await d.backend.close()
     await d.core.handlers.startCash({ orderId })
+    // The QR was withdrawn for cash and is no longer on screen: nothing the customer saw can have been paid.
     await expect(d.core.handlers.recordUnverified({ orderId })).rejects.toMatchObject({
-      code: 'unverified.intent_closed',
+      code: 'unverified.qr_not_shown',
     })
     // An order not in hand (its parcel not scanned) is refused before anything else.
     await expect(d.core.handlers.recordUnverified({ orderId: 'ord_test0002' })).rejects.toMatchObject({

@@ -36,6 +36,13 @@ export function unverifiedAllowance(db: DeviceDb, shift: ShiftRow): UnverifiedAl
  */
 export function recordUnverified(ctx: CoreContext, orderId: string): OrderView {
   const order = requireCollectable(ctx, orderId)
+  if (ctx.doorstep.collecting() !== 'qr') {
+    // The customer can only have paid a QR they were shown, and it is on screen now: money is recorded only
+    // against the order whose QR is open.
+    throw new TuotouError('unverified.qr_not_shown', `show the QR of ${order.waybill} first`, {
+      waybill: order.waybill,
+    })
+  }
   const intent = currentIntent(ctx.db, orderId)
   if (!intent) throw new TuotouError('payment.no_intent', `order ${order.waybill} has no digital payment`)
   if (intent.cancelled_at !== null || intent.status === 'cancelled' || intent.status === 'expired') {

@@ -438,6 +438,7 @@ export default {
       over_order_limit: '{amount} is over the {limit} limit per order for unverified payments.',
       over_shift_limit: '{amount} is over the {remaining} left of this shift’s {limit} for unverified payments.',
       intent_closed: 'This QR was cancelled or has expired: the customer cannot have paid it.',
+      qr_not_shown: 'Show the QR of {waybill} first: the customer can only have paid a QR they saw.',
     },
   },
 }

@@ -437,6 +437,7 @@ export default {
       over_order_limit: '{amount} 超过待核实付款的单笔上限 {limit}。',
       over_shift_limit: '{amount} 超过本班次待核实付款剩余额度 {remaining}（共 {limit}）。',
       intent_closed: '该二维码已取消或已过期，客户不可能已付款。',
+      qr_not_shown: '请先显示 {waybill} 的收款码：客户只可能支付看到过的收款码。',
     },
   },
 } satisfies typeof en
