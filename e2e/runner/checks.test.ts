@@ -3,7 +3,7 @@ import { differences, exactlyOnce, recordedOutcome } from './checks'
 import { plannedOutcome, type PlannedStop } from './plan'
 import type { BackendOrder, DeviceEventRow, OutboxRow } from './records'
 
-const stop = (fields: Partial<PlannedStop>): Omit<PlannedStop, 'expected' | 'n'> => ({
+const stop = (fields: Partial<PlannedStop>): Omit<PlannedStop, 'expected' | 'n' | 'stray'> => ({
   waybill: 'JDRD00000000001',
   codFen: 6660,
   parcels: 1,

@@ -4,11 +4,17 @@ import type { BackendOrder, DeviceEventRow, OutboxRow } from './records'
 import type { ExpectationResult, RecordedOutcome, RoundResult, TotalsRecord } from './result'
 
 /** What the round found in the backend and the terminal once everything had synced. */
-export interface RoundRecords {
-  orders: Map<string, BackendOrder>
+/** One terminal's outbox and what the backend holds of it. */
+export interface TerminalRecords {
   backendDevice: { deviceId: string; ackedSeq: number } | null
   backendEvents: DeviceEventRow[]
   outbox: OutboxRow[]
+}
+
+export interface RoundRecords {
+  orders: Map<string, BackendOrder>
+  /** Every terminal of the round, in order: one, or two after a device swap. */
+  devices: TerminalRecords[]
   cashDeclarations: number[]
   cashToHandInFen: number
   /** The refund flags on the terminal's shift summary. */
@@ -170,7 +176,8 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
   counts('refund flags by kind', plan.expect.flags, actual.flags)
   counts('"to be verified" verdicts', plan.expect.toBeVerified, actual.toBeVerified)
 
-  if (plan.expect.syncedExactlyOnce) expectations.push(exactlyOnce(records))
+  if (plan.expect.syncedExactlyOnce) expectations.push(exactlyOnceAll(records))
+  expectations.push(...terminalExpectations(result))
 
   const backendTotals: TotalsRecord = {
     delivered: outcomes.filter((o) => o.status === 'delivered').length,
@@ -276,10 +283,65 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
   result.expectations = expectations
 }
 
+/** `exactlyOnce` for every terminal of the round: after a swap, the first terminal's events count as much. */
+export function exactlyOnceAll(records: Pick<RoundRecords, 'devices' | 'orders'>): ExpectationResult {
+  const each = records.devices.map((device) => exactlyOnce({ ...device, orders: records.orders }))
+  if (each.length === 1) return each[0]!
+  const problems = each.flatMap((result, i) => (result.reason ? [`terminal ${i + 1}: ${result.reason}`] : []))
+  return {
+    name: 'everything synced exactly once, from every terminal',
+    expected: 'every event once, none pending or rejected',
+    actual: each.map((result, i) => `terminal ${i + 1}: ${result.actual}`).join('; '),
+    held: each.every((result) => result.held),
+    reason: problems.length === 0 ? null : problems.join('; '),
+    source: 'file',
+  }
+}
+
+/**
+ * What the round did to the doorstep and the terminal, checked whenever the file asks for it: a stray scan asked
+ * keep-or-switch and cancelled no QR; a restarted terminal came back with its shift; after a swap the first
+ * terminal learned the shift had moved.
+ */
+function terminalExpectations(result: RoundResult): ExpectationResult[] {
+  const out: ExpectationResult[] = []
+  const strays = result.stops.filter((stop) => stop.stray !== null)
+  if (strays.length > 0) {
+    const bad = strays.filter((stop) => !stop.stray!.asked || !stop.stray!.sameQr || stop.problems.length > 0)
+    out.push({
+      name: 'stray scans asked keep or switch, and cancelled no QR',
+      expected: `${strays.length} asked, each QR paid as it was`,
+      actual: `${strays.length - bad.length} of ${strays.length}`,
+      held: bad.length === 0,
+      reason: bad.length === 0 ? null : `stops ${bad.map((s) => s.n).join(', ')}: see each stop's reasons`,
+      source: 'file',
+    })
+  }
+  for (const kind of ['restart', 'swap', 'return'] as const) {
+    const events = result.terminalEvents.filter((event) => event.kind === kind)
+    if (events.length === 0) continue
+    const name = {
+      restart: 'the terminal came back after each restart',
+      swap: 'the courier logged in on a second terminal mid-round',
+      return: 'the first terminal learned the shift had moved',
+    }[kind]
+    const failed = events.filter((event) => !event.ok)
+    out.push({
+      name,
+      expected: `${events.length} × ok`,
+      actual: events
+        .map((event) => `${event.kind === 'return' ? 'after the round' : `before stop ${event.at}`}: ${event.outcome}`)
+        .join('; '),
+      held: failed.length === 0,
+      reason: failed.length === 0 ? null : failed.map((event) => event.outcome).join('; '),
+      source: 'file',
+    })
+  }
+  return out
+}
+
 /** Every event in the terminal's outbox is in the backend under the same sequence and ID, applied once. */
-export function exactlyOnce(
-  records: Pick<RoundRecords, 'backendDevice' | 'backendEvents' | 'outbox' | 'orders'>,
-): ExpectationResult {
+export function exactlyOnce(records: TerminalRecords & Pick<RoundRecords, 'orders'>): ExpectationResult {
   const problems: string[] = []
   const { outbox, backendEvents } = records
   const pending = outbox.filter((row) => row.state === 'pending')

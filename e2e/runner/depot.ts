@@ -1,7 +1,26 @@
 import { API_PREFIX } from '../../shared/api/common'
 import { CouriersDayResponse, DASHBOARD_PATHS } from '../../shared/api/dashboard'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
+import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
 import type { DepotTotals } from './result'
+
+/** A fresh enrollment code from the round's supervisor, for a second terminal (a device swap). */
+export async function enrollmentCode(backendUrl: string, login: { login: string; password: string }): Promise<string> {
+  const session = await fetch(`${backendUrl}${API_PREFIX}/depot/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: login.login, password: login.password }),
+  })
+  if (!session.ok) throw new Error(`the supervisor could not log in (${session.status}): ${await session.text()}`)
+  const { supervisorToken } = SupervisorLoginResponse.parse(await session.json())
+  const answer = await fetch(`${backendUrl}${API_PREFIX}/depot/enrollment-codes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${supervisorToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  })
+  if (!answer.ok) throw new Error(`no enrollment code (${answer.status}): ${await answer.text()}`)
+  return CreateEnrollmentCodeResponse.parse(await answer.json()).code
+}
 
 /**
  * What the depot dashboard says about the round's courier for the round's day, asked the way the dashboard page

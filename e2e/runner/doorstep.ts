@@ -63,6 +63,8 @@ export interface DoorstepContext {
   patienceMs: number
   /** Extra time to wait for "paid" beyond the acquirer's configured delay. */
   paidTimeoutMs: number
+  /** The next stop's first parcel, for a stray scan at this door. */
+  nextBarcode: string | null
 }
 
 const CARD_TIMEOUT_MS = 10_000
@@ -261,6 +263,7 @@ export class Doorstep {
   private async customerAtTheDoor(): Promise<void> {
     const customer = this.stop.customer ?? { kind: 'pays', afterMs: 0 }
     const patience = this.ctx.patienceMs / this.ctx.speed
+    if (this.stop.stray) await this.strayScan(this.stop.stray)
     switch (customer.kind) {
       case 'pays': {
         if (customer.afterMs > 0) await this.watchWhileWaiting(customer.afterMs / this.ctx.speed)
@@ -308,6 +311,50 @@ export class Doorstep {
         return
       }
     }
+  }
+
+  /**
+   * With the QR up, the courier scans the next stop's parcel by mistake. The terminal must ask rather than drop the
+   * QR; the courier keeps this order, or switches to the other parcel and comes back, scanning this one again and
+   * tapping "digital payment": the same QR, never cancelled, is still the one the customer pays.
+   */
+  private async strayScan(answer: 'keep' | 'switch'): Promise<void> {
+    const next = this.ctx.nextBarcode
+    if (!next) throw new StopProblem('there is no next parcel to scan by mistake')
+    const record = { answer, asked: false, sameQr: false }
+    this.result.stray = record
+    await this.ctx.courier.scan(next)
+    this.step('courier', `scans ${next} by mistake, with the QR up`)
+    await this.see('the terminal asking whether to keep this order or switch', DONE_TIMEOUT_MS, (timeout) =>
+      expect(this.byId('scan-conflict')).toBeVisible({ timeout }),
+    )
+    record.asked = true
+    this.step('terminal', 'asks: keep this order, or switch to the other parcel?')
+    if (answer === 'keep') {
+      await this.ctx.courier.tap('scan-conflict-keep')
+      this.step('courier', 'keeps this order')
+    } else {
+      await this.ctx.courier.tap('scan-conflict-switch')
+      this.step('courier', 'switches to the other parcel')
+      await this.see('the other parcel’s order card', CARD_TIMEOUT_MS, (timeout) =>
+        expect(this.byId('order-card')).not.toContainText(this.stop.waybill, { timeout }),
+      )
+      const own = parcelBarcode(this.stop.waybill, 1, this.stop.parcels)
+      await this.ctx.courier.scan(own)
+      this.step('courier', `comes back: scans ${own} again`)
+      await this.see(`the order card for ${this.stop.waybill} again`, CARD_TIMEOUT_MS, (timeout) =>
+        expect(this.byId('order-card')).toContainText(this.stop.waybill, { timeout }),
+      )
+      const before = this.intentId
+      await this.showQr()
+      if (this.intentId !== before) {
+        throw new StopProblem(`the QR changed (${before} → ${this.intentId}): the stray scan cancelled it`)
+      }
+    }
+    await this.see('the QR still on screen', QR_TIMEOUT_MS, (timeout) =>
+      expect(this.byId('payment-qr')).toHaveAttribute('data-payload-drawn', 'yes', { timeout }),
+    )
+    record.sameQr = true
   }
 
   /**

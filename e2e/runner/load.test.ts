@@ -220,6 +220,37 @@ coverage:
     expect(text).toContain('overlap the offline stretch at stops 2–2')
   })
 
+  it('checks stray scans and what happens to the terminal: where they can happen, and once', () => {
+    const errors = errorsOf(`round: Terminal
+stops:
+  - { cod: "1.00", action: cash, stray: keep }
+  - { cod: "2.00", action: digital, stray: sideways }
+  - { cod: "3.00", action: digital, stray: switch }
+terminal:
+  - restart: { at: 1 }
+  - swap: { at: 2 }
+  - swap: { at: 3 }
+  - restart: { at: 9, signal: SIGKILL }
+  - explode: { at: 2 }
+`)
+    expect(where(errors)).toEqual([
+      '3 stops[0].stray',
+      '4 stops[1].stray',
+      '5 stops[2].stray',
+      '7 terminal[0].restart.at',
+      '9 terminal[2].swap.at',
+      '10 terminal[3].restart.at',
+      '11 terminal[4]',
+    ])
+    const text = formatErrors('terminal.yaml', errors)
+    expect(text).toContain('a stray scan happens while the QR is up for a customer who pays')
+    expect(text).toContain('stray is keep or switch')
+    expect(text).toContain('the stray parcel is the next stop’s, and this is the last stop')
+    expect(text).toContain('use at 2 or later')
+    expect(text).toContain('a round swaps the terminal once')
+    expect(text).toContain('there is no stop 9')
+  })
+
   it('still checks the whole round around a stop that failed the schema', () => {
     const errors = errorsOf(`round: Both
 stops:

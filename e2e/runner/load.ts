@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import type { z } from 'zod'
 import { planRound, type FieldPath, type Plan, type RoundDraft } from './plan'
-import { BackendEvent, CoverageEvent, RoundFile, StopEntry } from './schema'
+import { BackendEvent, CoverageEvent, RoundFile, StopEntry, TerminalEvent } from './schema'
 
 /** One thing wrong with a round file, where the tester will find it. */
 export interface RoundFileError {
@@ -177,6 +177,7 @@ function salvage(raw: Record<string, unknown>): RoundDraft | null {
     generate: part('generate', shape.generate, undefined),
     coverage: list('coverage', CoverageEvent),
     backend: list('backend', BackendEvent),
+    terminal: list('terminal', TerminalEvent),
     expect: part('expect', shape.expect, { syncedExactlyOnce: true }),
     broken,
   }

@@ -1,7 +1,15 @@
 import type { FailureReason } from '../../shared/api/events'
 import type { FlagKind } from '../../shared/api/stream'
 import { generateStops, roundAddress, roundWaybills, SeededRandom, shortBy, type GeneratedStop } from './generate'
-import type { BackendEvent, CourierAction, CoverageEvent, CustomerBehaviour, RoundFile, StopEntry } from './schema'
+import type {
+  BackendEvent,
+  CourierAction,
+  CoverageEvent,
+  CustomerBehaviour,
+  RoundFile,
+  StopEntry,
+  TerminalEvent,
+} from './schema'
 
 /**
  * A round file turned into what the runner plays: every stop numbered with its waybill, amount, parcels, the
@@ -50,6 +58,8 @@ export interface PlannedStop {
   note: string | null
   origin: 'listed' | 'generated'
   coverage: Coverage
+  /** A stray scan of the next stop's parcel while the QR is up, and what the courier answers. */
+  stray: 'keep' | 'switch' | null
   expected: StopOutcome
 }
 
@@ -66,6 +76,9 @@ export interface RestartEvent {
   signal: 'SIGKILL' | 'SIGTERM'
   downMs: number
 }
+
+/** The terminal killed and started again (`restart`), or swapped for a second one (`swap`), before stop `at`. */
+export type TerminalStep = { kind: 'restart'; at: number; signal: 'SIGKILL' | 'SIGTERM' } | { kind: 'swap'; at: number }
 
 /** One expectation at the end, with where its value came from. */
 export interface Expected<T> {
@@ -93,13 +106,14 @@ export interface Plan {
   stops: PlannedStop[]
   coverage: CoverageSpan[]
   restarts: RestartEvent[]
+  terminal: TerminalStep[]
   expect: ExpectedTotals
 }
 
 const offlineAt = (coverage: Coverage): boolean => coverage === 'offline' || coverage === 'blackhole'
 
 /** What the stop leaves in the backend, given the courier's action, the customer and the coverage there. */
-export function plannedOutcome(stop: Omit<PlannedStop, 'expected' | 'n'>): StopOutcome {
+export function plannedOutcome(stop: Omit<PlannedStop, 'expected' | 'n' | 'stray'>): StopOutcome {
   const base: StopOutcome = {
     status: 'delivered',
     method: null,
@@ -159,10 +173,11 @@ function coverageAt(spans: CoverageSpan[], n: number): Coverage {
  * own errors are already reported) and the checks that need it are skipped, so one pass still reports every
  * other error. `broken` names the top-level fields that failed.
  */
-export type RoundDraft = Omit<RoundFile, 'stops' | 'coverage' | 'backend'> & {
+export type RoundDraft = Omit<RoundFile, 'stops' | 'coverage' | 'backend' | 'terminal'> & {
   stops?: (StopEntry | null)[]
   coverage: (CoverageEvent | null)[]
   backend: (BackendEvent | null)[]
+  terminal?: (TerminalEvent | null)[]
   broken?: ReadonlySet<string>
 }
 
@@ -235,11 +250,38 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
     }
   })
 
+  const terminal: TerminalStep[] = []
+  ;(file.terminal ?? []).forEach((event, k) => {
+    if (event === null) return
+    const [kind, spec] =
+      'restart' in event
+        ? (['restart', event.restart] as const)
+        : (['swap', { ...event.swap, signal: 'SIGKILL' as const }] as const)
+    const at = ['terminal', k, kind, 'at']
+    if (spec.at > total) {
+      issues.push({ path: at, message: `the round has ${total} stops; there is no stop ${spec.at}` })
+    } else if (spec.at < 2) {
+      issues.push({
+        path: at,
+        message: `the terminal needs a stop of its own before it can be ${kind === 'swap' ? 'swapped' : 'restarted'}: use at 2 or later`,
+      })
+    } else if (terminal.some((t) => t.at === spec.at)) {
+      issues.push({ path: at, message: `something already happens to the terminal at stop ${spec.at}` })
+    } else if (kind === 'swap' && terminal.some((t) => t.kind === 'swap')) {
+      issues.push({ path: at, message: 'a round swaps the terminal once' })
+    } else {
+      terminal.push(kind === 'swap' ? { kind, at: spec.at } : { kind, at: spec.at, signal: spec.signal })
+    }
+  })
+
   const waybillOf = roundWaybills(new SeededRandom(`${seed}/waybills`))
   const places = new SeededRandom(`${seed}/addresses`)
   const seen = new Map<string, number>()
   const stops: PlannedStop[] = []
-  const entries: { entry: (GeneratedStop & { waybill?: string; note: string | null }) | null; path: FieldPath }[] = [
+  const entries: {
+    entry: (GeneratedStop & { waybill?: string; note: string | null; stray?: 'keep' | 'switch' }) | null
+    path: FieldPath
+  }[] = [
     ...listed.map((stop, i) => ({
       entry: stop && {
         codFen: stop.cod,
@@ -249,6 +291,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         takenFen: stop.taken ?? null,
         waybill: stop.waybill,
         note: stop.note ?? null,
+        stray: stop.stray,
       },
       path: ['stops', i] as FieldPath,
     })),
@@ -320,6 +363,13 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         issue('customer', '"pays after cash" needs steady coverage or none, not flapping: the outcome would be chance')
       }
     }
+    if (entry.stray) {
+      const kind = customer?.kind ?? 'pays'
+      if (action.kind !== 'digital' || (kind !== 'pays' && kind !== 'shows-receipt')) {
+        issue('stray', 'a stray scan happens while the QR is up for a customer who pays: it needs action digital')
+      }
+      if (n === total) issue('stray', 'the stray parcel is the next stop’s, and this is the last stop')
+    }
     const waybill = entry.waybill ?? waybillOf(n)
     const first = seen.get(waybill)
     if (first !== undefined) issue('waybill', `waybill ${waybill} is already stop ${first}'s`)
@@ -340,11 +390,18 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
       note: entry.note,
       origin: path.length > 1 ? ('listed' as const) : ('generated' as const),
       coverage,
+      stray: entry.stray ?? null,
     }
     stops.push({ ...stop, n, expected: plannedOutcome(stop) })
   })
 
-  if (issues.length > 0 || incomplete || file.coverage.includes(null) || file.backend.includes(null)) {
+  if (
+    issues.length > 0 ||
+    incomplete ||
+    file.coverage.includes(null) ||
+    file.backend.includes(null) ||
+    (file.terminal ?? []).includes(null)
+  ) {
     return { plan: null, issues }
   }
   return {
@@ -364,6 +421,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
       stops,
       coverage: spans,
       restarts: restarts.sort((a, b) => a.at - b.at),
+      terminal: terminal.sort((a, b) => a.at - b.at),
       expect: expectedTotals(file, stops),
     },
     issues: [],

@@ -4,18 +4,19 @@ import { expect, type Page } from '@playwright/test'
 import { openBackendDb } from '../../backend/db/connect'
 import { createCourierWithRoute, createSupervisorLogin, spawnBackend, type SpawnedBackend } from '../../backend/testing'
 import { formatFen } from '../../shared/money'
+import { parcelBarcode } from '../../shared/waybill'
 import { ensureBuilt } from '../../scripts/launch'
 import { Courier } from '../support/courier'
-import { startCoverageLink } from '../support/coverage-link'
+import { startCoverageLink, type CoverageLink } from '../support/coverage-link'
 import { notifications, setBehaviour } from '../support/sandbox'
 import { checkRound } from './checks'
-import { dashboardTotals } from './depot'
+import { dashboardTotals, enrollmentCode } from './depot'
 import { Doorstep, StopProblem } from './doorstep'
 import { sleep, waitUntil, type RoundProcesses } from './lifecycle'
 import type { Plan, PlannedStop } from './plan'
 import { BackendRecords, DeviceRecords } from './records'
 import { summarize, type RestartRecord, type RoundResult, type StopResult, type SyncLag } from './result'
-import { launchTerminal } from './terminal-host'
+import { launchTerminal, type PlayedTerminal } from './terminal-host'
 
 export interface PlayOptions {
   file: string
@@ -77,6 +78,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     actionsPerDelivery: { digital: summarize([]), all: summarize([]) },
     syncLags: [],
     restarts: [],
+    terminalEvents: [],
     acquirer: { ...plan.acquirer, notifications: 0, deliveries: 0 },
     terminalTotals: null,
     backendTotals: null,
@@ -138,37 +140,52 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   }
   await setBehaviour(backend.url, behaviour)
 
-  // The terminal's core reaches the backend only through this link, so the round controls its coverage.
-  const link = await startCoverageLink(backend.url)
-  options.processes.add('coverage link', () => link.close())
-  const terminal = await launchTerminal({
-    backendUrl: link.url,
-    electronPath: options.electronPath,
-    headed: options.headed,
-    track: (stop) => options.processes.add('terminal', stop),
-  })
-  const page = terminal.page
-  // A control that is not there fails the stop in seconds, not Playwright's default half minute.
-  page.setDefaultTimeout(10_000)
-  const device = new DeviceRecords(terminal.deviceDb)
-  const courier = new Courier(page)
-  await courier.startShift(fixture.enrollmentCode, plan.courier.staffId, plan.courier.pin)
+  // The terminal's core reaches the backend only through its own link, so the round controls its coverage; a
+  // second terminal (a swap) gets a link of its own, and the round's coverage is the terminal in hand's.
+  const newLink = async (): Promise<CoverageLink> => {
+    const opened = await startCoverageLink(backend.url)
+    options.processes.add('coverage link', () => opened.close())
+    return opened
+  }
+  let link = await newLink()
+  const launch = (dataDir?: string, through: CoverageLink = link) =>
+    launchTerminal({
+      backendUrl: through.url,
+      electronPath: options.electronPath,
+      headed: options.headed,
+      track: (stop) => options.processes.add('terminal', stop),
+      dataDir,
+    })
+  let terminal = await launch()
+  let page = terminal.page
+  let device = new DeviceRecords(terminal.deviceDb)
+  let courier = new Courier(page)
 
   // A refund flag can pop up over whatever the courier is doing; they read it and tap it away, and it is noted.
   let current: StopResult | null = null
   const flagsSeen: { kind: string; text: string }[] = []
-  await page.addLocatorHandler(page.getByTestId('flag-dialog'), async (dialog) => {
-    for (let i = 0; i < 10 && (await dialog.isVisible()); i++) {
-      const flag = dialog.getByTestId('payment-flag')
-      const kind = (await flag.getAttribute('data-kind')) ?? 'unknown'
-      const text = (await flag.innerText()).replace(/\s+/g, ' ')
-      flagsSeen.push({ kind, text })
-      await dialog.getByTestId('flag-dismiss').click()
-      current?.interruptions.push(`read a refund flag (${kind}) and tapped it away`)
-      current?.steps.push({ atMs: now(), who: 'courier', what: `reads the flag "${text}" and dismisses it` })
-      await sleep(300)
-    }
-  })
+  const onPage = async (opened: Page): Promise<void> => {
+    // A control that is not there fails the stop in seconds, not Playwright's default half minute.
+    opened.setDefaultTimeout(10_000)
+    await opened.addLocatorHandler(opened.getByTestId('flag-dialog'), async (dialog) => {
+      for (let i = 0; i < 10 && (await dialog.isVisible()); i++) {
+        const flag = dialog.getByTestId('payment-flag')
+        const kind = (await flag.getAttribute('data-kind')) ?? 'unknown'
+        const text = (await flag.innerText()).replace(/\s+/g, ' ')
+        flagsSeen.push({ kind, text })
+        await dialog.getByTestId('flag-dismiss').click()
+        current?.interruptions.push(`read a refund flag (${kind}) and tapped it away`)
+        current?.steps.push({ atMs: now(), who: 'courier', what: `reads the flag "${text}" and dismisses it` })
+        await sleep(300)
+      }
+    })
+  }
+  await onPage(page)
+  await courier.startShift(fixture.enrollmentCode, plan.courier.staffId, plan.courier.pin)
+  /** Every terminal of the round, for the exactly-once check: the first one too after a swap. */
+  const terminals: DeviceRecords[] = [device]
+  /** The terminal given up at a swap, brought back at the end, and its link. */
+  let swappedOut: { terminal: PlayedTerminal; link: CoverageLink } | null = null
 
   let restarting: Promise<void> = Promise.resolve()
   const lags: Promise<void>[] = []
@@ -186,6 +203,57 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
         link.setMode(span.mode)
         stop.steps.push({ atMs: now(), who: 'world', what: `coverage lost (${span.mode})` })
       }
+    }
+    const happens = plan.terminal.find((t) => t.at === n)
+    if (happens?.kind === 'restart') {
+      await terminal.restart(happens.signal).then(async (fresh) => {
+        terminal = fresh
+        page = fresh.page
+        courier = new Courier(page)
+        await onPage(page)
+      })
+      stop.steps.push({
+        atMs: now(),
+        who: 'world',
+        what: `the terminal is stopped with ${happens.signal} and started again`,
+      })
+      const back = await page
+        .getByTestId('scan-screen')
+        .waitFor({ timeout: 20_000 })
+        .then(() => true)
+        .catch(() => false)
+      result.terminalEvents.push({
+        kind: 'restart',
+        at: n,
+        ok: back,
+        outcome: back
+          ? 'back on the scan screen with the shift, nothing to log in again'
+          : 'the terminal did not come back to the scan screen',
+      })
+      if (!back) throw new Error(`the terminal did not come back after its restart before stop ${n}`)
+    } else if (happens?.kind === 'swap') {
+      // The battery dies: the first terminal stops at once, with whatever it had not sent.
+      swappedOut = { terminal, link }
+      await terminal.kill('SIGKILL')
+      stop.steps.push({
+        atMs: now(),
+        who: 'world',
+        what: 'the terminal’s battery dies; the courier takes a second one',
+      })
+      link = await newLink()
+      terminal = await launch()
+      page = terminal.page
+      courier = new Courier(page)
+      await onPage(page)
+      device = new DeviceRecords(terminal.deviceDb)
+      terminals.push(device)
+      await courier.startShift(await enrollmentCode(backend.url, supervisor!), plan.courier.staffId, plan.courier.pin)
+      result.terminalEvents.push({
+        kind: 'swap',
+        at: n,
+        ok: true,
+        outcome: 'the courier logged in on a second terminal',
+      })
     }
     const restart = plan.restarts.find((r) => r.at === n)
     if (restart) {
@@ -252,12 +320,23 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
       recorded: null,
       problems: [],
       screenshot: null,
+      stray: null,
     }
     current = stopResult
     result.stops.push(stopResult)
     await beforeStop(stop.n, stopResult)
+    const next = plan.stops[stop.n]
     const door = new Doorstep(
-      { page, courier, acquirerUrl: () => backend.url, now, speed, patienceMs: plan.patienceMs, paidTimeoutMs },
+      {
+        page,
+        courier,
+        acquirerUrl: () => backend.url,
+        now,
+        speed,
+        patienceMs: plan.patienceMs,
+        paidTimeoutMs,
+        nextBarcode: next ? parcelBarcode(next.waybill, 1, next.parcels) : null,
+      },
       stop,
       stopResult,
     )
@@ -289,9 +368,46 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   await restarting
   link.setMode('online')
   await Promise.all(lags)
+  if (swappedOut) {
+    // The first terminal, charged again, comes back: it sends what it held, and learns the shift moved.
+    const out = swappedOut as { terminal: PlayedTerminal; link: CoverageLink }
+    out.link.setMode('online')
+    const first = await launch(out.terminal.dataDir, out.link)
+    const moved = await first.page
+      .getByTestId('shift-moved')
+      .waitFor({ timeout: 30_000 })
+      .then(() => true)
+      .catch(() => false)
+    result.terminalEvents.push({
+      kind: 'return',
+      at: plan.stops.length,
+      ok: moved,
+      outcome: moved
+        ? 'the first terminal came back, says the shift moved, and takes no new action'
+        : 'the first terminal came back but did not say the shift had moved',
+    })
+    const firstDevice = terminals[0]!
+    const done = await waitUntil(
+      () => {
+        const id = firstDevice.deviceId()
+        return id !== null && records.ackedSeqOf(id) >= firstDevice.lastSeq()
+      },
+      60_000,
+      100,
+    )
+    if (!done) result.errors.push('the first terminal did not send what it held within a minute of coming back')
+  }
   options.progress(`${clock(now())} round walked; waiting for the terminal to sync and the acquirer to finish`)
   const syncedAll = async (): Promise<boolean> =>
-    waitUntil(() => (records.device()?.ackedSeq ?? -1) >= device.lastSeq(), 120_000, 100)
+    waitUntil(
+      () =>
+        terminals.every((held) => {
+          const id = held.deviceId()
+          return id !== null && records.ackedSeqOf(id) >= held.lastSeq()
+        }),
+      120_000,
+      100,
+    )
   if (!(await syncedAll())) result.errors.push('the terminal did not sync everything within 2 minutes of the round')
   const acquirerDone = await waitUntil(
     async () => (await notifications(backend.url)).every((n) => n.status !== 'pending'),
@@ -322,6 +438,11 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   try {
     await totals.waitFor({ timeout: 10_000 })
     await waitUntil(async () => (await totals.getAttribute('data-pending-events')) === '0', 30_000, 200)
+    if (terminals.length > 1) {
+      // After a swap the terminal in hand learns of the first one's late deliveries from the backend.
+      const delivered = [...records.orders().values()].filter((o) => o.status === 'delivered').length
+      await waitUntil(async () => Number(await totals.getAttribute('data-delivered')) === delivered, 30_000, 200)
+    }
     const attribute = async (name: string): Promise<number> => Number(await totals.getAttribute(name))
     result.terminalTotals = {
       delivered: await attribute('data-delivered'),
@@ -362,12 +483,14 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
 
   checkRound(plan, result, {
     orders: records.orders(),
-    backendDevice: records.device(),
-    backendEvents: (() => {
-      const id = records.device()?.deviceId
-      return id ? records.deviceEvents(id) : []
-    })(),
-    outbox: device.outbox(),
+    devices: terminals.map((held) => {
+      const id = held.deviceId()
+      return {
+        backendDevice: id ? { deviceId: id, ackedSeq: records.ackedSeqOf(id) } : null,
+        backendEvents: id ? records.deviceEvents(id) : [],
+        outbox: held.outbox(),
+      }
+    }),
     cashDeclarations: records.cashDeclarations(),
     cashToHandInFen: cashToHandIn,
     terminalFlags,

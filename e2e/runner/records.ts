@@ -42,6 +42,16 @@ export class BackendRecords {
   constructor(readonly file: string) {}
 
   /** The one device of a round's fresh backend, and the highest sequence the backend holds for it. */
+  /** The highest sequence the backend holds for one device (0 before its first event). */
+  ackedSeqOf(deviceId: string): number {
+    return readOnly(
+      this.file,
+      (db) =>
+        (db.prepare('SELECT acked_seq FROM devices WHERE id = ?').get(deviceId) as { acked_seq: number } | undefined)
+          ?.acked_seq ?? 0,
+    )
+  }
+
   device(): { deviceId: string; ackedSeq: number } | null {
     return readOnly(this.file, (db) => {
       const row = db.prepare('SELECT id, acked_seq FROM devices ORDER BY enrolled_at DESC LIMIT 1').get() as
@@ -164,6 +174,16 @@ export interface OutboxRow {
 /** The terminal's own store (`device.sqlite` in its data folder): its outbox, as the device core wrote it. */
 export class DeviceRecords {
   constructor(readonly file: string) {}
+
+  /** The device's ID as enrolled, or null before enrollment. */
+  deviceId(): string | null {
+    return readOnly(
+      this.file,
+      (db) =>
+        (db.prepare('SELECT device_id FROM device WHERE id = 1').get() as { device_id: string } | undefined)
+          ?.device_id ?? null,
+    )
+  }
 
   lastSeq(): number {
     return readOnly(

@@ -50,6 +50,7 @@ function stopResult(n: number, fields: Partial<StopResult> = {}): StopResult {
     recorded: { ...expected, flags: [], confirmedVia: 'push' },
     problems: [],
     screenshot: null,
+    stray: null,
     ...fields,
   }
 }
@@ -69,6 +70,7 @@ function roundResult(stops: StopResult[], fields: Partial<RoundResult> = {}): Ro
     actionsPerDelivery: { digital: summarize([2, 2]), all: summarize([2, 2]) },
     syncLags: [{ mode: 'offline', from: 2, to: 2, atMs: 8000, events: 4, lagMs: 730 }],
     restarts: [],
+    terminalEvents: [],
     acquirer: { delayMs: 0, duplicates: 0, outOfOrder: false, notifications: 2, deliveries: 2 },
     terminalTotals: { delivered: 2, failed: 0, digitalFen: 13320, cashFen: 0 },
     backendTotals: { delivered: 2, failed: 0, digitalFen: 13320, cashFen: 0 },

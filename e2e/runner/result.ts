@@ -58,6 +58,18 @@ export interface StopResult {
   problems: string[]
   /** A screenshot of the terminal when the stop failed, a file beside the report. */
   screenshot: string | null
+  /** A stray scan while the QR was up: whether the terminal asked, what the courier answered, and whether the
+   * QR came back the same (never cancelled). */
+  stray: { answer: 'keep' | 'switch'; asked: boolean; sameQr: boolean } | null
+}
+
+/** Something done to the terminal itself during the round. */
+export interface TerminalRecord {
+  kind: 'restart' | 'swap' | 'return'
+  at: number
+  /** What happened, said plainly: "back on the scan screen with the shift", "the first terminal shows the shift moved". */
+  outcome: string
+  ok: boolean
 }
 
 export interface Percentiles {
@@ -143,6 +155,8 @@ export interface RoundResult {
   actionsPerDelivery: { digital: Percentiles; all: Percentiles }
   syncLags: SyncLag[]
   restarts: RestartRecord[]
+  /** Restarts and swaps of the terminal, and the first terminal's return after a swap. */
+  terminalEvents: TerminalRecord[]
   acquirer: { delayMs: number; duplicates: number; outOfOrder: boolean; notifications: number; deliveries: number }
   terminalTotals: TotalsRecord | null
   backendTotals: TotalsRecord | null

@@ -158,6 +158,11 @@ export const StopEntry = z.strictObject({
   taken: Amount.optional(),
   /** A word for the report: why this stop is in the round. */
   note: z.string().max(200).optional(),
+  /**
+   * With the QR up, the courier scans another parcel by mistake (the next stop's): the terminal asks, and the
+   * courier keeps this order, or switches to the other parcel and then comes back to this one.
+   */
+  stray: z.enum(['keep', 'switch'], { error: 'stray is keep or switch' }).optional(),
 })
 export type StopEntry = z.output<typeof StopEntry>
 
@@ -207,6 +212,27 @@ export const BackendEvent = z.strictObject({
   }),
 })
 export type BackendEvent = z.output<typeof BackendEvent>
+
+/**
+ * The terminal itself during the round: killed and started again on its data before stop `at` (`restart`), or
+ * given up before stop `at` for a second terminal the courier logs in on (`swap`, a battery that died); the first
+ * comes back at the end of the round and must learn that the shift moved.
+ */
+export const TerminalEvent = z.union(
+  [
+    z.strictObject({
+      restart: z.strictObject({
+        at: StopNumber,
+        signal: z
+          .enum(['SIGKILL', 'SIGTERM'], { error: 'signal is SIGKILL (a crash) or SIGTERM (a clean stop)' })
+          .default('SIGKILL'),
+      }),
+    }),
+    z.strictObject({ swap: z.strictObject({ at: StopNumber }) }),
+  ],
+  { error: 'a terminal event is {restart: {at, signal}} or {swap: {at}}' },
+)
+export type TerminalEvent = z.output<typeof TerminalEvent>
 
 const Count = z
   .number({ error: 'a count is a whole number' })
@@ -273,6 +299,7 @@ export const RoundFile = z.strictObject({
   generate: Generate.optional(),
   coverage: z.array(CoverageEvent, { error: 'coverage is a list of coverage events' }).default([]),
   backend: z.array(BackendEvent, { error: 'backend is a list of backend events' }).default([]),
+  terminal: z.array(TerminalEvent, { error: 'terminal is a list of terminal events' }).default([]),
   expect: Expectations.default({ syncedExactlyOnce: true }),
 })
 export type RoundFile = z.output<typeof RoundFile>

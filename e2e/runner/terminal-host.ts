@@ -7,8 +7,14 @@ import { startTerminal, tempDir, type Running } from '../support/processes'
 export interface PlayedTerminal {
   page: Page
   host: 'chromium' | 'electron'
+  /** The device's data folder, kept across a restart. */
+  dataDir: string
   /** The device core's SQLite file, to check its outbox at the end. */
   deviceDb: string
+  /** Stops the terminal with `signal` (SIGKILL: a crash) and starts it again on the same data folder. */
+  restart(signal: NodeJS.Signals): Promise<PlayedTerminal>
+  /** Ends the terminal's process with `signal`, as a battery dying does (SIGKILL), and closes its window. */
+  kill(signal: NodeJS.Signals): Promise<void>
   close(): Promise<void>
 }
 
@@ -44,10 +50,17 @@ export async function launchTerminal(options: {
   electronPath: string | null
   headed: boolean
   track(stop: () => Promise<void>): void
+  /** A data folder to start on (a restart); a fresh one when left out. */
+  dataDir?: string
 }): Promise<PlayedTerminal> {
   const viewport = { width: 480, height: 854 }
+  const again = (dataDir: string) => (signal: NodeJS.Signals) => async (): Promise<PlayedTerminal> => {
+    await killed(signal)
+    return launchTerminal({ ...options, dataDir })
+  }
+  let killed: (signal: NodeJS.Signals) => Promise<void> = () => Promise.resolve()
   if (options.electronPath) {
-    const dataDir = tempDir('round-electron')
+    const dataDir = options.dataDir ?? tempDir('round-electron')
     const app: ElectronApplication = await electron.launch({
       executablePath: options.electronPath,
       args: [ROOT, `--data=${dataDir}`, `--backend=${options.backendUrl}`, '--no-sandbox'],
@@ -56,15 +69,22 @@ export async function launchTerminal(options: {
     options.track(close)
     // The window keeps the size the shell gives it (the handheld's 720×1280), as a courier would see it.
     const page = await app.firstWindow()
+    killed = async (signal) => {
+      app.process().kill(signal)
+      await app.close().catch(() => undefined)
+    }
     return {
       page,
       host: 'electron',
+      dataDir,
       deviceDb: join(dataDir, 'device.sqlite'),
+      restart: (signal) => again(dataDir)(signal)(),
+      kill: (signal) => killed(signal),
       close,
     }
   }
 
-  const terminal: Running & { url: string; dir: string } = await startTerminal(options.backendUrl)
+  const terminal: Running & { url: string; dir: string } = await startTerminal(options.backendUrl, options.dataDir)
   options.track(() => terminal.stop())
   let browser: Browser | null = null
   try {
@@ -81,10 +101,17 @@ export async function launchTerminal(options: {
     options.track(() => opened.close())
     const page = await browser.newPage({ viewport, deviceScaleFactor: 1, locale: 'zh-CN' })
     await page.goto(terminal.url)
+    killed = async (signal) => {
+      await terminal.stop(signal)
+      await opened.close().catch(() => undefined)
+    }
     return {
       page,
       host: 'chromium',
+      dataDir: terminal.dir,
       deviceDb: join(terminal.dir, 'device.sqlite'),
+      restart: (signal) => again(terminal.dir)(signal)(),
+      kill: (signal) => killed(signal),
       close: async () => {
         await opened.close()
         await terminal.stop()

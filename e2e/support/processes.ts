@@ -72,8 +72,10 @@ export async function startBackend(extraArgs: string[] = []): Promise<Running & 
 }
 
 /** A terminal served by the browser host, with its own data folder, talking to `backendUrl`. */
-export async function startTerminal(backendUrl: string): Promise<Running & { url: string; dir: string }> {
-  const dir = tempDir('terminal')
+export async function startTerminal(
+  backendUrl: string,
+  dir = tempDir('terminal'),
+): Promise<Running & { url: string; dir: string }> {
   const running = await startEntry(
     'src-main/browser-host/cli.ts',
     ['--browser', '--no-open', '--port', '0', '--data', dir, '--backend', backendUrl],
