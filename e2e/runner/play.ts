@@ -247,7 +247,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
       await onPage(page)
       device = new DeviceRecords(terminal.deviceDb)
       terminals.push(device)
-      await courier.startShift(await enrollmentCode(backend.url, supervisor!), plan.courier.staffId, plan.courier.pin)
+      await courier.startShift(await enrollmentCode(backend.url, supervisor), plan.courier.staffId, plan.courier.pin)
       result.terminalEvents.push({
         kind: 'swap',
         at: n,
