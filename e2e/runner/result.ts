@@ -1,4 +1,4 @@
-import { percentile } from '../../bench/figures'
+import { percentile } from '../../shared/testing/percentile'
 import type { Coverage, StopOutcome } from './plan'
 
 /**
