@@ -76,19 +76,33 @@ export async function switchLocale(terminalUrl: string, locale: 'zh-CN' | 'en'):
   if (!res.ok) throw new Error(`the terminal refused the language (${res.status})`)
 }
 
-/** The same moment in both languages, at the page's size: zh-CN first (the default), then English, then back. */
+/** The handheld sizes a courier's screen is checked at: 360×640 (2× scaling), 480×854 and 720×1280. */
+export const HANDHELD_SIZES = [
+  { width: 360, height: 640 },
+  { width: 480, height: 854 },
+  { width: 720, height: 1280 },
+] as const
+
+/**
+ * The same moment in both languages and at every handheld size: zh-CN first (the default), then English, then
+ * back to zh-CN and the page's own size.
+ */
 export async function shotBoth(
   page: Page,
   terminalUrl: string,
   name: string,
-  options: { targets?: boolean; fullPage?: boolean } = {},
+  options: { targets?: boolean; fullPage?: boolean; sizes?: readonly { width: number; height: number }[] } = {},
 ): Promise<void> {
+  const own = page.viewportSize()!
+  for (const size of options.sizes ?? HANDHELD_SIZES) {
+    await page.setViewportSize(size)
+    for (const locale of ['zh-CN', 'en'] as const) {
+      await switchLocale(terminalUrl, locale)
+      await expect(page.locator('html')).toHaveAttribute('lang', locale)
+      await shot(page, name, locale, options)
+    }
+  }
   await switchLocale(terminalUrl, 'zh-CN')
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN')
-  await shot(page, name, 'zh-CN', options)
-  await switchLocale(terminalUrl, 'en')
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en')
-  await shot(page, name, 'en', options)
-  await switchLocale(terminalUrl, 'zh-CN')
-  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN')
+  await page.setViewportSize(own)
 }

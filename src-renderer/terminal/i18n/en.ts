@@ -192,8 +192,8 @@ export default {
       question: '{current} is still open ({what}). The customer may be paying. What now?',
       qr: 'its QR is on screen',
       cash: 'taking cash',
-      keep: 'Keep {waybill}',
-      switch: 'Switch to {waybill}',
+      keep: 'Keep this order',
+      switch: 'Switch to the new parcel',
     },
     receiptKnown: 'This receipt was already recorded for {waybill}.',
   },
@@ -288,8 +288,8 @@ export default {
   },
   notice: {
     title: 'Earlier order done',
-    digital: '{waybill} paid {amount}: delivered.',
-    receipt: '{waybill} paid {amount} (receipt): delivered.',
+    digital: 'Paid {amount}: delivered.',
+    receipt: 'Paid {amount} (receipt): delivered.',
     dismiss: 'OK',
   },
   moved: {

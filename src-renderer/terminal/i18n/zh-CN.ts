@@ -193,8 +193,8 @@ export default {
       question: '{current} 仍在进行（{what}），客户可能正在付款。怎么办？',
       qr: '收款码正在显示',
       cash: '正在收现金',
-      keep: '保留 {waybill}',
-      switch: '切换到 {waybill}',
+      keep: '保留当前订单',
+      switch: '切换到新包裹',
     },
     receiptKnown: '该付款凭证已为 {waybill} 记录过。',
   },
@@ -289,8 +289,8 @@ export default {
   },
   notice: {
     title: '之前的订单已完成',
-    digital: '{waybill} 已收款 {amount}：已妥投。',
-    receipt: '{waybill} 已收款 {amount}（凭证）：已妥投。',
+    digital: '已收款 {amount}：已妥投。',
+    receipt: '已收款 {amount}（凭证）：已妥投。',
     dismiss: '知道了',
   },
   moved: {
