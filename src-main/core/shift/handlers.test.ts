@@ -76,7 +76,8 @@ describe('logging in again', () => {
     await d.core.handlers.recordFailure({ orderId: 'ord_test0001', reason: 'not_home' })
     await d.core.handlers.declareCash({ declaredFen: 0 })
     const status = await d.core.handlers.login({ staffId: 'SZ1001', pin: '1234' })
-    expect(status.shift).toMatchObject({ shiftId: 'shf_test1002', manifestLoaded: false })
+    // The route came across with the login itself; the download refreshes it.
+    expect(status.shift).toMatchObject({ shiftId: 'shf_test1002', manifestLoaded: true })
     await d.core.handlers.downloadManifest({})
     const route = await d.core.handlers.getRoute({})
     expect(route.shiftId).toBe('shf_test1002')
@@ -86,6 +87,33 @@ describe('logging in again', () => {
     expect(outboxOf(d).filter((e) => e.type === 'shift.closed')).toEqual([])
     await d.core.handlers.scanBarcode({ code: 'JDVA00000000004-1-1-', source: 'wedge' })
     expect(outboxOf(d).at(-1)).toMatchObject({ type: 'parcel.scanned', shiftId: 'shf_test1002' })
+  })
+
+  it('keeps the route usable when the download after a re-login is cut short (issue 11, point 13)', async () => {
+    const d = await device()
+    d.backend.newShiftPerLogin()
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000004-1-1-', source: 'wedge' })
+    await d.core.handlers.login({ staffId: 'SZ1001', pin: '1234' })
+    // Coverage goes the moment the login answered: the manifest download fails.
+    await d.backend.close()
+    await expect(d.core.handlers.downloadManifest({})).rejects.toMatchObject({ code: 'backend.unreachable' })
+    const route = await d.core.handlers.getRoute({})
+    expect(route).toMatchObject({ shiftId: 'shf_test1002', counters: { toGo: 4 } })
+    await d.core.handlers.scanBarcode({ code: 'JDVA00000000001-1-1-', source: 'wedge' })
+    await expect(d.core.handlers.showPaymentQr({ orderId: 'ord_test0001' })).resolves.toMatchObject({
+      status: 'pending',
+      amountFen: 6660,
+    })
+    expect(outboxOf(d).at(-1)).toMatchObject({ type: 'payment.qr_shown', shiftId: 'shf_test1002' })
+    // A restart in the dead zone finds it too.
+    const { createDeviceCore } = await import('..')
+    d.core.close()
+    const again = createDeviceCore({ dataDir: d.dataDir, host: 'browser', version: '0', backendUrl: d.backend.url })
+    try {
+      expect((await again.handlers.getRoute({})).stops).toHaveLength(3)
+    } finally {
+      again.close()
+    }
   })
 })
 

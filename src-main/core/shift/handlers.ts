@@ -101,11 +101,24 @@ export function shiftHandlers(ctx: CoreContext, onLoggedIn: () => void): ShiftHa
           ],
         )
         if (carried) {
-          ctx.db.run('UPDATE shifts SET declared_cash_fen = ?, declared_at = ? WHERE shift_id = ?', [
-            carried.declared_cash_fen,
-            carried.declared_at,
-            answer.shiftId,
-          ])
+          // The route moves across now, not when the new manifest arrives: a download cut short (no coverage, a
+          // crash) must not leave the courier without a route. The download then merges into it.
+          ctx.db.run(
+            `UPDATE shifts SET declared_cash_fen = ?, declared_at = ?, route_date = ?, manifest_version = ?,
+               manifest_generated_at = ?, acquirer_id = ?, receipt_public_key = ? WHERE shift_id = ?`,
+            [
+              carried.declared_cash_fen,
+              carried.declared_at,
+              carried.route_date,
+              carried.manifest_version,
+              carried.manifest_generated_at,
+              carried.acquirer_id,
+              carried.receipt_public_key,
+              answer.shiftId,
+            ],
+          )
+          ctx.db.run('UPDATE stops SET shift_id = ? WHERE shift_id = ?', [answer.shiftId, carried.shift_id])
+          ctx.db.run('UPDATE orders SET shift_id = ? WHERE shift_id = ?', [answer.shiftId, carried.shift_id])
         }
       })
       ctx.credentials.write(SHIFT_TOKEN, answer.shiftToken)
