@@ -64,6 +64,8 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
   const events = createCoreEvents()
   const watcher = createPaymentWatcher({
     intervalMs: timings.paymentPollMs,
+    fastMs: timings.paymentPollFastMs,
+    fastForMs: timings.paymentPollFastForMs,
     poll: (_orderId, intentId) => pollIntent(ctx, intentId),
   })
   const now = options.now ?? (() => new Date())

@@ -17,6 +17,34 @@ async function atDoor(d: TestDevice, code = 'JDVA00000000001-1-1-'): Promise<voi
 }
 
 describe('digital payment', () => {
+  it('finds at once that the QR going up was withdrawn at the backend, and puts a new one in its place', async () => {
+    // Polls far apart: only the first, at once, can find it in time.
+    const d = await startTestDevice({ sync: { paymentPollMs: 10_000, paymentPollFastMs: 10_000 } })
+    devices.push(d)
+    // The backend cancelled the intent (cash was taken and synced), and the device was killed before it wrote
+    // the cancellation: locally the intent still looks payable.
+    d.backend.intents.get('pi_test0001')!.status = 'cancelled'
+    await atDoor(d)
+    const shown = await d.core.handlers.showPaymentQr({ orderId: 'ord_test0001' })
+    expect(shown).toMatchObject({ intentId: 'pi_test0001', status: 'pending' })
+    await until(
+      () =>
+        eventsOf(d, 'paymentUpdated').some(
+          (u) => u.payment.intentId === 'pi_test0001r' && u.payment.status === 'pending',
+        ),
+      'the replacement QR',
+      2000,
+    )
+    expect(await d.core.handlers.getDoorstep({})).toMatchObject({
+      collecting: 'qr',
+      order: { payment: { intentId: 'pi_test0001r', status: 'pending' } },
+    })
+    expect(outboxOf(d).at(-1)).toMatchObject({
+      type: 'payment.qr_shown',
+      payload: { orderId: 'ord_test0001', intentId: 'pi_test0001r' },
+    })
+  })
+
   it('shows the QR from the manifest with no network, and records that it was shown', async () => {
     const d = await device()
     await atDoor(d)

@@ -7,6 +7,7 @@ import { requireCollectable, requireInHand } from '../doorstep/require'
 import {
   currentIntent,
   findIntent,
+  findOrder,
   orderView,
   paymentView,
   requireOrder,
@@ -38,7 +39,33 @@ export async function pollIntent(ctx: CoreContext, intentId: string): Promise<bo
     timeoutMs: 5000,
   })
   applyIntentUpdate(ctx, intent, 'poll')
-  return findIntent(ctx.db, intentId)?.status === 'pending'
+  const after = findIntent(ctx.db, intentId)
+  if (!after || after.status === 'pending') return after !== null
+  if ((after.status === 'cancelled' || after.status === 'expired') && after.cancelled_at === null) {
+    await replaceDeadQr(ctx, after)
+  }
+  return false
+}
+
+/**
+ * The QR on screen turned out withdrawn or lapsed at the backend (a cancellation this device never recorded: a
+ * crash between the backend's cancel and the device's write, say): the next one is made at once and shown in
+ * its place, so the customer never scans a QR that would be refused.
+ */
+async function replaceDeadQr(ctx: CoreContext, dead: IntentRow): Promise<void> {
+  const order = findOrder(ctx.db, dead.order_id)
+  if (!order || order.status !== 'pending' || dead.is_current !== 1) return
+  if (ctx.doorstep.inHand() !== order.order_id || ctx.doorstep.collecting() !== 'qr') return
+  const fresh = await renew(ctx, order, dead)
+  if (fresh.status !== 'pending') return
+  const view = recordShown(ctx, order, fresh)
+  ctx.events.emit('paymentUpdated', {
+    orderId: order.order_id,
+    payment: view,
+    orderStatus: 'pending',
+    completed: false,
+    flag: null,
+  })
 }
 
 function needsRenewal(ctx: CoreContext, intent: IntentRow): boolean {

@@ -33,8 +33,11 @@ export interface SyncTimings {
   /** Stream reconnects: full jitter from this base up to the cap. */
   streamRetryBaseMs: number
   streamRetryCapMs: number
-  /** The poll fallback while a QR is shown. */
+  /** The poll fallback while a QR is shown: every 3–5 s (this to 5/3 of it) once the first seconds are past. */
   paymentPollMs: number
+  /** About every second for the first seconds after the QR went up, when the customer is most likely paying. */
+  paymentPollFastMs: number
+  paymentPollFastForMs: number
   /** Acked events are kept this long (for a rewind) before they are pruned. */
   keepAckedMs: number
 }
@@ -51,6 +54,8 @@ export const DEFAULT_SYNC_TIMINGS: SyncTimings = {
   streamRetryBaseMs: 1000,
   streamRetryCapMs: 30_000,
   paymentPollMs: 3000,
+  paymentPollFastMs: 1000,
+  paymentPollFastForMs: 15_000,
   keepAckedMs: 7 * 24 * 3600_000,
 }
 

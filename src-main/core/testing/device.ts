@@ -21,6 +21,8 @@ export const FAST_SYNC: DeviceCoreOptions['sync'] = {
   streamRetryBaseMs: 40,
   streamRetryCapMs: 200,
   paymentPollMs: 100,
+  paymentPollFastMs: 100,
+  paymentPollFastForMs: 0,
 }
 
 export interface TestDevice {

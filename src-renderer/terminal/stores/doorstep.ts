@@ -431,6 +431,9 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     }
     if (phase.value === 'payment' && payment.value?.intentId === update.payment.intentId) {
       payment.value = update.payment
+    } else if (phase.value === 'payment' && update.payment.status === 'pending' && !update.payment.cancelledByCourier) {
+      // The core replaced a QR the backend had withdrawn: the new one goes up in its place.
+      startWaiting(update.payment)
     }
   }
 
