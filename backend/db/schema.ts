@@ -285,6 +285,15 @@ export interface StreamMessageTable {
   created_ms: number
 }
 
+/** Sequences a device could no longer send; accepted past, and kept for the depot. */
+export interface DeviceGapTable {
+  device_id: string
+  from_seq: number
+  to_seq: number
+  depot_id: string
+  recorded_ms: number
+}
+
 export interface BackendSchema extends DashboardTables {
   depots: DepotTable
   supervisors: SupervisorTable
@@ -302,6 +311,7 @@ export interface BackendSchema extends DashboardTables {
   acquirer_notifications: AcquirerNotificationTable
   webhook_signatures: WebhookSignatureTable
   device_events: DeviceEventTable
+  device_gaps: DeviceGapTable
   delivery_attempts: DeliveryAttemptTable
   cash_declarations: CashDeclarationTable
   settlements: SettlementTable

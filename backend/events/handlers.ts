@@ -34,7 +34,7 @@ export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     ],
     handler: async ({ params, body, request }) => {
       const device = await authenticateDevice(context, request, params.deviceId)
-      const response = await ingestEvents(context, device.id, body.events)
+      const response = await ingestEvents(context, device.id, body.events, { gap: body.gap })
       request.log.info(
         {
           event: 'events.ingested',

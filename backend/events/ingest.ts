@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { DeviceEvent, EventResult, PushEventsResponse } from '../../shared/api/events'
 import { SEQUENCE_GAP } from '../../shared/api/events'
 import type { BackendContext } from '../context'
@@ -100,6 +101,56 @@ async function loadState(
 }
 
 /**
+ * Records a gap in a device's sequence, once per device and start, as a refused event on the depot's "needs
+ * attention" list (one row at the gap's first sequence), and moves the device's acknowledged sequence past it.
+ */
+async function recordGap(
+  context: BackendContext,
+  trx: Trx,
+  depotId: string,
+  deviceId: string,
+  from: number,
+  to: number,
+  now: number,
+): Promise<number> {
+  await trx
+    .insertInto('device_gaps')
+    .values({ device_id: deviceId, from_seq: from, to_seq: to, depot_id: depotId, recorded_ms: now })
+    .onConflict((c) => c.columns(['device_id', 'from_seq']).doNothing())
+    .execute()
+  const shift = await trx
+    .selectFrom('shifts')
+    .select(['courier_id', 'route_date'])
+    .where('device_id', '=', deviceId)
+    .orderBy('started_ms', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  const at = new Date(now).toISOString()
+  await trx
+    .insertInto('dashboard_rejections')
+    .values({
+      device_id: deviceId,
+      seq: from,
+      depot_id: depotId,
+      route_date: shift?.route_date ?? at.slice(0, 10),
+      courier_id: shift?.courier_id ?? null,
+      event_id: randomUUID(),
+      // Shown with the refused events: the type names the sequences that will never arrive.
+      type: `sync.gap:${from}-${to}`,
+      order_id: null,
+      reason: 'sync.gap_skipped',
+      occurred_at: at,
+      occurred_ms: now,
+      received_ms: now,
+    })
+    .onConflict((c) => c.columns(['device_id', 'seq']).doNothing())
+    .execute()
+  context.log.warn({ event: 'events.gap_skipped', deviceId, from, to }, 'device events accepted past a gap')
+  await trx.updateTable('devices').set({ acked_seq: to }).where('id', '=', deviceId).execute()
+  return to
+}
+
+/**
  * After a device swap, the old terminal's events still arrive and close orders the courier's new terminal shows
  * open: that terminal is told the route changed (one message per batch), so it fetches the backend's truth.
  */
@@ -146,6 +197,7 @@ export async function ingestEvents(
   context: BackendContext,
   deviceId: string,
   batch: readonly DeviceEvent[],
+  options: { gap?: { expected: number } } = {},
 ): Promise<PushEventsResponse> {
   const events = [...batch].sort((a, b) => a.seq - b.seq)
   for (let i = 1; i < events.length; i++) {
@@ -171,7 +223,14 @@ export async function ingestEvents(
       .where('id', '=', deviceId)
       .returning(['acked_seq', 'depot_id'])
       .executeTakeFirstOrThrow()
-    const acked = device.acked_seq
+    let acked = device.acked_seq
+    const gap = options.gap
+    const firstFresh = events.find((e) => e.seq > acked)
+    if (gap && gap.expected === acked + 1 && firstFresh && firstFresh.seq > gap.expected) {
+      // The device no longer holds what the backend asks for: accept the batch past the gap, and tell the depot
+      // which sequences will never arrive, rather than leave the device's queue stuck behind them for good.
+      acked = await recordGap(context, trx, device.depot_id, deviceId, gap.expected, firstFresh.seq - 1, now)
+    }
 
     const held = events.filter((e) => e.seq <= acked)
     const fresh = events.filter((e) => e.seq > acked)

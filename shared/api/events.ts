@@ -154,8 +154,17 @@ export const DeviceEvent = z.intersection(
 )
 export type DeviceEvent = z.infer<typeof DeviceEvent>
 
-/** `POST /api/v1/devices/:deviceId/events` (device token). */
-export const PushEventsRequest = z.object({ events: z.array(DeviceEvent).min(1).max(500) }).strict()
+/**
+ * `POST /api/v1/devices/:deviceId/events` (device token). `gap`: the device no longer holds the events from
+ * `expected` (the sequence the backend asked for) up to the first one sent, so it cannot rewind; the backend
+ * accepts the batch past the gap and records the gap for the depot, instead of leaving the queue stuck for good.
+ */
+export const PushEventsRequest = z
+  .object({
+    events: z.array(DeviceEvent).min(1).max(500),
+    gap: z.object({ expected: z.number().int().min(1) }).strict().optional(),
+  })
+  .strict()
 export type PushEventsRequest = z.infer<typeof PushEventsRequest>
 
 export const EventResult = z.object({

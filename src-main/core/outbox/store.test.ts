@@ -118,11 +118,24 @@ describe('outbox', () => {
       ],
       '2026-11-20T00:00:00.000Z',
     )
-    expect(pruneAcked(db, '2026-11-25T00:00:00.000Z')).toBe(1)
+    expect(pruneAcked(db, '2026-11-25T00:00:00.000Z', 0)).toBe(1)
     db.close()
     const reopened = open(file)
     expect(record(reopened, 4).seq).toBe(4)
     expect(outboxStats(reopened)).toMatchObject({ pending: 2, rejected: 1, lastSeq: 4 })
+  })
+
+  it('keeps the newest acked rows whatever their age: a clock that jumps forward cannot empty the buffer', () => {
+    const db = open()
+    const written = [1, 2, 3, 4, 5].map((n) => record(db, n))
+    settleEvents(
+      db,
+      written.map((e) => ({ seq: e.seq, eventId: e.eventId, status: 'applied' as const, reason: null })),
+      '2026-11-20T00:00:00.000Z',
+    )
+    // Every row is older than the retention by the (jumped) clock; only those beyond the newest 3 go.
+    expect(pruneAcked(db, '2099-01-01T00:00:00.000Z', 3)).toBe(2)
+    expect(oldestRetainedSeq(db)).toBe(3)
   })
 
   it('reports the oldest pending action time', () => {
@@ -148,7 +161,7 @@ describe('outbox rewind', () => {
     expect(eventsFrom(db, 1, 10).map((e) => e.seq)).toEqual([1, 2, 3])
     expect(eventsFrom(db, 2, 1).map((e) => e.seq)).toEqual([2])
     expect(oldestRetainedSeq(db)).toBe(1)
-    pruneAcked(db, '2026-11-25T00:00:00.000Z')
+    pruneAcked(db, '2026-11-25T00:00:00.000Z', 0)
     expect(oldestRetainedSeq(db)).toBe(2)
   })
 

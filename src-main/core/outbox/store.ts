@@ -143,9 +143,16 @@ export function acknowledgeRejected(db: DeviceDb, seq: number, at: string): bool
   )
 }
 
-/** Deletes acked rows settled before `before` (ISO time); pending and rejected rows are never pruned. */
-export function pruneAcked(db: DeviceDb, before: string): number {
-  return db.run(`DELETE FROM outbox WHERE state = 'acked' AND settled_at < ?`, [before]).changes
+/**
+ * Deletes acked rows settled before `before` (ISO time) that are not among the newest `keep` sequences: age alone
+ * is not trusted, since the device's clock can jump. Pending and rejected rows are never pruned.
+ */
+export function pruneAcked(db: DeviceDb, before: string, keep: number): number {
+  return db.run(
+    `DELETE FROM outbox WHERE state = 'acked' AND settled_at < ?
+       AND seq <= (SELECT last_seq FROM outbox_sequence WHERE id = 1) - ?`,
+    [before, keep],
+  ).changes
 }
 
 /**

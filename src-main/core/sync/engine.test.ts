@@ -94,7 +94,7 @@ describe('sync engine', () => {
 
   it('prunes acked events only once they are older than the retention, and never pending or rejected ones', async () => {
     let now = Date.now()
-    const d = await device({ now: () => new Date(now), sync: { keepAckedMs: 3600_000 } })
+    const d = await device({ now: () => new Date(now), sync: { keepAckedMs: 3600_000, keepAckedCount: 0 } })
     let rejectOne = true
     d.backend.rejectWhen((event) => {
       if (event.type !== 'scan.refused' || !rejectOne) return null
@@ -140,6 +140,44 @@ describe('sync engine', () => {
     await until(() => d.backend.applied.length === total + 1, 'the rewind to resend', 8000)
     expect(d.backend.applied.map((e) => e.seq)).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1))
     expect(d.backend.requests.filter((r) => r.endsWith('/events')).length).toBeGreaterThan(2)
+  })
+
+  it('keeps its rewind buffer through a clock that jumps a week forward (issue 11, point 8)', async () => {
+    let clock = Date.now()
+    const d = await device({ now: () => new Date(clock) })
+    await scans(d, 5)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the first drain')
+    const total = d.backend.applied.length
+    // The device's clock jumps eight days ahead; the next drain prunes by it.
+    clock += 8 * 24 * 3600_000
+    await scans(d, 1)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the second drain')
+    expect(queryDevice<{ n: number }>(d, 'SELECT COUNT(*) AS n FROM outbox')[0]!.n).toBe(total + 1)
+    // The backend is restored from a backup: the device can still rewind to it.
+    d.backend.forgetFrom(3)
+    await scans(d, 1)
+    await until(() => d.backend.applied.length === total + 2, 'the rewind to resend', 8000)
+    expect(d.backend.gaps).toEqual([])
+    expect((await d.core.handlers.getSyncStatus({})).lastError).toBeNull()
+  })
+
+  it('sends past a gap it cannot rewind, so the queue is never stuck, and the backend records the gap', async () => {
+    let clock = Date.now()
+    const d = await device({ now: () => new Date(clock), sync: { keepAckedCount: 0 } })
+    await scans(d, 5)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the first drain')
+    clock += 8 * 24 * 3600_000
+    await scans(d, 1)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the second drain')
+    const last = outboxOf(d).at(-1)!.seq
+    expect(outboxOf(d).length).toBeLessThan(last)
+    d.backend.forgetFrom(3)
+    await scans(d, 2)
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the queue past the gap', 8000)
+    const kept = outboxOf(d)[0]!.seq
+    expect(d.backend.gaps).toEqual([{ from: 3, to: kept - 1 }])
+    expect(d.backend.applied.at(-1)!.seq).toBe(last + 2)
+    expect((await d.core.handlers.getSyncStatus({})).lastError).toBeNull()
   })
 
   it('asks for login again on a 401 without touching the queue', async () => {

@@ -40,6 +40,11 @@ export interface SyncTimings {
   paymentPollFastForMs: number
   /** Acked events are kept this long (for a rewind) before they are pruned. */
   keepAckedMs: number
+  /**
+   * And the newest this many acked events are kept whatever their age, so a clock that jumps forward cannot empty
+   * the rewind buffer in one prune.
+   */
+  keepAckedCount: number
 }
 
 export const DEFAULT_SYNC_TIMINGS: SyncTimings = {
@@ -57,6 +62,7 @@ export const DEFAULT_SYNC_TIMINGS: SyncTimings = {
   paymentPollFastMs: 1000,
   paymentPollFastForMs: 15_000,
   keepAckedMs: 7 * 24 * 3600_000,
+  keepAckedCount: 20_000,
 }
 
 export type PushTrigger = 'start' | 'write' | 'coverage' | 'timer' | 'manual' | 'retry' | 'login'
@@ -105,6 +111,8 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
   let pushing: Promise<void> | null = null
   let pushAgain = false
   let rewindFrom: number | null = null
+  /** The sequence the backend asked for that the device no longer holds: the next batch goes past the gap. */
+  let gapFrom: number | null = null
   let stream: AbortController | null = null
   let streamTimer: NodeJS.Timeout | null = null
   let streamFailures = 0
@@ -189,7 +197,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
           method: 'POST',
           path: `/api/v1/devices/${encodeURIComponent(who.deviceId)}/events`,
           token: who.token,
-          body: { events: batch },
+          body: { events: batch, ...(gapFrom !== null ? { gap: { expected: gapFrom } } : {}) },
           response: PushEventsResponse,
           timeoutMs: 15_000,
         })
@@ -204,6 +212,13 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
             rewindFrom = expected
             continue
           }
+          if (oldest !== null && oldest > expected && gapFrom === null) {
+            // It wants events the device no longer holds (the backend was restored from an older backup after the
+            // device pruned them): send what the device still has, past the gap; the depot is told of the gap.
+            gapFrom = expected
+            rewindFrom = oldest
+            continue
+          }
           lastError = `sync.cannot_rewind: the backend expects ${expected}; the device keeps events from ${oldest}`
         }
         if (failure.details.status === 401) {
@@ -216,6 +231,8 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
         return
       }
       if (!running) return
+      // Past the gap once; from here the backend and the device agree again.
+      gapFrom = null
       const settledAt = ctx.now().toISOString()
       const changed = settleEvents(ctx.db, answer.results, settledAt)
       if (answer.results.some((result) => result.status === 'rejected')) ctx.attentionChanged()
@@ -232,7 +249,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       }
       emitStatus()
     }
-    pruneAcked(ctx.db, new Date(ctx.now().getTime() - t.keepAckedMs).toISOString())
+    pruneAcked(ctx.db, new Date(ctx.now().getTime() - t.keepAckedMs).toISOString(), t.keepAckedCount)
     await heartbeat()
   }
 

@@ -27,6 +27,8 @@ export interface ScriptedBackend {
   rejectWhen(predicate: (event: DeviceEvent) => string | null): void
   /** Forget events from `seq` on, as a backend restored from an older backup would. */
   forgetFrom(seq: number): void
+  /** Gaps a device asked to be accepted past (it no longer held those events), like the real backend records. */
+  gaps: { from: number; to: number }[]
   /** Push a message to connected device streams (and keep it for resumption). */
   send(event: StreamMessageName, data: unknown): number
   streamClients(): number
@@ -154,6 +156,7 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
   const streamResumes: (string | null)[] = []
   const hung: ServerResponse[] = []
   let rejecter: (event: DeviceEvent) => string | null = () => null
+  const gaps: { from: number; to: number }[] = []
   let highest = 0
   let nextStreamId = 1
   let shiftId = SHIFT_ID
@@ -247,8 +250,13 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
         return
       }
       if (scripted) return send(res, scripted.status, scripted.body ?? error('internal', 'scripted failure'))
-      const body = (await readJson(req)) as { events: unknown[] }
+      const body = (await readJson(req)) as { events: unknown[]; gap?: { expected: number } }
       const events = body.events.map((event) => DeviceEvent.parse(event))
+      const firstNew = events.find((event) => !byId.has(event.eventId))
+      if (body.gap && body.gap.expected === highest + 1 && firstNew && firstNew.seq > body.gap.expected) {
+        gaps.push({ from: body.gap.expected, to: firstNew.seq - 1 })
+        highest = firstNew.seq - 1
+      }
       const results: EventResult[] = []
       for (const event of events) {
         const known = byId.get(event.eventId)
@@ -286,6 +294,7 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
   return {
     url: `http://127.0.0.1:${port}`,
     applied,
+    gaps,
     requests,
     heartbeats,
     manifest,

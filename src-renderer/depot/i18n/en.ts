@@ -177,7 +177,7 @@ const en: typeof zhCN = {
     scan: { refused: 'Scan refused' },
     payment: { qr_shown: 'QR shown', confirmed: 'Payment confirmed', unverified: 'Paid, to be verified' },
     intent: { cancelled: 'QR cancelled' },
-    delivery: { completed: 'Delivered', failed: 'Failed' },
+    delivery: { completed: 'Delivered', failed: 'Failed', undone: 'Delivery undone' },
     shift: { cash_declared: 'Cash declared', closed: 'Shift closed' },
   },
   rejections: {
@@ -210,6 +210,14 @@ const en: typeof zhCN = {
       over_shift_limit: 'Over the "to be verified" limit per shift',
     },
     shift: { unknown: 'Unknown shift', not_on_device: 'The shift is not on this device' },
+    undo: {
+      nothing_to_undo: 'An undo with no delivery to undo',
+      other_device: 'An undo of a delivery recorded on another terminal',
+      outcome_mismatch: 'An undo that does not match the delivery',
+      digital: 'An undo of a confirmed digital payment (refund it instead)',
+      window_passed: 'An undo after its window had passed',
+    },
+    sync: { gap_skipped: 'Events the terminal could no longer send: accepted past the gap' },
   },
   errors: {
     network: 'The backend cannot be reached; check the network',

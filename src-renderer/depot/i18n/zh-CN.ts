@@ -187,6 +187,7 @@ export default {
     delivery: {
       completed: '妥投',
       failed: '未妥投',
+      undone: '撤销妥投',
     },
     shift: {
       cash_declared: '现金申报',
@@ -234,6 +235,14 @@ export default {
       unknown: '未知班次',
       not_on_device: '班次不属于该设备',
     },
+    undo: {
+      nothing_to_undo: '没有可撤销的投递',
+      other_device: '撤销的投递记录在另一台终端上',
+      outcome_mismatch: '撤销与投递记录不符',
+      digital: '已确认的数字支付不能撤销（请走退款）',
+      window_passed: '撤销晚于可撤销时间',
+    },
+    sync: { gap_skipped: '终端已无法再发送的事件：已越过缺口接收' },
   },
   errors: {
     network: '无法连接后台，请检查网络',
