@@ -400,6 +400,9 @@ export const DoorstepView = z.object({
 })
 export type DoorstepView = z.infer<typeof DoorstepView>
 
+/** A device clock this far off the backend's is shown to the courier, and on the depot's devices view. */
+export const CLOCK_SKEW_SHOWN_MS = 2 * 60_000
+
 /** What the sync engine knows: coverage (the backend actually answered), the queue, and what blocks it. */
 export const SyncStatus = z.object({
   online: z.boolean(),
@@ -415,6 +418,11 @@ export const SyncStatus = z.object({
   lastError: z.string().nullable(),
   /** Items on the "needs attention" list still open: rejected events, flags, unverified payments not verified. */
   attention: z.number().int().min(0),
+  /**
+   * How far the device's clock is off the backend's (backend minus device, ms), as last measured; null before the
+   * backend was first reached. The terminal shows it once it is over two minutes.
+   */
+  clockSkewMs: z.number().int().nullable(),
 })
 export type SyncStatus = z.infer<typeof SyncStatus>
 

@@ -1,5 +1,6 @@
 import type { IpcChannel, IpcRequest, IpcResponse, Settings } from '../../shared/ipc/contract'
 import type { BackendClient } from './backend/client'
+import type { ClockOffset } from './clock/offset'
 import type { CredentialStore } from './credentials/store'
 import type { Doorstep } from './doorstep/state'
 import type { DeviceDb } from './db'
@@ -47,6 +48,8 @@ export interface CoreContext {
   payments: PaymentWatcher
   /** The order in hand and what is open for it: the one order anything can be collected for. */
   doorstep: Doorstep
+  /** The measured offset to the backend's clock: what the backend decides is judged in backend time. */
+  clock: ClockOffset
 }
 
 export interface PaymentWatcher {

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { appHandlers } from './app/handlers'
 import { createBackendClient } from './backend/client'
+import { createClockOffset } from './clock/offset'
 import type { CoreContext, CoreHandlers, DeviceCoreOptions } from './context'
 import { createFileCredentialStore } from './credentials/store'
 import { openDeviceDb } from './db'
@@ -69,22 +70,24 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     poll: (_orderId, intentId) => pollIntent(ctx, intentId),
   })
   const now = options.now ?? (() => new Date())
+  const clock = createClockOffset(db, now)
   const doorstep = createDoorstep({ db, now, emit: (view) => events.emit('doorstepChanged', view) })
   const ctx: CoreContext = {
     options,
     db,
     events,
     credentials: options.credentials ?? createFileCredentialStore(join(options.dataDir, 'credentials')),
-    backend: createBackendClient(
-      () => settings.backendUrl,
-      options.fetch,
-      (outcome) => engine?.observe(outcome),
-      (error) => {
+    backend: createBackendClient(() => settings.backendUrl, options.fetch, {
+      observe: (outcome) => engine?.observe(outcome),
+      refused: (error) => {
         if (error.code !== 'shift.moved') return
         const to = typeof error.details.deviceId === 'string' ? error.details.deviceId : null
         markShiftMoved(ctx, null, to, ctx.now().toISOString())
       },
-    ),
+      clock: (sample) => clock.observe(sample),
+      now: () => now().getTime(),
+    }),
+    clock,
     defaultSettings: defaults,
     settings: () => settings,
     cacheSettings: (next) => {

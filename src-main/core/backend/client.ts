@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { ErrorBody, TuotouError } from '../../../shared/errors'
+import type { ClockSample } from '../clock/offset'
 
 export interface BackendRequest<S extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -72,13 +73,31 @@ function unreachable(url: string, error: unknown): TuotouError {
   return new TuotouError('backend.unreachable', `cannot reach ${url}: ${reason}`, { url })
 }
 
+export interface BackendClientHooks {
+  /** Every exchange's coverage verdict. */
+  observe?: (outcome: BackendOutcome) => void
+  /** Every error answer the backend gave, before the caller sees it (a shift that moved, say). */
+  refused?: (error: TuotouError) => void
+  /** Every answer's clock (its `Date` header) against the device's, for the clock offset. */
+  clock?: (sample: ClockSample) => void
+  /** The device's clock, epoch ms. */
+  now?: () => number
+}
+
 export function createBackendClient(
   baseUrl: () => string,
   fetchImpl: typeof fetch = fetch,
-  observe: (outcome: BackendOutcome) => void = () => undefined,
-  /** Sees every error answer the backend gave, before the caller does (a shift that moved, say). */
-  refused: (error: TuotouError) => void = () => undefined,
+  hooks: BackendClientHooks = {},
 ): BackendClient {
+  const observe = hooks.observe ?? (() => undefined)
+  const refused = hooks.refused ?? (() => undefined)
+  const now = hooks.now ?? Date.now
+  /** The answer's `Date` is whole seconds: its middle, ±500 ms, against the round trip by the device's clock. */
+  const timed = (res: Response, sentMs: number): void => {
+    const date = res.headers.get('date')
+    if (!date || !hooks.clock) return
+    hooks.clock({ serverMs: Date.parse(date) + 500, resolutionMs: 500, sentMs, receivedMs: now() })
+  }
   const errorFrom = async (res: Response, method: string, path: string): Promise<TuotouError> => {
     const error = await errorOf(res, method, path)
     refused(error)
@@ -94,12 +113,14 @@ export function createBackendClient(
       let res: Response
       let text: string
       try {
+        const sentMs = now()
         res = await fetchImpl(url, {
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         })
+        timed(res, sentMs)
         if (!res.ok) {
           observe('reachable')
           throw await errorFrom(res, method, path)
@@ -135,6 +156,7 @@ export function createBackendClient(
       const forward = (): void => connect.abort(signal.reason)
       signal.addEventListener('abort', forward, { once: true })
       let res: Response
+      const sentMs = now()
       try {
         res = await fetchImpl(url, {
           method: 'GET',
@@ -149,6 +171,7 @@ export function createBackendClient(
         clearTimeout(timer)
       }
       observe('reachable')
+      timed(res, sentMs)
       if (!res.ok) throw await errorFrom(res, 'GET', path)
       return res
     },

@@ -5,6 +5,15 @@ import route from './1795810000000_route'
 import offline from './1795900000000_offline'
 import rejectedSeen from './1796000000000_rejected_seen'
 import doorstep from './1796100000000_doorstep'
+import clockOffset from './1796200000000_clock_offset'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
-export const deviceMigrations: readonly Migration[] = [settings, outbox, route, offline, rejectedSeen, doorstep]
+export const deviceMigrations: readonly Migration[] = [
+  settings,
+  outbox,
+  route,
+  offline,
+  rejectedSeen,
+  doorstep,
+  clockOffset,
+]

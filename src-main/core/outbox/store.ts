@@ -19,6 +19,7 @@ interface OutboxRow {
   occurred_at: string
   state: OutboxState
   reason: string | null
+  clock_offset_ms: number | null
 }
 
 function toEvent(row: OutboxRow): DeviceEvent {
@@ -27,6 +28,7 @@ function toEvent(row: OutboxRow): DeviceEvent {
     eventId: row.event_id,
     shiftId: row.shift_id,
     occurredAt: row.occurred_at,
+    ...(row.clock_offset_ms === null ? {} : { clockOffsetMs: row.clock_offset_ms }),
     type: row.type,
     payload: JSON.parse(row.payload) as unknown,
   })
@@ -46,16 +48,20 @@ export function appendEvent(
   const { last_seq } = db.get<{ last_seq: number }>(
     'UPDATE outbox_sequence SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq',
   )!
+  // The offset to the backend's clock as the device knows it now (`clock/offset.ts` keeps it in sync_state).
+  const known = db.get<{ value: string }>(`SELECT value FROM sync_state WHERE key = 'clock_offset_ms'`)?.value
+  const offset = known === undefined || !Number.isSafeInteger(Number(known)) ? null : Number(known)
   const recorded = DeviceEvent.parse({
     ...body,
     seq: last_seq,
     eventId: randomUUID(),
     shiftId: event.shiftId,
     occurredAt: event.occurredAt,
+    ...(offset === null ? {} : { clockOffsetMs: offset }),
   })
   db.run(
-    `INSERT INTO outbox (seq, event_id, shift_id, type, payload, occurred_at, state)
-     VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
+    `INSERT INTO outbox (seq, event_id, shift_id, type, payload, occurred_at, state, clock_offset_ms)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
     [
       recorded.seq,
       recorded.eventId,
@@ -63,6 +69,7 @@ export function appendEvent(
       recorded.type,
       JSON.stringify(body.payload),
       recorded.occurredAt,
+      offset,
     ],
   )
   return recorded

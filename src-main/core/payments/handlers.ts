@@ -73,7 +73,9 @@ function needsRenewal(ctx: CoreContext, intent: IntentRow): boolean {
     intent.cancelled_at !== null ||
     intent.status === 'expired' ||
     intent.status === 'cancelled' ||
-    Date.parse(intent.expires_at) <= ctx.now().getTime()
+    // The backend decides when an intent expires, so it is judged by the backend's clock: a device clock hours
+    // ahead must not throw away a QR that is still payable (and the backend would refuse to renew it).
+    Date.parse(intent.expires_at) <= ctx.clock.backendNow().getTime()
   )
 }
 

@@ -137,6 +137,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       needsLogin: ctx.session.needsLogin,
       lastError,
       attention: openAttention(attentionList(ctx.db)),
+      clockSkewMs: ctx.clock.offsetMs(),
     }
   }
 
@@ -287,7 +288,8 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
     if (!who) return
     const stats = outboxStats(ctx.db)
     try {
-      await ctx.backend.request({
+      const sentMs = ctx.now().getTime()
+      const answer = await ctx.backend.request({
         method: 'POST',
         path: `/api/v1/devices/${encodeURIComponent(who.deviceId)}/heartbeat`,
         token: who.token,
@@ -300,6 +302,13 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
         },
         response: HeartbeatResponse,
         timeoutMs: 5000,
+      })
+      // The heartbeat's answer carries the backend's time to the millisecond: the offset's best reading.
+      ctx.clock.observe({
+        serverMs: Date.parse(answer.serverTime),
+        resolutionMs: 0,
+        sentMs,
+        receivedMs: ctx.now().getTime(),
       })
     } catch {
       // A missed heartbeat costs nothing; coverage has already been judged by the exchange itself.

@@ -1,7 +1,7 @@
 import type { DeviceDb } from '../db'
 
-/** The sync engine's durable marks: the stream cursor and the last successful sync. */
-export type SyncStateKey = 'stream_cursor' | 'last_sync_at'
+/** The sync engine's durable marks: the stream cursor, the last successful sync, the measured clock offset. */
+export type SyncStateKey = 'stream_cursor' | 'last_sync_at' | 'clock_offset_ms' | 'clock_offset_uncertainty_ms'
 
 export function readSyncState(db: DeviceDb, key: SyncStateKey): string | null {
   return db.get<{ value: string }>('SELECT value FROM sync_state WHERE key = ?', [key])?.value ?? null

@@ -62,6 +62,8 @@ export default {
     settings: 'Settings',
   },
   sync: {
+    clockFast: 'This device’s clock is {age} ahead of the depot’s: times are corrected.',
+    clockSlow: 'This device’s clock is {age} behind the depot’s: times are corrected.',
     online: 'Online',
     offline: 'Offline',
     pending: '{count} to send',

@@ -64,6 +64,8 @@ export default {
     settings: '设置',
   },
   sync: {
+    clockFast: '本机时钟比站点快 {age}：时间已自动校正。',
+    clockSlow: '本机时钟比站点慢 {age}：时间已自动校正。',
     online: '在线',
     offline: '离线',
     pending: '待上传 {count}',
