@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -79,5 +79,33 @@ describe('one core per data folder', () => {
     const again = createDeviceCore({ dataDir, host: 'browser', version: '0' })
     expect(again.recoveredLock).toBeNull()
     again.close()
+  })
+
+  it('a data folder that cannot be written: one clear line at start, no crash, no stack trace', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tuotou-ro-'))
+    // A folder the terminal ran in before, then turned read-only (a full or failing card is mounted so).
+    createDeviceCore({ dataDir, host: 'browser', version: '0' }).close()
+    const readOnly = (on: boolean): void => {
+      // Root writes through permissions, so as root the folder is made immutable instead.
+      if (process.getuid?.() === 0) spawnSync('chattr', [on ? '+i' : '-i', dataDir])
+      else chmodSync(dataDir, on ? 0o555 : 0o755)
+    }
+    readOnly(true)
+    try {
+      let writable = true
+      try {
+        writeFileSync(join(dataDir, 'probe'), 'x')
+        rmSync(join(dataDir, 'probe'))
+      } catch {
+        writable = false
+      }
+      expect(writable, 'the folder could not be made read-only here').toBe(false)
+      const run = await runTerminal(dataDir)
+      expect(run.code).toBe(1)
+      expect(run.output).toMatch(/^The terminal cannot start: the device's data folder cannot be written/m)
+      expect(run.output).not.toMatch(/SqliteError|\n\s+at /)
+    } finally {
+      readOnly(false)
+    }
   })
 })

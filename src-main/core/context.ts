@@ -19,6 +19,8 @@ export interface DeviceCoreOptions {
   credentials?: CredentialStore
   /** Path to a better-sqlite3 binding built for the running ABI (Electron). */
   nativeBinding?: string
+  /** Caps the device database's size (`db.ts`); past it, writes fail as on a full disk. */
+  maxDatabaseBytes?: number
   fetch?: typeof fetch
   /** The device's clock, for the courier's action times; tests set it to a clock that is behind. */
   now?: () => Date

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { TuotouError } from '../../shared/errors'
 
 /** One append-only schema step. `id` is `<epochms>_<description>` and orders the steps. */
 export interface Migration {
@@ -30,6 +31,32 @@ export interface DeviceDb {
 export interface OpenOptions {
   /** Native binding path, for an Electron build whose ABI differs from Node's. */
   nativeBinding?: string
+  /**
+   * Caps the database's size: past it every write fails as on a full disk (SQLite's `max_page_count`). A device
+   * may bound its store this way; tests use it to fill the disk.
+   */
+  maxBytes?: number
+}
+
+/**
+ * What a storage failure means for the courier, as an error every boundary carries: a full disk, a folder that
+ * cannot be written, or a store that failed. The transaction that met it rolled back, so nothing was recorded.
+ * Null for anything that is not a storage failure.
+ */
+export function storageFailure(error: unknown, where?: string): TuotouError | null {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code !== 'string') return null
+  const at = where ? ` (${where})` : ''
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new TuotouError('storage.full', `device storage is full: nothing was recorded${at}`)
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    return new TuotouError('storage.read_only', `the device's data folder cannot be written: nothing was recorded${at}`)
+  }
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_CORRUPT')) {
+    return new TuotouError('storage.failed', `the device's storage failed (${code}): nothing was recorded${at}`)
+  }
+  return null
 }
 
 /**
@@ -39,10 +66,19 @@ export interface OpenOptions {
 export function openDeviceDb(file: string, migrations: readonly Migration[], options: OpenOptions = {}): DeviceDb {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const raw = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
-  raw.pragma('journal_mode = WAL')
-  raw.pragma('synchronous = FULL')
-  raw.pragma('foreign_keys = ON')
-  raw.pragma('busy_timeout = 5000')
+  try {
+    raw.pragma('journal_mode = WAL')
+    raw.pragma('synchronous = FULL')
+    raw.pragma('foreign_keys = ON')
+    raw.pragma('busy_timeout = 5000')
+    if (options.maxBytes) {
+      const pageSize = raw.pragma('page_size', { simple: true }) as number
+      raw.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`)
+    }
+  } catch (error) {
+    raw.close()
+    throw error
+  }
 
   const statements = new Map<string, Database.Statement>()
   const prepare = (sql: string): Database.Statement => {

@@ -1,10 +1,11 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { appHandlers } from './app/handlers'
 import { createBackendClient } from './backend/client'
 import { createClockOffset } from './clock/offset'
 import type { CoreContext, CoreHandlers, DeviceCoreOptions } from './context'
 import { createFileCredentialStore } from './credentials/store'
-import { openDeviceDb } from './db'
+import { openDeviceDb, storageFailure } from './db'
 import { deliveryHandlers } from './delivery/handlers'
 import { deviceHandlers } from './device/handlers'
 import { doorstepHandlers } from './doorstep/handlers'
@@ -43,17 +44,33 @@ export interface DeviceCore {
  * handlers and starts the sync engine. It has no Electron import, so Electron's main process, the browser host
  * and tests all run it.
  */
+/** Fails with the folder's own error (EROFS, EPERM, ENOSPC) when nothing can be written in it. */
+function probeWritable(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true })
+  const probe = join(dataDir, `.write-probe-${process.pid}`)
+  writeFileSync(probe, '')
+  rmSync(probe, { force: true })
+}
+
 export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
-  // One core per data folder: a second one exits here, before it opens the database.
-  const lock = lockDataFolder(options.dataDir, { nativeBinding: options.nativeBinding })
+  // One core per data folder: a second one exits here, before it opens the database. A folder that cannot be
+  // written (read-only, full) is said so in one line, never as a raw SQLite exception.
+  let lock
+  try {
+    probeWritable(options.dataDir)
+    lock = lockDataFolder(options.dataDir, { nativeBinding: options.nativeBinding })
+  } catch (error) {
+    throw storageFailure(error, options.dataDir) ?? error
+  }
   let db
   try {
     db = openDeviceDb(join(options.dataDir, 'device.sqlite'), deviceMigrations, {
       nativeBinding: options.nativeBinding,
+      maxBytes: options.maxDatabaseBytes,
     })
   } catch (error) {
     lock.release()
-    throw error
+    throw storageFailure(error, options.dataDir) ?? error
   }
   const defaults = defaultSettings(options.backendUrl ?? DEFAULT_BACKEND_URL)
   if (options.backendUrl) writeSettings(db, { backendUrl: options.backendUrl })

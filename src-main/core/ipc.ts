@@ -2,6 +2,7 @@ import { describeIssues, toErrorBody } from '../../shared/errors'
 import type { IpcResult } from '../../shared/ipc/bridge'
 import { ipcChannels, isIpcChannel } from '../../shared/ipc/contract'
 import type { CoreHandlers } from './context'
+import { storageFailure } from './db'
 
 export type IpcDispatch = (channel: string, request: unknown) => Promise<IpcResult<unknown>>
 
@@ -46,7 +47,8 @@ export function createIpcDispatcher(handlers: CoreHandlers): IpcDispatch {
       }
       return { ok: true, value: checked.data }
     } catch (error) {
-      return { ok: false, error: toErrorBody(error) }
+      // A full disk or a folder turned read-only says so in the courier's words, never as a raw SQLite message.
+      return { ok: false, error: toErrorBody(storageFailure(error) ?? error) }
     }
   }
 }

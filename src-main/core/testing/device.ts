@@ -58,6 +58,8 @@ export async function startTestDevice(
     sync?: DeviceCoreOptions['sync']
     /** Arrange the scripted backend before the device enrolls (limits answered at login, say). */
     arrange?: (backend: ScriptedBackend) => void
+    /** More core options (a capped database, say). */
+    core?: Partial<DeviceCoreOptions>
   } = {},
 ): Promise<TestDevice> {
   const backend = await startScriptedBackend()
@@ -70,6 +72,7 @@ export async function startTestDevice(
     backendUrl: backend.url,
     now: options.now,
     sync: { ...FAST_SYNC, ...options.sync },
+    ...options.core,
   })
   const pushed: TestDevice['pushed'] = []
   core.events.onAny((event, payload) => pushed.push({ event, payload }))

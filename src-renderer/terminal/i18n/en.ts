@@ -402,6 +402,11 @@ export default {
     core: {
       data_in_use: 'Another Tuotou terminal is using this device’s data. Close it first.',
     },
+    storage: {
+      full: 'Device storage is full: nothing was recorded. Free some space, then try again.',
+      read_only: 'The device’s storage cannot be written: nothing was recorded.',
+      failed: 'The device’s storage failed: nothing was recorded. Restart the terminal.',
+    },
     doorstep: {
       not_in_hand: 'Scan {waybill} first: it is not the parcel in hand.',
       no_conflict: 'There is no scan waiting for a choice.',

@@ -401,6 +401,11 @@ export default {
     core: {
       data_in_use: '另一个妥投终端正在使用本设备的数据，请先关闭它。',
     },
+    storage: {
+      full: '设备存储已满：未记录任何内容。请释放空间后重试。',
+      read_only: '设备存储无法写入：未记录任何内容。',
+      failed: '设备存储出错：未记录任何内容。请重启终端。',
+    },
     doorstep: {
       not_in_hand: '请先扫描 {waybill}：它不是手中的包裹。',
       no_conflict: '没有等待选择的扫描。',
