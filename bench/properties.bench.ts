@@ -10,6 +10,7 @@ import type { Bench } from './figures'
 
 const PROPERTIES: { name: string; file: string; runs: number }[] = [
   { name: 'doorstep model (issue 10)', file: 'src-main/core/doorstep/doorstep.model.test.ts', runs: 400 },
+  { name: 'IPC fuzz, every channel (issue 11)', file: 'src-main/core/ipc.fuzz.test.ts', runs: 300 },
 ]
 
 const bench: Bench = (context) => {
