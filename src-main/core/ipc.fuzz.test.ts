@@ -5,7 +5,7 @@ import { fc, test } from '@fast-check/vitest'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { ErrorBody } from '../../shared/errors'
-import { ipcChannelNames, ipcChannels, type IpcChannel } from '../../shared/ipc/contract'
+import { ipcChannelNames, ipcChannels } from '../../shared/ipc/contract'
 import { propertyParameters, propertyTimeout } from '../../shared/testing/property'
 import { fuzzFrom } from '../../shared/testing/zod-arbitrary'
 import { startBrowserHost, type BrowserHost } from '../browser-host/server'
@@ -60,7 +60,7 @@ for (const channel of ipcChannelNames) {
     })
     afterAll(() => device.close())
 
-    test.prop([fuzzFrom(ipcChannels[channel as IpcChannel].request)], propertyParameters(25, 4_000))(
+    test.prop([fuzzFrom(ipcChannels[channel].request)], propertyParameters(25, 4_000))(
       'whatever arrives: no internal error, the one error shape, and a refusal changes nothing',
       async (request) => {
         const before = snapshot(file)
