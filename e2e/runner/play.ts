@@ -254,6 +254,10 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
         ok: true,
         outcome: 'the courier logged in on a second terminal',
       })
+      // Logged in (which needs coverage), the second terminal is where the first was: in the same stretch.
+      const stretch = plan.coverage.find((s) => n >= s.from && n <= s.to)
+      if (stretch?.mode === 'flapping') link.flap(stretch.everyMs)
+      else if (stretch) link.setMode(stretch.mode)
     }
     const restart = plan.restarts.find((r) => r.at === n)
     if (restart) {
