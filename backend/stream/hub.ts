@@ -115,6 +115,14 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
     return connecting
   }
 
+  // One query at a time on the listening connection (pg queues overlapping ones, and pg 9 will refuse them).
+  let queries: Promise<unknown> = Promise.resolve()
+  const listenerQuery = (text: string): Promise<unknown> => {
+    const next = queries.then(async () => (client ?? (await connect())).query(text))
+    queries = next.catch(() => undefined)
+    return next
+  }
+
   return {
     kind: 'postgres',
     async subscribe(depotId, deviceId, wake) {
@@ -122,9 +130,7 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
       const remove = subscribers.add(deviceId, wake)
       let entry = listening.get(channel)
       if (!entry) {
-        const ready = (client ? Promise.resolve(client) : connect()).then((listener) =>
-          listener.query(`LISTEN ${quote(channel)}`),
-        )
+        const ready = listenerQuery(`LISTEN ${quote(channel)}`)
         entry = { count: 0, ready }
         listening.set(channel, entry)
         // A failed LISTEN is not kept: the next subscriber tries again.
@@ -145,7 +151,7 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
         remove()
         if (--held.count > 0 || listening.get(channel) !== held) return
         listening.delete(channel)
-        client?.query(`UNLISTEN ${quote(channel)}`).catch(() => undefined)
+        if (client) listenerQuery(`UNLISTEN ${quote(channel)}`).catch(() => undefined)
       }
     },
     async announce(trx, depotId, deviceId) {
