@@ -2,12 +2,14 @@
  * Fleet scale (DESIGN sections 7 and 8, issue 16): ten thousand device streams on one backend instance (on
  * PostgreSQL, then on SQLite) with a reconnect storm, two instances on one PostgreSQL, and an accelerated soak.
  * Sizes come from the environment, so development runs can be small:
- *   TUOTOU_FLEET_STREAMS (10000), TUOTOU_FLEET_PAYMENTS (1000), TUOTOU_FLEET_SOAK_MINUTES (10),
+ *   TUOTOU_FLEET_STREAMS (10000), TUOTOU_FLEET_PAYMENTS (1000), TUOTOU_FLEET_DEVICES (200, the two instances'),
+ *   TUOTOU_FLEET_SOAK_MINUTES (10),
  *   TUOTOU_FLEET_PARTS (streams-postgres,streams-sqlite,instances,soak: which parts run).
  * PostgreSQL is TUOTOU_TEST_PG_URL when set, else an embedded server started here (fsync on).
  */
 import type { Bench } from './figures'
 import { benchPostgres, type BenchPostgres } from './fleet/postgres-server'
+import { benchInstances } from './fleet/instances'
 import { benchStreams } from './fleet/streams'
 import { openFileLimit, raiseOpenFileLimit } from './fleet/system'
 
@@ -41,6 +43,14 @@ const bench: Bench = async (context) => {
           payments,
           openWindow: 256,
           paymentRate: 20,
+        })
+      }
+      if (part === 'instances') {
+        await benchInstances(context, {
+          postgres: postgres!,
+          devices: number('TUOTOU_FLEET_DEVICES', 200),
+          stops: 150,
+          firstShare: 0.6,
         })
       }
     }

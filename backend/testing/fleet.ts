@@ -254,8 +254,8 @@ export interface HeldStream {
 }
 
 export interface StreamFleetOptions {
-  /** `http://127.0.0.1:<port>`. */
-  baseUrl: string
+  /** `http://127.0.0.1:<port>`; or a function asked at every attempt, as a load balancer picks an instance. */
+  baseUrl: string | (() => string)
   onMessage?: (message: FleetMessage) => void
   /** When a stream that was open is lost, or an attempt fails: the wait before the `failures`-th retry.
    * Without it, a lost stream stays closed. */
@@ -275,14 +275,8 @@ type Held = HeldStream & { socket: Socket | null; failures: number; closing: boo
  */
 export class StreamFleet {
   private readonly held = new Map<string, Held>()
-  private readonly host: string
-  private readonly port: number
 
-  constructor(private readonly options: StreamFleetOptions) {
-    const url = new URL(options.baseUrl)
-    this.host = url.hostname
-    this.port = Number(url.port)
-  }
+  constructor(private readonly options: StreamFleetOptions) {}
 
   /** Every stream held or being reopened. */
   streams(): HeldStream[] {
@@ -337,14 +331,16 @@ export class StreamFleet {
   }
 
   private attempt(stream: Held, resume: boolean): Promise<void> {
+    const base = typeof this.options.baseUrl === 'string' ? this.options.baseUrl : this.options.baseUrl()
+    const { hostname: host, port } = new URL(base)
     return new Promise<void>((resolve, reject) => {
-      const socket = connect({ host: this.host, port: this.port })
+      const socket = connect({ host, port: Number(port) })
       stream.socket = socket
       socket.setEncoding('latin1')
       socket.setNoDelay(true)
       const path = `${API_PREFIX}/devices/${stream.device.deviceId}/stream`
       socket.write(
-        `GET ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\naccept: text/event-stream\r\n` +
+        `GET ${path} HTTP/1.1\r\nhost: ${host}:${port}\r\naccept: text/event-stream\r\n` +
           `authorization: Bearer ${stream.device.deviceToken}\r\n` +
           (resume ? `last-event-id: ${stream.lastId}\r\n` : '') +
           '\r\n',

@@ -18,10 +18,9 @@ import {
   type FleetDevice,
   type FleetMessage,
 } from '../../backend/testing/fleet'
-import { fullJitterDelay } from '../../src-main/core/sync/backoff'
 import { DEFAULT_SYNC_TIMINGS } from '../../src-main/core/sync/engine'
 import { percentile, type BenchContext } from '../figures'
-import { PROBE_OPTIONS, probe, rssOf, sleep } from './system'
+import { coreStreamRetryDelay, PROBE_OPTIONS, probe, rssOf, sleep } from './system'
 
 export interface StreamsOptions {
   /** A PostgreSQL server (a fresh schema on it), or SQLite (a fresh file) when null. */
@@ -69,17 +68,7 @@ export async function benchStreams(context: BenchContext, options: StreamsOption
   const fleet = new StreamFleet({
     baseUrl: backend.url,
     onMessage: (message) => arrived(message),
-    // The core's own reconnect policy (sync engine): full jitter from 1 s, at least 200 ms.
-    retryDelay: (failures) =>
-      Math.max(
-        200,
-        fullJitterDelay(
-          failures,
-          DEFAULT_SYNC_TIMINGS.streamRetryBaseMs,
-          DEFAULT_SYNC_TIMINGS.streamRetryCapMs,
-          Math.random,
-        ),
-      ),
+    retryDelay: coreStreamRetryDelay,
     onOpen: (_stream, at) => opens.push(at),
   })
   const opens: number[] = []

@@ -3,6 +3,21 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { SpawnedBackend } from '../../backend/testing/backend'
+import { fullJitterDelay } from '../../src-main/core/sync/backoff'
+import { DEFAULT_SYNC_TIMINGS } from '../../src-main/core/sync/engine'
+
+/** The wait before a device core reopens its stream after the `failures`-th loss in a row (its sync engine's
+ * policy: full jitter from 1 s, capped at 30 s, at least 200 ms). */
+export const coreStreamRetryDelay = (failures: number): number =>
+  Math.max(
+    200,
+    fullJitterDelay(
+      failures,
+      DEFAULT_SYNC_TIMINGS.streamRetryBaseMs,
+      DEFAULT_SYNC_TIMINGS.streamRetryCapMs,
+      Math.random,
+    ),
+  )
 
 /** `NODE_OPTIONS` that load the event-loop probe (`probe.mjs`) into a backend process. */
 export const PROBE_OPTIONS = `--import=${pathToFileURL(join(import.meta.dirname, 'probe.mjs')).href}`
