@@ -10,6 +10,7 @@
 import type { Bench } from './figures'
 import { benchPostgres, type BenchPostgres } from './fleet/postgres-server'
 import { benchInstances } from './fleet/instances'
+import { benchSoak } from './fleet/soak'
 import { benchStreams } from './fleet/streams'
 import { openFileLimit, raiseOpenFileLimit } from './fleet/system'
 
@@ -52,6 +53,9 @@ const bench: Bench = async (context) => {
           stops: 150,
           firstShare: 0.6,
         })
+      }
+      if (part === 'soak') {
+        await benchSoak(context, { devices: 20, stops: 150, minutes: number('TUOTOU_FLEET_SOAK_MINUTES', 10) })
       }
     }
   } finally {
