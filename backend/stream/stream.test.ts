@@ -126,6 +126,51 @@ for (const { kind, skip } of await databasesUnderTest()) {
       }
     })
 
+    it('opens a few streams at a time, and drops a request whose device gave up waiting for its turn', async () => {
+      const couriers = await Promise.all([0, 1, 2, 3].map(() => loggedInCourier(server)))
+      const hub = server.backend.context.hub
+      const subscribe = hub.subscribe.bind(hub)
+      const subscribed: string[] = []
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      hub.subscribe = async (depotId, deviceId, wake) => {
+        subscribed.push(deviceId)
+        await held
+        return subscribe(depotId, deviceId, wake)
+      }
+      try {
+        // Three opens hold every lane; a fourth device asks, waits, and gives up before its turn.
+        const first = couriers.slice(0, 3).map((c) => openStream(server.url, c.device.deviceId, c.device.deviceToken))
+        await expect.poll(() => subscribed.length).toBe(3)
+        const late = couriers[3]!.device
+        const gaveUp = new AbortController()
+        const asked = fetch(`${server.url}/api/v1/devices/${late.deviceId}/stream`, {
+          headers: { authorization: `Bearer ${late.deviceToken}` },
+          signal: gaveUp.signal,
+        }).catch(() => null)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        gaveUp.abort()
+        expect(await asked).toBeNull()
+        // The backend hears the socket close before the lanes free up, as it does when a device gave up long ago.
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        release()
+        const streams = await Promise.all(first)
+        for (const stream of streams) {
+          expect(stream.status).toBe(200)
+          stream.close()
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        expect(subscribed).not.toContain(late.deviceId)
+        // Its next attempt is served as usual.
+        const again = await openStream(server.url, late.deviceId, late.deviceToken)
+        expect(again.status).toBe(200)
+        again.close()
+      } finally {
+        release()
+        hub.subscribe = subscribe
+      }
+    })
+
     it.skipIf(kind !== 'postgres')('reaches a stream held by another instance through LISTEN/NOTIFY', async () => {
       const courier = await loggedInCourier(server, { orders: [{ codFen: 5600 }] })
       const database = openBackendDb(server.target)
