@@ -147,6 +147,7 @@ export async function benchSoak(context: BenchContext, options: SoakOptions): Pr
     const started = performance.now()
     const backendRss: { x: number; value: number }[] = []
     const coreRss = new Map<CoreProcess, { x: number; value: number }[]>(couriers.map((c) => [c.core, []]))
+    const coreHeap = new Map<CoreProcess, { x: number; value: number }[]>(couriers.map((c) => [c.core, []]))
     const lags: number[] = []
     let sampling = true
     const sampler = (async () => {
@@ -157,8 +158,9 @@ export async function benchSoak(context: BenchContext, options: SoakOptions): Pr
         lags.push((await probe(backend)).window.p99)
         if (tick++ % 3 === 0) {
           for (const courier of couriers) {
-            const memory = await courier.core.op<{ rss: number }>('memory')
+            const memory = await courier.core.op<{ rss: number; heapUsed: number }>('memory')
             coreRss.get(courier.core)!.push({ x: hours, value: memory.rss / 2 ** 20 })
+            coreHeap.get(courier.core)!.push({ x: hours, value: memory.heapUsed / 2 ** 20 })
           }
         }
         await sleep(10_000)
@@ -210,6 +212,7 @@ export async function benchSoak(context: BenchContext, options: SoakOptions): Pr
     const afterWarmUp = (rows: { x: number; value: number }[]) => rows.filter((r) => r.x >= 1 / 60)
     const coreSlopes = [...coreRss.values()].map((rows) => slope(afterWarmUp(rows)))
     const coreEnd = [...coreRss.values()].map((rows) => rows.at(-1)?.value ?? Number.NaN)
+    const heapSlopes = [...coreHeap.values()].map((rows) => slope(afterWarmUp(rows)))
     const total = await probe(backend)
     const cuts = couriers.reduce((sum, c) => sum + c.cuts, 0)
     context.figure({
@@ -222,7 +225,7 @@ export async function benchSoak(context: BenchContext, options: SoakOptions): Pr
       name: 'soak: device core RSS growth, mean of the cores',
       value: coreSlopes.reduce((a, b) => a + b, 0) / coreSlopes.length,
       unit: 'MB/h',
-      note: `highest ${Math.max(...coreSlopes).toFixed(1)} MB/h; RSS after GC at the end ${Math.min(...coreEnd).toFixed(0)}–${Math.max(...coreEnd).toFixed(0)} MB`,
+      note: `highest ${Math.max(...coreSlopes).toFixed(1)} MB/h; RSS after GC at the end ${Math.min(...coreEnd).toFixed(0)}–${Math.max(...coreEnd).toFixed(0)} MB; JS heap ${(heapSlopes.reduce((a, b) => a + b, 0) / heapSlopes.length).toFixed(1)} MB/h`,
     })
     context.figure({
       name: 'soak: backend event-loop delay p99',
