@@ -4,6 +4,7 @@ import { API_PREFIX } from '../../shared/api/common'
 import { DeviceId } from '../../shared/api/ids'
 import type { BackendContext } from '../context'
 import { authenticateDevice } from '../devices/auth'
+import { POSTGRES_POOL_SIZE } from '../db/connect'
 import { lanes } from '../db/lanes'
 import { badRequest } from '../http/errors'
 import { startEventStream, type EventStream } from '../http/event-stream'
@@ -17,11 +18,13 @@ const CURSOR = /^\d{1,15}$/
 const PAGE = 200
 
 /**
- * Streams being opened at once on one instance (each a few queries). After a depot-wide blip, thousands arrive
- * within a second; the rest wait their turn, and one whose device gave up waiting (the core's answer timeout)
- * is dropped at its turn instead of spending queries on a socket that is gone.
+ * Streams being opened at once on one instance (each a few queries, one at a time, so at most this many of the
+ * pool's connections). After a depot-wide blip, thousands arrive within a second; the rest wait their turn, and
+ * one whose device gave up waiting (the core's answer timeout) is dropped at its turn instead of spending
+ * queries on a socket that is gone. Three lanes halved the opens a second on PostgreSQL, where each open waits
+ * on round trips more than on the CPU.
  */
-const OPEN_LANES = 3
+export const STREAM_OPEN_LANES = POSTGRES_POOL_SIZE - 4
 
 /**
  * `GET /api/v1/devices/:deviceId/stream`: the device's server-sent events. Every message has an `id:` that
@@ -47,7 +50,7 @@ export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], con
     ],
   })
 
-  const opens = lanes(OPEN_LANES)
+  const opens = lanes(STREAM_OPEN_LANES)
   app.get(url, (request, reply) => opens.run(() => openStream(request, reply)))
 
   const openStream = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

@@ -8,6 +8,7 @@ import { openStream, errorOf } from '../testing/api'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier } from '../testing/courier'
+import { STREAM_OPEN_LANES } from './handlers'
 
 const intentOf = (data: unknown) => (data as { intentId: string }).intentId
 
@@ -127,7 +128,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
     })
 
     it('opens a few streams at a time, and drops a request whose device gave up waiting for its turn', async () => {
-      const couriers = await Promise.all([0, 1, 2, 3].map(() => loggedInCourier(server)))
+      const couriers = await Promise.all(Array.from({ length: STREAM_OPEN_LANES + 1 }, () => loggedInCourier(server)))
       const hub = server.backend.context.hub
       const subscribe = hub.subscribe.bind(hub)
       const subscribed: string[] = []
@@ -139,10 +140,12 @@ for (const { kind, skip } of await databasesUnderTest()) {
         return subscribe(depotId, deviceId, wake)
       }
       try {
-        // Three opens hold every lane; a fourth device asks, waits, and gives up before its turn.
-        const first = couriers.slice(0, 3).map((c) => openStream(server.url, c.device.deviceId, c.device.deviceToken))
-        await expect.poll(() => subscribed.length).toBe(3)
-        const late = couriers[3]!.device
+        // Opens hold every lane; one more device asks, waits, and gives up before its turn.
+        const first = couriers
+          .slice(0, STREAM_OPEN_LANES)
+          .map((c) => openStream(server.url, c.device.deviceId, c.device.deviceToken))
+        await expect.poll(() => subscribed.length).toBe(STREAM_OPEN_LANES)
+        const late = couriers[STREAM_OPEN_LANES]!.device
         const gaveUp = new AbortController()
         const asked = fetch(`${server.url}/api/v1/devices/${late.deviceId}/stream`, {
           headers: { authorization: `Bearer ${late.deviceToken}` },
