@@ -423,12 +423,9 @@ export class StreamFleet {
         const retry = this.options.retryDelay
         if (!retry) return answered ? undefined : reject(new Error('the stream could not be opened'))
         stream.failures++
-        setTimeout(
-          () => {
-            if (!stream.closing) this.attempt(stream, true).then(resolve, reject)
-          },
-          retry(stream.failures),
-        ).unref()
+        setTimeout(() => {
+          if (!stream.closing) this.attempt(stream, true).then(resolve, reject)
+        }, retry(stream.failures)).unref()
       })
     })
   }
