@@ -23,6 +23,13 @@ import { inProcessHub, postgresHub } from './stream/hub'
 import { registerStreamRoutes } from './stream/handlers'
 import { startStreamPruner, type StreamPruner } from './stream/prune'
 
+/**
+ * Connections the kernel queues before the backend accepts them (capped by net.core.somaxconn). Node's 511 is
+ * full within milliseconds when a depot's devices all reconnect at once; a refused or dropped connect costs the
+ * device a back-off, a queued one only a wait.
+ */
+const LISTEN_BACKLOG = 4096
+
 /** Which acquirer the backend talks to. */
 export type AcquirerSetting =
   /** The sandbox acquirer, mounted on this server under `/sandbox/`, with its own SQLite file. */
@@ -155,7 +162,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     sandbox,
     streamPruner: pruner,
     async listen(port, host = '127.0.0.1') {
-      await app.listen({ host, port })
+      await app.listen({ host, port, backlog: LISTEN_BACKLOG })
       const address = app.server.address()
       const bound = address && typeof address === 'object' ? address.port : port
       const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host

@@ -6,70 +6,14 @@
 import type { DeviceEvent } from '../shared/api/events'
 import { openBackendDb } from '../backend/db/connect'
 import { BackendApi, EventWriter } from '../backend/testing/api'
-import { createCourierWithRoute, type CourierWithRoute } from '../backend/testing/fixtures'
+import { createCourierWithRoute } from '../backend/testing/fixtures'
 import { spawnBackend } from '../backend/testing/backend'
 import { percentile, type Bench } from './figures'
+import { courierOutbox } from './workload'
 
 const DEVICES = 4
 const ORDERS_PER_DEVICE = 600
 const BATCH = 500
-
-function outbox(writer: EventWriter, fixture: CourierWithRoute, intents: Map<string, string>): DeviceEvent[] {
-  const events: DeviceEvent[] = []
-  let minute = 0
-  const time = () => new Date(Date.parse('2026-03-01T08:00:00+08:00') + minute++ * 7_000).toISOString()
-  for (const [i, order] of fixture.orders.entries()) {
-    for (const parcel of order.parcels) {
-      events.push(
-        writer.next(
-          {
-            type: 'parcel.scanned',
-            payload: { orderId: order.orderId, parcelId: parcel.parcelId, barcode: parcel.barcode, source: 'wedge' },
-          },
-          time(),
-        ),
-      )
-    }
-    if (i % 10 === 9) {
-      events.push(
-        writer.next(
-          { type: 'delivery.failed', payload: { orderId: order.orderId, attempt: 1, reason: 'not_home' } },
-          time(),
-        ),
-      )
-      continue
-    }
-    const intentId = intents.get(order.orderId)
-    if (order.codFen > 0 && intentId) {
-      events.push(writer.next({ type: 'payment.qr_shown', payload: { orderId: order.orderId, intentId } }, time()))
-    }
-    events.push(
-      writer.next(
-        {
-          type: 'delivery.completed',
-          payload: {
-            orderId: order.orderId,
-            attempt: 1,
-            method: order.codFen > 0 ? 'cash' : 'prepaid',
-            dueFen: order.codFen,
-            collectedFen: order.codFen,
-            intentId: null,
-          },
-        },
-        time(),
-      ),
-    )
-    if (i % 50 === 49)
-      events.push(
-        writer.next(
-          { type: 'scan.refused', payload: { code: 'JDXX1', reason: 'malformed', source: 'camera' } },
-          time(),
-        ),
-      )
-  }
-  events.push(writer.next({ type: 'shift.cash_declared', payload: { declaredFen: 123_400 } }, time()))
-  return events
-}
 
 const bench: Bench = async (context) => {
   const figure = (f: Parameters<typeof context.figure>[0]) => context.figure(f)
@@ -97,7 +41,7 @@ const bench: Bench = async (context) => {
       devices.push({
         deviceId: device.deviceId,
         token: device.deviceToken,
-        events: outbox(new EventWriter(shift.shiftId), fixture, intents),
+        events: courierOutbox(new EventWriter(shift.shiftId), fixture.orders, intents),
       })
     }
     const total = devices.reduce((sum, d) => sum + d.events.length, 0)

@@ -2,11 +2,12 @@
 /**
  * `npm test`: every check, in order: typecheck (one tsconfig per runtime), lint, Vitest unit and integration
  * tests, the app build, the Playwright end-to-end tests in Chromium, and the scripted delivery rounds. It ends
- * with one plain count line.
+ * with one plain count line. Without TUOTOU_TEST_PG_URL, a throwaway embedded PostgreSQL serves the whole run.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -14,6 +15,38 @@ const RESULTS = join(ROOT, 'test-results')
 rmSync(RESULTS, { recursive: true, force: true })
 mkdirSync(RESULTS, { recursive: true })
 const bin = (name) => join(ROOT, 'node_modules', '.bin', name)
+
+// The PostgreSQL suites' server: TUOTOU_TEST_PG_URL, or an embedded one for the whole run, held by a process
+// (backend/testing/embedded-postgres-process.ts) that stops it when its standard input closes, so it goes with
+// this script however this script ends.
+async function startPostgres() {
+  const given = process.env.TUOTOU_TEST_PG_URL
+  if (given) return { label: `TUOTOU_TEST_PG_URL (${new URL(given).host})`, holder: null }
+  console.log('\n━━ PostgreSQL: starting an embedded server for the run')
+  const holder = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'backend/testing/embedded-postgres-process.ts')],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  )
+  const line = await new Promise((resolve) => {
+    createInterface({ input: holder.stdout }).once('line', resolve)
+    holder.once('exit', () => resolve('{"ok":false,"reason":"the embedded PostgreSQL process exited"}'))
+  })
+  const answer = JSON.parse(line)
+  if (!answer.ok) {
+    // Vitest's set-up reads this and the PostgreSQL suites skip, saying why.
+    process.env.TUOTOU_TEST_PG_SKIP = `embedded PostgreSQL did not start: ${answer.reason}`
+    console.warn(process.env.TUOTOU_TEST_PG_SKIP)
+    return { label: 'skipped (the embedded server did not start; see above)', holder: null }
+  }
+  process.env.TUOTOU_TEST_PG_URL = answer.url
+  console.log(`PostgreSQL ${answer.version} on ${new URL(answer.url).host}`)
+  return { label: `embedded ${answer.version}`, holder }
+}
+const postgres = await startPostgres()
 
 const steps = []
 function step(name, command, args, env = {}) {
@@ -88,6 +121,11 @@ if (built) {
   steps.push({ name: 'scripted rounds', ok: false, seconds: 0, skipped: 'the build failed' })
 }
 
+if (postgres.holder) {
+  postgres.holder.stdin.end()
+  await new Promise((resolve) => postgres.holder.once('exit', resolve))
+}
+
 function readJson(file) {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null
 }
@@ -95,6 +133,14 @@ const unit = readJson(unitJson)
 const unitCounts = unit
   ? { passed: unit.numPassedTests, failed: unit.numFailedTests, skipped: unit.numPendingTests + unit.numTodoTests }
   : { passed: 0, failed: 0, skipped: 0 }
+// The suites of `databasesUnderTest` are titled `… on postgres`.
+const onPostgres = (unit?.testResults ?? [])
+  .flatMap((file) => file.assertionResults)
+  .filter((test) => test.ancestorTitles.some((title) => / on postgres$/.test(title)))
+const postgresCounts = {
+  passed: onPostgres.filter((test) => test.status === 'passed').length,
+  failed: onPostgres.filter((test) => test.status === 'failed').length,
+}
 const e2e = readJson(e2eJson)
 const e2eCounts = e2e
   ? { passed: e2e.stats.expected, failed: e2e.stats.unexpected + e2e.stats.flaky, skipped: e2e.stats.skipped }
@@ -112,7 +158,8 @@ const total = {
 console.log(
   `tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped ` +
     `(unit ${unitCounts.passed}/${unitCounts.passed + unitCounts.failed}, e2e ${e2eCounts.passed}/${e2eCounts.passed + e2eCounts.failed}, ` +
-    `rounds ${roundCounts.passed}/${roundCounts.passed + roundCounts.failed}); ` +
+    `rounds ${roundCounts.passed}/${roundCounts.passed + roundCounts.failed}; ` +
+    `postgres: ${postgres.label}, ${postgresCounts.passed} tests${postgresCounts.failed ? `, ${postgresCounts.failed} failed` : ''}); ` +
     `steps: ${steps.length - failedSteps} ok, ${failedSteps} failed`,
 )
 process.exit(failedSteps === 0 ? 0 : 1)

@@ -36,6 +36,9 @@ const pgTypes = {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
+/** Connections each backend instance keeps to PostgreSQL. */
+export const POSTGRES_POOL_SIZE = 10
+
 /**
  * Opens the backend's database: a SQLite file (WAL, synchronous=FULL) by default, or PostgreSQL for a
  * multi-depot deployment. Both run the same Kysely queries. A PostgreSQL URL may carry `?schema=name` to keep
@@ -52,7 +55,7 @@ export function openBackendDb(target: string): BackendDb {
       types: pgTypes,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     }
-    const pool = new pg.Pool({ ...config, max: 10 })
+    const pool = new pg.Pool({ ...config, max: POSTGRES_POOL_SIZE })
     let schemaReady: Promise<void> | null = null
     const db = new Kysely<BackendSchema>({
       dialect: new PostgresDialect({

@@ -4,6 +4,8 @@ import { API_PREFIX } from '../../shared/api/common'
 import { PushEventsRequest, PushEventsResponse, SEQUENCE_GAP } from '../../shared/api/events'
 import { DeviceId } from '../../shared/api/ids'
 import type { BackendContext } from '../context'
+import { POSTGRES_POOL_SIZE } from '../db/connect'
+import { lanes } from '../db/lanes'
 import { authenticateDevice } from '../devices/auth'
 import { defineRoute, type RouteDoc } from '../http/routes'
 import { ingestEvents } from './ingest'
@@ -13,8 +15,16 @@ const DeviceParams = z.object({ deviceId: DeviceId })
 /** A full batch of 500 events with receipts stays well inside this. */
 const EVENTS_BODY_LIMIT = 2 * 1024 * 1024
 
+/**
+ * Batches ingested at once on one instance. Each holds a connection for its whole transaction; leaving four of
+ * the pool free means a flood of pushes (a depot's devices after a dead zone) never makes a webhook, a stream
+ * read or a login wait behind all of them.
+ */
+const INGEST_LANES = POSTGRES_POOL_SIZE - 4
+
 /** `POST /api/v1/devices/:deviceId/events` (that device's token). */
 export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+  const ingest = lanes(INGEST_LANES)
   defineRoute(app, docs, {
     method: 'POST',
     url: `${API_PREFIX}/devices/:deviceId/events`,
@@ -34,7 +44,7 @@ export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     ],
     handler: async ({ params, body, request }) => {
       const device = await authenticateDevice(context, request, params.deviceId)
-      const response = await ingestEvents(context, device.id, body.events, { gap: body.gap })
+      const response = await ingest.run(() => ingestEvents(context, device.id, body.events, { gap: body.gap }))
       request.log.info(
         {
           event: 'events.ingested',

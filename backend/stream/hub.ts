@@ -75,8 +75,10 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
   const settings = database.postgres
   if (!settings) throw new Error('postgresHub needs a PostgreSQL database')
   const subscribers = new Subscribers()
-  const depotsByDevice = new Map<string, string>()
-  const listening = new Map<string, number>()
+  // Per channel: how many streams here need it, and the LISTEN that makes it heard. Every subscriber waits for
+  // that LISTEN, not only the first: a stream that read the database before the LISTEN took effect would not
+  // be woken by a message committed in between.
+  const listening = new Map<string, { count: number; ready: Promise<unknown> }>()
   let client: pg.Client | null = null
   let connecting: Promise<pg.Client> | null = null
   let closed = false
@@ -113,22 +115,43 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
     return connecting
   }
 
+  // One query at a time on the listening connection (pg queues overlapping ones, and pg 9 will refuse them).
+  let queries: Promise<unknown> = Promise.resolve()
+  const listenerQuery = (text: string): Promise<unknown> => {
+    const next = queries.then(async () => (client ?? (await connect())).query(text))
+    queries = next.catch(() => undefined)
+    return next
+  }
+
   return {
     kind: 'postgres',
     async subscribe(depotId, deviceId, wake) {
       const channel = depotChannel(settings.schema, depotId)
       const remove = subscribers.add(deviceId, wake)
-      depotsByDevice.set(deviceId, depotId)
-      const count = listening.get(channel) ?? 0
-      listening.set(channel, count + 1)
-      const listener = client ?? (await connect())
-      if (count === 0) await listener.query(`LISTEN ${quote(channel)}`)
+      let entry = listening.get(channel)
+      if (!entry) {
+        const ready = listenerQuery(`LISTEN ${quote(channel)}`)
+        entry = { count: 0, ready }
+        listening.set(channel, entry)
+        // A failed LISTEN is not kept: the next subscriber tries again.
+        ready.catch(() => {
+          if (listening.get(channel) === entry) listening.delete(channel)
+        })
+      }
+      entry.count++
+      try {
+        await entry.ready
+      } catch (error) {
+        entry.count--
+        remove()
+        throw error
+      }
+      const held = entry
       return () => {
         remove()
-        const left = (listening.get(channel) ?? 1) - 1
-        if (left > 0) return listening.set(channel, left)
+        if (--held.count > 0 || listening.get(channel) !== held) return
         listening.delete(channel)
-        client?.query(`UNLISTEN ${quote(channel)}`).catch(() => undefined)
+        if (client) listenerQuery(`UNLISTEN ${quote(channel)}`).catch(() => undefined)
       }
     },
     async announce(trx, depotId, deviceId) {

@@ -8,6 +8,7 @@ import { openStream, errorOf } from '../testing/api'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier } from '../testing/courier'
+import { STREAM_OPEN_LANES } from './handlers'
 
 const intentOf = (data: unknown) => (data as { intentId: string }).intentId
 
@@ -123,6 +124,53 @@ for (const { kind, skip } of await databasesUnderTest()) {
         expect(await aged.backend.streamPruner.prune()).toBe(0)
       } finally {
         await aged.stop()
+      }
+    })
+
+    it('opens a few streams at a time, and drops a request whose device gave up waiting for its turn', async () => {
+      const couriers = await Promise.all(Array.from({ length: STREAM_OPEN_LANES + 1 }, () => loggedInCourier(server)))
+      const hub = server.backend.context.hub
+      const subscribe = hub.subscribe.bind(hub)
+      const subscribed: string[] = []
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      hub.subscribe = async (depotId, deviceId, wake) => {
+        subscribed.push(deviceId)
+        await held
+        return subscribe(depotId, deviceId, wake)
+      }
+      try {
+        // Opens hold every lane; one more device asks, waits, and gives up before its turn.
+        const first = couriers
+          .slice(0, STREAM_OPEN_LANES)
+          .map((c) => openStream(server.url, c.device.deviceId, c.device.deviceToken))
+        await expect.poll(() => subscribed.length).toBe(STREAM_OPEN_LANES)
+        const late = couriers[STREAM_OPEN_LANES]!.device
+        const gaveUp = new AbortController()
+        const asked = fetch(`${server.url}/api/v1/devices/${late.deviceId}/stream`, {
+          headers: { authorization: `Bearer ${late.deviceToken}` },
+          signal: gaveUp.signal,
+        }).catch(() => null)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        gaveUp.abort()
+        expect(await asked).toBeNull()
+        // The backend hears the socket close before the lanes free up, as it does when a device gave up long ago.
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        release()
+        const streams = await Promise.all(first)
+        for (const stream of streams) {
+          expect(stream.status).toBe(200)
+          stream.close()
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        expect(subscribed).not.toContain(late.deviceId)
+        // Its next attempt is served as usual.
+        const again = await openStream(server.url, late.deviceId, late.deviceToken)
+        expect(again.status).toBe(200)
+        again.close()
+      } finally {
+        release()
+        hub.subscribe = subscribe
       }
     })
 

@@ -29,6 +29,17 @@ export {
   type OrderSpec,
   type StopSpec,
 } from './fixtures'
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres'
+export {
+  createFleet,
+  postPaymentNotification,
+  StreamFleet,
+  type FleetDevice,
+  type FleetMessage,
+  type FleetOptions,
+  type HeldStream,
+  type StreamFleetOptions,
+} from './fleet'
 export { postgresTarget } from './postgres'
 export { snapshotTables } from './snapshot'
 export {

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
-/** Where the PostgreSQL suites run: `TUOTOU_TEST_PG_URL` (CI sets it), else nowhere. */
+/** The PostgreSQL server the suites run on. `npm test` and Vitest set it to an embedded server when unset. */
+export const TEST_PG_URL = 'TUOTOU_TEST_PG_URL'
+/** Why the embedded server could not start, when it could not: the reason the suites skip. */
+export const EMBEDDED_PG_SKIP = 'TUOTOU_TEST_PG_SKIP'
+
+/** Where the PostgreSQL suites run: `TUOTOU_TEST_PG_URL`, else nowhere (with the reason). */
 export type PostgresTarget = { url: string; reason: null } | { url: null; reason: string }
 
 let checked: Promise<PostgresTarget> | null = null
@@ -11,10 +16,10 @@ let checked: Promise<PostgresTarget> | null = null
  */
 export function postgresTarget(): Promise<PostgresTarget> {
   checked ??= (async (): Promise<PostgresTarget> => {
-    const url = process.env.TUOTOU_TEST_PG_URL
+    const url = process.env[TEST_PG_URL]
     let target: PostgresTarget
     if (!url) {
-      target = { url: null, reason: 'TUOTOU_TEST_PG_URL is not set' }
+      target = { url: null, reason: process.env[EMBEDDED_PG_SKIP] ?? `${TEST_PG_URL} is not set` }
     } else {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 })
       try {

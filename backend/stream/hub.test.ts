@@ -1,0 +1,71 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openBackendDb, type BackendDb } from '../db/connect'
+import { freshSchemaUrl, dropSchema, postgresTarget } from '../testing/postgres'
+import { depotChannel, postgresHub } from './hub'
+
+const postgres = await postgresTarget()
+const silent = { warn: () => undefined, error: () => undefined } as unknown as FastifyBaseLogger
+
+describe.skipIf(postgres.url === null)('stream hub on postgres', () => {
+  let database: BackendDb
+  let schema: string
+  let notifier: BackendDb
+
+  beforeAll(async () => {
+    const fresh = freshSchemaUrl(postgres.url!)
+    schema = fresh.schema
+    database = openBackendDb(fresh.url)
+    notifier = openBackendDb(fresh.url)
+    await sql`select 1`.execute(notifier.db)
+  })
+  afterAll(async () => {
+    await notifier?.close()
+    await database?.close()
+    if (schema) await dropSchema(postgres.url!, schema)
+  })
+
+  const notify = (depotId: string, deviceId: string) =>
+    sql`select pg_notify(${depotChannel(schema, depotId)}, ${deviceId})`.execute(notifier.db)
+
+  it('wakes a stream that subscribed while its depot’s LISTEN was still on its way', async () => {
+    const hub = postgresHub(database, silent)
+    try {
+      // Connected already, so the LISTEN for a new depot goes out on a live connection.
+      const other = await hub.subscribe('dep_other', 'dev_other', () => undefined)
+      const woken = new Set<string>()
+      const depots = Array.from({ length: 20 }, (_, i) => `dep_race${i}`)
+      const done = await Promise.all(
+        depots.map(async (depotId) => {
+          // The depot's first stream starts its LISTEN; a second subscribes meanwhile, and once subscribe
+          // answers, a message committed now must be heard (the stream has read the database already).
+          const first = hub.subscribe(depotId, `${depotId}_first`, () => undefined)
+          const second = await hub.subscribe(depotId, `${depotId}_second`, () => woken.add(depotId))
+          await notify(depotId, `${depotId}_second`)
+          return [await first, second]
+        }),
+      )
+      await expect.poll(() => woken.size).toBe(depots.length)
+      for (const unsubscribe of [other, ...done.flat()]) unsubscribe()
+    } finally {
+      await hub.close()
+    }
+  })
+
+  it('stops listening when a depot’s last stream goes, and listens again for the next one', async () => {
+    const hub = postgresHub(database, silent)
+    try {
+      const woken: string[] = []
+      const a = await hub.subscribe('dep_again', 'dev_a', () => woken.push('a'))
+      a()
+      const b = await hub.subscribe('dep_again', 'dev_b', () => woken.push('b'))
+      await notify('dep_again', 'dev_a')
+      await notify('dep_again', 'dev_b')
+      await expect.poll(() => woken).toEqual(['b'])
+      b()
+    } finally {
+      await hub.close()
+    }
+  })
+})

@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { SpawnedBackend } from '../../backend/testing/backend'
+import { fullJitterDelay } from '../../src-main/core/sync/backoff'
+import { DEFAULT_SYNC_TIMINGS } from '../../src-main/core/sync/engine'
+
+/** The wait before a device core reopens its stream after the `failures`-th loss in a row (its sync engine's
+ * policy: full jitter from 1 s, capped at 30 s, at least 200 ms). */
+export const coreStreamRetryDelay = (failures: number): number =>
+  Math.max(
+    200,
+    fullJitterDelay(
+      failures,
+      DEFAULT_SYNC_TIMINGS.streamRetryBaseMs,
+      DEFAULT_SYNC_TIMINGS.streamRetryCapMs,
+      Math.random,
+    ),
+  )
+
+/** `NODE_OPTIONS` that load the event-loop probe (`probe.mjs`) into a backend process. */
+export const PROBE_OPTIONS = `--import=${pathToFileURL(join(import.meta.dirname, 'probe.mjs')).href}`
+
+export interface ProbeReport {
+  /** Event-loop delay since the previous report, and since start, in ms. */
+  window: { p50: number; p99: number; max: number }
+  total: { p50: number; p99: number; max: number }
+  rss: number
+  heapUsed: number
+}
+
+/** Asks a backend started with `PROBE_OPTIONS` for its event-loop delay (and resets the window). */
+export async function probe(backend: SpawnedBackend, timeoutMs = 5_000): Promise<ProbeReport> {
+  const seen = backend.output.length
+  backend.child.kill('SIGUSR2')
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const line = backend.output.slice(seen).find((l) => l.startsWith('probe '))
+    if (line) return JSON.parse(line.slice(6)) as ProbeReport
+    if (Date.now() > deadline) throw new Error('the backend did not answer the probe')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Resident memory of a process, in bytes, from /proc. */
+export function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return match ? Number(match[1]) * 1024 : Number.NaN
+}
+
+export function openFileLimit(pid = process.pid): { soft: number; hard: number } {
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'))!
+  const [soft, hard] = line.replace('Max open files', '').trim().split(/\s+/).map(Number) as [number, number]
+  return { soft, hard }
+}
+
+/**
+ * Raises this process's open-file limit to `wanted` (as root, with prlimit, past the hard limit), so the
+ * processes it starts next inherit it; Node itself already lifts the soft limit to the hard one. Says what it did.
+ */
+export function raiseOpenFileLimit(wanted: number): string {
+  const before = openFileLimit()
+  if (before.soft >= wanted) return `open-file limit ${before.soft} already (wanted ${wanted})`
+  try {
+    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${wanted}:${Math.max(wanted, before.hard)}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+  } catch (error) {
+    const why = String((error as { stderr?: Buffer }).stderr ?? '').trim() || (error as Error).message
+    return (
+      `open-file limit ${before.soft}/${before.hard} (soft/hard; Node lifts the soft limit to the hard one): ` +
+      `prlimit could not raise it to ${wanted} here (${why.replace(/^prlimit: /, '')})`
+    )
+  }
+  const after = openFileLimit()
+  return `open-file limit raised with prlimit from ${before.soft}/${before.hard} to ${after.soft}/${after.hard} (soft/hard), for this process and the backends it starts`
+}
+
+/** Least-squares slope of `value` against `x`. */
+export function slope(points: readonly { x: number; value: number }[]): number {
+  const n = points.length
+  if (n < 2) return Number.NaN
+  const mx = points.reduce((sum, p) => sum + p.x, 0) / n
+  const my = points.reduce((sum, p) => sum + p.value, 0) / n
+  let num = 0
+  let den = 0
+  for (const p of points) {
+    num += (p.x - mx) * (p.value - my)
+    den += (p.x - mx) ** 2
+  }
+  return den === 0 ? Number.NaN : num / den
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
