@@ -23,6 +23,10 @@ export const Settings = z.object({
   backendUrl: z.url({ protocol: /^https?$/ }),
   /** `KeyboardEvent.code` of the key that opens the camera, so it does not depend on keyboard layout. */
   cameraTriggerKey: z.string().regex(/^[A-Za-z0-9]{1,20}$/),
+  /** Every confirmed payment is spoken aloud (收款播报). */
+  announcePayments: z.boolean(),
+  /** The tones' and the voice's volume, 0 to 100. */
+  volume: z.number().int().min(0).max(100),
 })
 export type Settings = z.infer<typeof Settings>
 
