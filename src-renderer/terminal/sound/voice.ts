@@ -4,11 +4,11 @@ import { decode, ready } from './audio'
 import { playTone } from './tones'
 
 /** Every recorded segment, bundled with the app (`scripts/make-voice.ts` made them). */
-const files = import.meta.glob('../../../resources/voice/*/*.wav', {
+const files = import.meta.glob<string>('../../../resources/voice/*/*.wav', {
   query: '?url',
   import: 'default',
   eager: true,
-}) as Record<string, string>
+})
 
 const urlOf = (locale: VoiceLocale, id: string): string | undefined =>
   files[`../../../resources/voice/${locale}/${id}.wav`]

@@ -50,7 +50,7 @@ export const useAnnounceStore = defineStore('announce', () => {
     if (payment.status !== 'paid' || (payment.confirmation !== 'acquirer' && payment.confirmation !== 'receipt')) return
     if (spoken.has(payment.intentId)) return
     remember(payment.intentId)
-    const locale = i18n.global.locale.value as VoiceLocale
+    const locale: VoiceLocale = i18n.global.locale.value
     const onScreen = doorstep.order?.orderId === update.orderId
     const announcement: Announcement = {
       amountFen: payment.paidFen ?? payment.amountFen,
