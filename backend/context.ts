@@ -5,6 +5,7 @@ import type { AcquirerClient } from './acquirer/client'
 import type { BackendDb } from './db/connect'
 import type { BackendSchema } from './db/schema'
 import type { StreamHub } from './stream/hub'
+import type { TelephonyProvider } from './telephony/provider'
 
 /** Tunables, with the defaults `defaultConfig` gives; tests shorten the times. */
 export interface BackendConfig {
@@ -61,6 +62,8 @@ export interface BackendContext {
   publicUrl(): string
   /** Asks the settlement worker to look for due work now rather than at its next tick. */
   wakeSettlement(): void
+  /** The virtual-number service for calling customers; null when none is configured. */
+  telephony: TelephonyProvider | null
   /** Queues an intent to cancel with the acquirer in the background. */
   cancelIntentLater(intentId: string): void
 }

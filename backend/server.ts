@@ -17,6 +17,8 @@ import { startIntentCanceller } from './intents/canceller'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
+import { registerCallRoutes } from './telephony/handlers'
+import { sandboxTelephony } from './telephony/sandbox'
 import { startSettlementWorker } from './settlement/worker'
 import { registerShiftRoutes } from './shifts/handlers'
 import { inProcessHub, postgresHub } from './stream/hub'
@@ -110,6 +112,8 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     now,
     publicUrl,
     wakeSettlement: () => wakeSettlement(),
+    // The sandbox telephony comes with the sandbox acquirer: a development and test setup, off in production.
+    telephony: sandbox ? sandboxTelephony(app.log) : null,
     cancelIntentLater: (intentId) => canceller.cancelLater(intentId),
   }
   const canceller = startIntentCanceller(() => context)
@@ -133,6 +137,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerShiftRoutes(app, docs, context)
   registerManifestRoutes(app, docs, context)
   registerIntentRoutes(app, docs, context)
+  registerCallRoutes(app, docs, context)
   registerEventRoutes(app, docs, context)
   registerStreamRoutes(app, docs, context)
   registerWebhookRoutes(app, docs, context)

@@ -91,6 +91,20 @@ export interface StopTable {
   route_id: string
   sequence: number
   address: string
+  /** Skipped for now by the courier (moved to the end of the route), and why. */
+  skipped_reason: string | null
+}
+
+/** A virtual number bound for a courier to call an order's customer. */
+export interface CallBindingTable {
+  id: string
+  order_id: string
+  shift_id: string
+  number: string
+  extension: string | null
+  provider: string
+  valid_until_ms: number
+  created_ms: number
 }
 
 export type OrderStatusValue = OrderStatus
@@ -312,6 +326,7 @@ export interface BackendSchema extends DashboardTables {
   webhook_signatures: WebhookSignatureTable
   device_events: DeviceEventTable
   device_gaps: DeviceGapTable
+  call_bindings: CallBindingTable
   delivery_attempts: DeliveryAttemptTable
   cash_declarations: CashDeclarationTable
   settlements: SettlementTable

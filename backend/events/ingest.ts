@@ -63,6 +63,24 @@ async function loadState(
           .execute()
       : [],
   ])
+  const routeIds = [...new Set(shifts.map((s) => s.route_id).filter((id): id is string => id !== null))]
+  const routeStops = new Map<string, string[]>()
+  if (events.some((e) => e.type === 'stop.moved') && routeIds.length > 0) {
+    const rows = await trx
+      .selectFrom('stops')
+      .select(['id', 'route_id'])
+      .where('route_id', 'in', routeIds)
+      .orderBy('sequence')
+      .execute()
+    for (const row of rows) routeStops.set(row.route_id, [...(routeStops.get(row.route_id) ?? []), row.id])
+  }
+  const bindingIds = [...new Set(events.flatMap((e) => (e.type === 'call.attempted' ? [e.payload.bindingId] : [])))]
+  const callBindings = new Map(
+    (bindingIds.length
+      ? await trx.selectFrom('call_bindings').select(['id', 'order_id']).where('id', 'in', bindingIds).execute()
+      : []
+    ).map((row) => [row.id, { order_id: row.order_id }]),
+  )
   const intentIds = intents.map((i) => i.id)
   const settlements = intentIds.length
     ? await trx.selectFrom('settlements').select(['intent_id', 'status']).where('intent_id', 'in', intentIds).execute()
@@ -93,6 +111,8 @@ async function loadState(
     attempts: new Set(attempts.map((a) => `${a.order_id}:${a.attempt}`)),
     attemptRows: new Map(attempts.map((a) => [`${a.order_id}:${a.attempt}`, a])),
     undoWindowMs,
+    routeStops,
+    callBindings,
     payments: paymentsByOrder,
     settlements: new Map(settlements.map((s) => [s.intent_id, s])),
     unverifiedByShift,
@@ -296,6 +316,7 @@ export async function ingestEvents(
       flags: [],
       cancelIntents: new Set(),
       undone: [],
+      stopOrders: new Map(),
     }
     const rows: DeviceEventTable[] = []
     const seenInBatch = new Set<string>()
@@ -330,6 +351,31 @@ export async function ingestEvents(
     }
 
     for (const part of chunks(rows, INSERT_CHUNK)) await trx.insertInto('device_events').values(part).execute()
+    // The route in the courier's order. Sequences are unique per route, so they move through negatives first.
+    for (const [routeId, { order, stopId, skippedReason }] of effects.stopOrders) {
+      for (const [i, id] of order.entries()) {
+        await trx
+          .updateTable('stops')
+          .set({ sequence: -(i + 1) })
+          .where('id', '=', id)
+          .where('route_id', '=', routeId)
+          .execute()
+      }
+      for (const [i, id] of order.entries()) {
+        await trx
+          .updateTable('stops')
+          .set({ sequence: i + 1 })
+          .where('id', '=', id)
+          .where('route_id', '=', routeId)
+          .execute()
+      }
+      await trx.updateTable('stops').set({ skipped_reason: skippedReason }).where('id', '=', stopId).execute()
+      await trx
+        .updateTable('routes')
+        .set((eb) => ({ version: eb('version', '+', 1) }))
+        .where('id', '=', routeId)
+        .execute()
+    }
     // An undo takes the completion back; both events stay in device_events, which is the audit.
     for (const undone of effects.undone) {
       await trx

@@ -30,6 +30,10 @@ export interface BatchState {
   attemptRows: Map<string, DeliveryAttemptTable>
   /** How long, by the courier's clock, a prepaid, cash or failed completion may be undone. */
   undoWindowMs: number
+  /** The stops of each route the batch reorders, in their current order (loaded for `stop.moved` only). */
+  routeStops: Map<string, string[]>
+  /** Virtual-number bindings the batch's call attempts name, by ID, with the order each was bound for. */
+  callBindings: Map<string, { order_id: string }>
   /** Succeeded acquirer payments per order. */
   payments: Map<string, PaymentTable[]>
   settlements: Map<string, Pick<SettlementTable, 'intent_id' | 'status'>>
@@ -60,6 +64,8 @@ export interface BatchEffects {
   cancelIntents: Set<string>
   /** Completions and failures recorded before this batch that an undo in it took back. */
   undone: DeliveryAttemptTable[]
+  /** Routes whose stops the courier reordered, the new order, and a stop skipped with its reason. */
+  stopOrders: Map<string, { order: string[]; stopId: string; skippedReason: string | null }>
 }
 
 export type Verdict = { status: 'applied' } | { status: 'rejected'; reason: string }
@@ -233,6 +239,30 @@ export function judgeEvent(
       state.unverifiedByShift.set(shift.id, used + amount)
       ensureSettlement(state, effects, shift, intent, 'unverified', amount, nowMs)
       return applied
+    }
+
+    case 'stop.moved': {
+      if (!shift.route_id) return reject('stop.no_route')
+      const current = state.routeStops.get(shift.route_id)
+      if (!current || !current.includes(event.payload.stopId)) return reject('stop.not_on_route')
+      // The device lists every stop it holds; the route's own must all be there, each once (stops taken over from
+      // another route keep their place at the end).
+      const own = event.payload.order.filter((id) => current.includes(id))
+      if (own.length !== current.length || new Set(own).size !== own.length) return reject('stop.order_mismatch')
+      state.routeStops.set(shift.route_id, own)
+      effects.stopOrders.set(shift.route_id, {
+        order: own,
+        stopId: event.payload.stopId,
+        skippedReason: event.payload.move === 'skip' ? event.payload.reason : null,
+      })
+      return applied
+    }
+
+    case 'call.attempted': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      const binding = state.callBindings.get(event.payload.bindingId)
+      return binding && binding.order_id === check.order.id ? applied : reject('call.binding_unknown')
     }
 
     case 'delivery.undone': {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { Fen } from '../money'
-import { IntentId, OrderId, ParcelId, ShiftId, Timestamp } from './ids'
+import { IntentId, OrderId, ParcelId, ShiftId, StopId, Timestamp } from './ids'
 
 export const ScanSource = z.enum(['wedge', 'camera', 'manual'])
 export type ScanSource = z.infer<typeof ScanSource>
@@ -31,6 +31,10 @@ export type ScanRefusal = z.infer<typeof ScanRefusal>
 /** How the device learned a digital payment went through. */
 export const PaymentConfirmation = z.enum(['push', 'poll', 'receipt'])
 export type PaymentConfirmation = z.infer<typeof PaymentConfirmation>
+
+/** Why a courier moves a stop later in the route, or skips it for now (it stays on the route, at its end). */
+export const StopMoveReason = z.enum(['no_access', 'closed', 'customer_asked', 'traffic', 'other'])
+export type StopMoveReason = z.infer<typeof StopMoveReason>
 
 export const DeliveryMethod = z.enum(['digital', 'cash', 'prepaid'])
 export type DeliveryMethod = z.infer<typeof DeliveryMethod>
@@ -111,6 +115,26 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
         method: DeliveryMethod.nullable(),
       })
       .strict(),
+  }),
+  z.object({
+    /**
+     * The courier moved a stop later in the route, or skipped it for now (to the end of the route): `order` is the
+     * shift's stops in their new order, so the backend and the depot see the route as the courier will walk it.
+     */
+    type: z.literal('stop.moved'),
+    payload: z
+      .object({
+        stopId: StopId,
+        move: z.enum(['later', 'skip']),
+        reason: StopMoveReason,
+        order: z.array(StopId).min(1).max(1000),
+      })
+      .strict(),
+  }),
+  z.object({
+    /** The courier called the customer through a virtual number bound for this order (隐私号): evidence of trying. */
+    type: z.literal('call.attempted'),
+    payload: z.object({ orderId: OrderId, bindingId: z.string().min(1).max(64) }).strict(),
   }),
   z.object({
     type: z.literal('shift.cash_declared'),

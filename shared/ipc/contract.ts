@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource } from '../api/events'
+import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource, StopMoveReason } from '../api/events'
 import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, Timestamp } from '../api/ids'
 import { EnrollmentCode } from '../api/device'
 import { IntentStatus, OrderStatus } from '../api/shift'
@@ -185,6 +185,8 @@ export const OrderView = z.object({
   closedAt: Timestamp.nullable(),
   payment: PaymentView.nullable(),
   flags: z.array(OrderFlag),
+  /** Calls to the customer for this attempt (through a virtual number): evidence for a "not home". */
+  calls: z.array(z.object({ at: Timestamp, number: z.string() })),
 })
 export type OrderView = z.infer<typeof OrderView>
 
@@ -200,6 +202,8 @@ export type ShiftCounters = z.infer<typeof ShiftCounters>
 export const RouteOrder = z.object({
   orderId: OrderId,
   waybill: z.string(),
+  /** For finding the stop by the recipient (masked, e.g. 吴*). */
+  maskedName: z.string(),
   codFen: Fen,
   parcelCount: z.number().int().min(1),
   scannedCount: z.number().int().min(0),
@@ -217,6 +221,8 @@ export const RouteStop = z.object({
   codFen: Fen,
   parcelCount: z.number().int().min(0),
   orders: z.array(RouteOrder),
+  /** Skipped for now (it moved to the end of the route), and why; null otherwise. */
+  skippedReason: StopMoveReason.nullable(),
 })
 export type RouteStop = z.infer<typeof RouteStop>
 
@@ -290,6 +296,20 @@ export const ScanOutcome = z.discriminatedUnion('outcome', [
 export type ScanOutcome = z.infer<typeof ScanOutcome>
 
 export const OrderRequest = z.object({ orderId: OrderId }).strict()
+
+/** Move a stop one place later, or skip it for now (to the end of the route), with the courier's reason. */
+export const MoveStopRequest = z
+  .object({ stopId: StopId, move: z.enum(['later', 'skip']), reason: StopMoveReason })
+  .strict()
+
+/** A virtual number (隐私号) bound for one order: the courier calls it, the customer's own number never shows. */
+export const CallBinding = z.object({
+  orderId: OrderId,
+  number: z.string(),
+  extension: z.string().nullable(),
+  validUntil: Timestamp,
+})
+export type CallBinding = z.infer<typeof CallBinding>
 
 export const StartCashResult = z.object({
   /** `cancelled`: the backend cancelled the intent; `recorded`: no coverage, cancelled on sync; `none`: nothing to cancel. */
@@ -396,6 +416,11 @@ export type CompletionNotice = z.infer<typeof CompletionNotice>
  */
 export const DoorstepView = z.object({
   order: OrderView.nullable(),
+  /**
+   * How the order came to be in hand: its parcel was scanned (everything can be done), or it was opened from the
+   * route (calling and a failure can; collecting needs the parcel's scan first).
+   */
+  how: z.enum(['scanned', 'opened']).nullable(),
   collecting: Collecting.nullable(),
   /** A scan that arrived during a collection, waiting for the courier to keep or switch. */
   conflict: z.object({ code: z.string(), orderId: OrderId, waybill: z.string() }).nullable(),
@@ -511,6 +536,11 @@ export const ipcChannels = {
   /** Hand over a prepaid order in hand whose completion was undone. */
   deliverPrepaid: channel(OrderRequest, OrderView),
   dismissNotice: channel(z.object({ id: z.number().int().min(1) }).strict(), DoorstepView),
+  /** Opens a stop's order from the route: calling and a failure can be done; collecting needs its scan. */
+  openOrder: channel(OrderRequest, OrderView),
+  moveStop: channel(MoveStopRequest, RouteView),
+  /** Binds a virtual number for the order's customer and records the call attempt; needs coverage. */
+  callCustomer: channel(OrderRequest, CallBinding),
 
   getShiftSummary: channel(Empty, ShiftSummary),
   declareCash: channel(DeclareCashRequest, ShiftSummary),
