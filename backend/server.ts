@@ -3,6 +3,7 @@ import { API_PREFIX } from '../shared/api/common'
 import { HealthResponse } from '../shared/api/health'
 import { httpAcquirerClient, missingAcquirer, type AcquirerClient } from './acquirer/client'
 import { registerWebhookRoutes } from './acquirer/webhook'
+import { backendAuthenticators } from './auth/callers'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { registerDashboardRoutes } from './dashboard/handlers'
 import { registerDashboardPage } from './dashboard/page'
@@ -11,8 +12,8 @@ import { registerDepotRoutes } from './depot/handlers'
 import { registerDeviceRoutes } from './devices/handlers'
 import { registerEventRoutes } from './events/handlers'
 import { openApiDocument } from './http/openapi'
-import { configureJsonService } from './http/service'
-import { defineRoute, type RouteDoc } from './http/routes'
+import { configureJsonService, jsonServiceOptions } from './http/service'
+import { defineRoute, RouteTable, type RouteDoc } from './http/routes'
 import { startIntentCanceller } from './intents/canceller'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
@@ -48,6 +49,9 @@ export interface Backend {
   app: FastifyInstance
   context: BackendContext
   sandbox: Sandbox | null
+  /** Every route registered through `defineRoute` (and the streams), with its auth and schemas: the OpenAPI
+   * document and the fuzz suite are generated from it. */
+  routes: readonly RouteDoc[]
   /** Deletes device stream messages past retention; it also runs by itself every `config.stream.pruneEveryMs`. */
   streamPruner: StreamPruner
   /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`. */
@@ -62,6 +66,7 @@ export interface Backend {
  */
 export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const app = Fastify({
+    ...jsonServiceOptions,
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
@@ -109,8 +114,8 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
 
   configureJsonService(app)
 
-  const docs: RouteDoc[] = []
-  defineRoute(app, docs, {
+  const routes = new RouteTable(backendAuthenticators(context))
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/health`,
     summary: 'Whether the backend and its database answer, and its version',
@@ -122,20 +127,20 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
       return { status: 'ok' as const, version: options.version, database: options.database.kind }
     },
   })
-  registerDeviceRoutes(app, docs, context)
-  registerShiftRoutes(app, docs, context)
-  registerManifestRoutes(app, docs, context)
-  registerIntentRoutes(app, docs, context)
-  registerEventRoutes(app, docs, context)
-  registerStreamRoutes(app, docs, context)
-  registerWebhookRoutes(app, docs, context)
-  registerDepotRoutes(app, docs, context)
-  registerDashboardRoutes(app, docs, context)
+  registerDeviceRoutes(app, routes, context)
+  registerShiftRoutes(app, routes, context)
+  registerManifestRoutes(app, routes, context)
+  registerIntentRoutes(app, routes, context)
+  registerEventRoutes(app, routes, context)
+  registerStreamRoutes(app, routes, context)
+  registerWebhookRoutes(app, routes, context)
+  registerDepotRoutes(app, routes, context)
+  registerDashboardRoutes(app, routes, context)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
-  if (sandbox) await sandbox.register(app, docs)
+  if (sandbox) await sandbox.register(app, routes)
 
   let document: unknown = null
-  app.get(`${API_PREFIX}/openapi.json`, () => (document ??= openApiDocument(docs, options.version)))
+  app.get(`${API_PREFIX}/openapi.json`, () => (document ??= openApiDocument(routes.docs, options.version)))
 
   const settlement = startSettlementWorker(context)
   wakeSettlement = () => settlement.wake()
@@ -153,6 +158,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     app,
     context,
     sandbox,
+    routes: routes.docs,
     streamPruner: pruner,
     async listen(port, host = '127.0.0.1') {
       await app.listen({ host, port })

@@ -157,7 +157,7 @@ export async function recordCashHandin(
       .where('id', '=', courierId)
       .executeTakeFirst()
     if (!courier || courier.depot_id !== session.depotId) {
-      throw notFound('courier.not_found', `no courier ${courierId} in this depot`)
+      throw notFound('courier.not_found', 'no such courier in this depot')
     }
     const day = await trx
       .selectFrom('dashboard_courier_days')

@@ -20,9 +20,8 @@ import type { Trx } from '../db/connect'
 import { inTransaction, type AfterCommit } from '../db/transaction'
 import { createEnrollmentCode } from '../devices/enrollment'
 import { ApiError, conflict, notFound, unauthorized } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
-import { authenticateSupervisor } from './auth'
 
 const OrderParams = z.object({ orderId: OrderId })
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -63,8 +62,8 @@ async function announceManifestChange(
  * The supervisor's side: login, enrollment codes, route changes (cancel, reassign) that reach the courier's
  * device as manifest messages, device backlogs and open flags. The depot dashboard builds on these.
  */
-export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/sessions`,
     summary: 'Supervisor login; repeated wrong passwords lock the login for a while',
@@ -142,7 +141,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/enrollment-codes`,
     summary: 'A new single-use enrollment code for a device of this depot',
@@ -151,8 +150,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     response: CreateEnrollmentCodeResponse,
     status: 201,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ caller: session }) => {
       return createEnrollmentCode(context.db, {
         depotId: session.depotId,
         createdBy: session.supervisorId,
@@ -164,8 +162,8 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
 
   const loadOrder = async (depotId: string, orderId: string) => {
     const order = await context.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst()
-    if (!order || order.depot_id !== depotId) throw notFound('order.not_found', `no order ${orderId} in this depot`)
-    if (order.status !== 'pending') throw conflict('order.closed', `order ${orderId} is ${order.status}`)
+    if (!order || order.depot_id !== depotId) throw notFound('order.not_found', 'no such order in this depot')
+    if (order.status !== 'pending') throw conflict('order.closed', `the order is ${order.status}`)
     return order
   }
   /**
@@ -183,7 +181,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     for (const { id } of closed) after(() => context.cancelIntentLater(id))
   }
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/orders/:orderId/cancel`,
     summary: "Cancels an open order; the courier's device hears it as a manifest change",
@@ -192,8 +190,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     params: OrderParams,
     response: OrderChangeResponse,
     errors: [...SUPERVISOR_ERRORS, { status: 404, code: 'order.not_found' }, { status: 409, code: 'order.closed' }],
-    handler: async ({ params, request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ params, caller: session }) => {
       const order = await loadOrder(session.depotId, params.orderId)
       const version = await inTransaction(context.database, context.log, async (trx, after) => {
         const changed = await trx
@@ -202,7 +199,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           .where('id', '=', order.id)
           .where('status', '=', 'pending')
           .executeTakeFirst()
-        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just closed`)
+        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', 'the order just closed')
         await withdrawOpenIntents(trx, after, order.id)
         await announceDashboardChange(context, trx, after, session.depotId)
         return announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'cancelled')
@@ -211,7 +208,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/orders/:orderId/reassign`,
     summary: 'Moves an open order to another courier of the depot; both devices hear it',
@@ -226,8 +223,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
       { status: 404, code: 'courier.not_found' },
       { status: 409, code: 'order.closed' },
     ],
-    handler: async ({ params, body, request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ params, body, caller: session }) => {
       const order = await loadOrder(session.depotId, params.orderId)
       const courier = await context.db
         .selectFrom('couriers')
@@ -235,10 +231,10 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
         .where('id', '=', body.courierId)
         .executeTakeFirst()
       if (!courier || courier.depot_id !== session.depotId) {
-        throw notFound('courier.not_found', `no courier ${body.courierId} in this depot`)
+        throw notFound('courier.not_found', 'no such courier in this depot')
       }
       if (courier.id === order.courier_id) {
-        throw conflict('order.already_assigned', `order ${order.id} is already with ${courier.id}`)
+        throw conflict('order.already_assigned', 'the order is already with this courier')
       }
       const version = await inTransaction(context.database, context.log, async (trx, after) => {
         const changed = await trx
@@ -248,7 +244,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           .where('status', '=', 'pending')
           .where('courier_id', '=', order.courier_id)
           .executeTakeFirst()
-        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just changed`)
+        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', 'the order just changed')
         await withdrawOpenIntents(trx, after, order.id)
         await announceDashboardChange(context, trx, after, session.depotId)
         await announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'reassigned')
@@ -274,7 +270,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/depot/devices`,
     summary: "The depot's devices with the backlog of their last heartbeat",
@@ -282,8 +278,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     auth: 'supervisor',
     response: DepotDevicesResponse,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ caller: session }) => {
       const devices = await context.db
         .selectFrom('devices')
         .selectAll()
@@ -307,7 +302,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/depot/flags`,
     summary: 'Flags the depot must put right, newest first',
@@ -315,8 +310,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     auth: 'supervisor',
     response: DepotFlagsResponse,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ caller: session }) => {
       const flags = await context.db
         .selectFrom('flags')
         .innerJoin('orders', 'orders.id', 'flags.order_id')

@@ -4,8 +4,8 @@ import { API_PREFIX } from '../../shared/api/common'
 import { PushEventsRequest, PushEventsResponse, SEQUENCE_GAP } from '../../shared/api/events'
 import { DeviceId } from '../../shared/api/ids'
 import type { BackendContext } from '../context'
-import { authenticateDevice } from '../devices/auth'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { requireOwnDevice } from '../devices/auth'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { ingestEvents } from './ingest'
 
 const DeviceParams = z.object({ deviceId: DeviceId })
@@ -14,8 +14,8 @@ const DeviceParams = z.object({ deviceId: DeviceId })
 const EVENTS_BODY_LIMIT = 2 * 1024 * 1024
 
 /** `POST /api/v1/devices/:deviceId/events` (that device's token). */
-export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerEventRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/devices/:deviceId/events`,
     summary: "Pushes a batch of the device's outbox events; each is applied at most once",
@@ -32,8 +32,8 @@ export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], cont
       { status: 409, code: SEQUENCE_GAP },
       { status: 413, code: 'request.too_large' },
     ],
-    handler: async ({ params, body, request }) => {
-      const device = await authenticateDevice(context, request, params.deviceId)
+    handler: async ({ params, body, caller, request }) => {
+      const device = requireOwnDevice(caller, params.deviceId)
       const response = await ingestEvents(context, device.id, body.events)
       request.log.info(
         {

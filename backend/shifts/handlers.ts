@@ -4,18 +4,17 @@ import { LoginRequest, LoginResponse } from '../../shared/api/shift'
 import { decoyHash, verifySecret } from '../auth/secrets'
 import { hashToken, issueToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
-import { authenticateDevice } from '../devices/auth'
 import { inTransaction } from '../db/transaction'
 import { ApiError, unauthorized } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { newId } from '../ids'
 import { routeDateOf } from '../manifests/route-date'
 
 const BAD_CREDENTIALS = 'shift.bad_credentials'
 
 /** Courier login on an enrolled device (device token): a shift starts, with its own token. */
-export function registerShiftRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerShiftRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/shifts`,
     summary: 'A courier logs in with staff ID and PIN on an enrolled device; a shift starts',
@@ -29,8 +28,7 @@ export function registerShiftRoutes(app: FastifyInstance, docs: RouteDoc[], cont
       { status: 401, code: BAD_CREDENTIALS },
       { status: 423, code: 'shift.locked' },
     ],
-    handler: async ({ body, request }) => {
-      const device = await authenticateDevice(context, request)
+    handler: async ({ body, caller: device, request }) => {
       const courier = await context.db
         .selectFrom('couriers')
         .selectAll()
