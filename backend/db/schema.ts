@@ -27,7 +27,9 @@ export interface SupervisorTable {
   login: string
   name: string
   password_hash: string
+  /** Superseded by `login_attempts` (migration 1796100000000); no longer written. */
   failed_logins: number
+  /** Superseded by `login_attempts`; no longer written. */
   locked_until_ms: number | null
   created_at: string
 }
@@ -46,9 +48,25 @@ export interface CourierTable {
   staff_id: string
   name: string
   pin_hash: string
+  /** Superseded by `login_attempts` (migration 1796100000000); no longer written. */
   failed_pins: number
+  /** Superseded by `login_attempts`; no longer written. */
   locked_until_ms: number | null
   created_at: string
+}
+
+/**
+ * Login attempts per account name, known or not: `scope` is `courier:<depotId>` (subject: the staff ID) or
+ * `supervisor` (subject: the login). `attempts` counts every attempt since the last success or lock, counted
+ * before its slow hash; `in_flight` those whose hash is still running.
+ */
+export interface LoginAttemptTable {
+  scope: string
+  subject: string
+  attempts: number
+  in_flight: number
+  locked_until_ms: number | null
+  updated_ms: number
 }
 
 export interface DeviceTable {
@@ -290,6 +308,7 @@ export interface BackendSchema extends DashboardTables {
   supervisors: SupervisorTable
   supervisor_sessions: SupervisorSessionTable
   couriers: CourierTable
+  login_attempts: LoginAttemptTable
   devices: DeviceTable
   enrollment_codes: EnrollmentCodeTable
   routes: RouteTable

@@ -12,6 +12,7 @@ import {
 } from '../../shared/api/depot'
 import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
 import { OrderId } from '../../shared/api/ids'
+import { attemptLogin } from '../auth/lockout'
 import { decoyHash, verifySecret } from '../auth/secrets'
 import { hashToken, issueToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
@@ -82,62 +83,49 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
         .selectAll()
         .where('login', '=', body.login)
         .executeTakeFirst()
-      const now = context.now()
-      if (!supervisor) {
-        await verifySecret(body.password, await decoyHash())
-        throw unauthorized('depot.bad_credentials', 'wrong login or password')
-      }
-      if (supervisor.locked_until_ms !== null && supervisor.locked_until_ms > now) {
-        throw new ApiError(423, 'depot.locked', 'too many wrong passwords; try again later', {
-          lockedUntil: new Date(supervisor.locked_until_ms).toISOString(),
-        })
-      }
-      if (!(await verifySecret(body.password, supervisor.password_hash))) {
-        const { maxAttempts, lockMs } = context.config.lockout
-        const { failed_logins } = await context.db
-          .updateTable('supervisors')
-          .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
-          .where('id', '=', supervisor.id)
-          .returning('failed_logins')
-          .executeTakeFirstOrThrow()
-        if (failed_logins >= maxAttempts) {
-          await context.db
-            .updateTable('supervisors')
-            .set({ failed_logins: 0, locked_until_ms: now + lockMs })
-            .where('id', '=', supervisor.id)
+      // Unknown or not, the attempt is counted and checked the same way (a decoy hash for nobody).
+      const outcome = await attemptLogin(
+        context,
+        { scope: 'supervisor', subject: body.login },
+        async () =>
+          (await verifySecret(body.password, supervisor?.password_hash ?? (await decoyHash()))) && !!supervisor,
+        async (trx) => {
+          const now = context.now()
+          const token = issueToken('supervisor')
+          const expiresMs = now + context.config.supervisorSessionTtlMs
+          await trx
+            .insertInto('supervisor_sessions')
+            .values({
+              token_hash: hashToken(token),
+              supervisor_id: supervisor!.id,
+              depot_id: supervisor!.depot_id,
+              created_at: new Date(now).toISOString(),
+              expires_ms: expiresMs,
+            })
             .execute()
-          request.log.warn({ event: 'supervisor.locked', supervisorId: supervisor.id }, 'supervisor locked')
-        }
-        throw unauthorized('depot.bad_credentials', 'wrong login or password')
+          const depot = await trx
+            .selectFrom('depots')
+            .select(['id', 'name'])
+            .where('id', '=', supervisor!.depot_id)
+            .executeTakeFirstOrThrow()
+          return {
+            supervisorToken: token,
+            expiresAt: new Date(expiresMs).toISOString(),
+            supervisor: { supervisorId: supervisor!.id, name: supervisor!.name },
+            depot: { depotId: depot.id, name: depot.name },
+          }
+        },
+      )
+      if (outcome.kind === 'refused') {
+        throw unauthorized('depot.bad_credentials', 'wrong login or password', { attemptsLeft: outcome.attemptsLeft })
       }
-      const token = issueToken('supervisor')
-      const expiresMs = now + context.config.supervisorSessionTtlMs
-      await context.db
-        .updateTable('supervisors')
-        .set({ failed_logins: 0, locked_until_ms: null })
-        .where('id', '=', supervisor.id)
-        .execute()
-      await context.db
-        .insertInto('supervisor_sessions')
-        .values({
-          token_hash: hashToken(token),
-          supervisor_id: supervisor.id,
-          depot_id: supervisor.depot_id,
-          created_at: new Date(now).toISOString(),
-          expires_ms: expiresMs,
+      if (outcome.kind === 'locked') {
+        if (outcome.lockedNow) request.log.warn({ event: 'supervisor.locked' }, 'supervisor login locked')
+        throw new ApiError(423, 'depot.locked', 'too many wrong passwords; try again later', {
+          lockedUntil: new Date(outcome.lockedUntilMs).toISOString(),
         })
-        .execute()
-      const depot = await context.db
-        .selectFrom('depots')
-        .select(['id', 'name'])
-        .where('id', '=', supervisor.depot_id)
-        .executeTakeFirstOrThrow()
-      return {
-        supervisorToken: token,
-        expiresAt: new Date(expiresMs).toISOString(),
-        supervisor: { supervisorId: supervisor.id, name: supervisor.name },
-        depot: { depotId: depot.id, name: depot.name },
       }
+      return outcome.value
     },
   })
 

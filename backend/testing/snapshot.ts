@@ -7,6 +7,7 @@ const TABLES: (keyof BackendSchema)[] = [
   'supervisors',
   'supervisor_sessions',
   'couriers',
+  'login_attempts',
   'devices',
   'enrollment_codes',
   'routes',

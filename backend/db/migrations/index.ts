@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import { logistics } from './1795800000000_logistics'
 import { dashboard } from './1795900000000_dashboard'
 import { streamRetention } from './1796000000000_stream_retention'
+import { loginAttempts } from './1796100000000_login_attempts'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -11,4 +12,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1795800000000_logistics': logistics,
   '1795900000000_dashboard': dashboard,
   '1796000000000_stream_retention': streamRetention,
+  '1796100000000_login_attempts': loginAttempts,
 }
