@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { DEFAULT_MAX_ORDER_FEN } from '../shared/money'
 import type { Kysely } from 'kysely'
 import type { AcquirerClient } from './acquirer/client'
 import type { BackendDb } from './db/connect'
@@ -12,6 +13,11 @@ export interface BackendConfig {
   intentTtlMs: number
   /** How long a shift token lasts. */
   shiftTtlMs: number
+  /**
+   * The business ceiling on one COD order, fen (¥50,000 by default, at most `MAX_FEN`): no order above it is
+   * made, and an event naming a larger amount is rejected `amount.over_ceiling`.
+   */
+  maxOrderFen: number
   /** Wrong PINs (or supervisor passwords) in a row before the account locks, and for how long. */
   lockout: { maxAttempts: number; lockMs: number }
   enrollmentCodeTtlMs: number
@@ -32,6 +38,7 @@ export const defaultConfig = (version: string): BackendConfig => ({
   version,
   intentTtlMs: 12 * 60 * 60 * 1000,
   shiftTtlMs: 14 * 60 * 60 * 1000,
+  maxOrderFen: DEFAULT_MAX_ORDER_FEN,
   lockout: { maxAttempts: 5, lockMs: 15 * 60 * 1000 },
   enrollmentCodeTtlMs: 24 * 60 * 60 * 1000,
   supervisorSessionTtlMs: 12 * 60 * 60 * 1000,

@@ -30,6 +30,7 @@ async function loadState(
   deviceId: string,
   events: readonly DeviceEvent[],
   receiptKey: BatchState['receiptKey'],
+  maxOrderFen: number,
 ): Promise<BatchState> {
   const shiftIds = [...new Set(events.map((e) => e.shiftId))]
   const orderIds = [...new Set(events.map(orderOf).filter((id): id is string => id !== null))]
@@ -95,6 +96,7 @@ async function loadState(
     settlements: new Map(settlements.map((s) => [s.intent_id, s])),
     unverifiedByShift,
     receiptKey,
+    maxOrderFen,
   }
 }
 
@@ -193,7 +195,7 @@ export async function ingestEvents(
           .execute()
       ).map((row) => row.event_id),
     )
-    const state = await loadState(trx, context.database.kind, deviceId, fresh, receiptKey)
+    const state = await loadState(trx, context.database.kind, deviceId, fresh, receiptKey, context.config.maxOrderFen)
     const effects: BatchEffects = {
       changedOrders: new Set(),
       attempts: [],

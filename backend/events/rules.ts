@@ -32,6 +32,8 @@ export interface BatchState {
   /** "Paid, to be verified" already claimed per shift, fen. */
   unverifiedByShift: Map<string, number>
   receiptKey: KeyObject | null
+  /** The business ceiling on one order's amount (`config.maxOrderFen`). */
+  maxOrderFen: number
 }
 
 /** What applying the batch must write, beyond the event rows themselves. */
@@ -71,6 +73,19 @@ export function receiptKeyFrom(keys: AcquirerKeys | null): KeyObject | null {
 export function receiptSignatureValid(token: string, key: KeyObject): boolean {
   const parsed = parseReceiptToken(token)
   return verify(null, Buffer.from(parsed.signedText), key, Buffer.from(parsed.signature))
+}
+
+/** The amounts an event states for one order: none of them may be over the ceiling. */
+function orderAmountsOf(event: DeviceEvent): number[] {
+  switch (event.type) {
+    case 'payment.confirmed':
+    case 'payment.unverified':
+      return [event.payload.amountFen]
+    case 'delivery.completed':
+      return [event.payload.dueFen, event.payload.collectedFen]
+    default:
+      return []
+  }
 }
 
 type OrderCheck = { order: OrderTable } | { verdict: Verdict }
@@ -137,6 +152,7 @@ export function judgeEvent(
   const shift = state.shifts.get(event.shiftId)
   if (!shift) return reject('shift.unknown')
   if (shift.device_id !== state.deviceId) return reject('shift.not_on_device')
+  if (orderAmountsOf(event).some((fen) => fen > state.maxOrderFen)) return reject('amount.over_ceiling')
 
   switch (event.type) {
     case 'scan.refused':

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Fen } from '../money'
+import { Fen, TotalFen } from '../money'
 import { IntentId, OrderId, ParcelId, ShiftId, Timestamp } from './ids'
 
 export const ScanSource = z.enum(['wedge', 'camera', 'manual'])
@@ -96,7 +96,8 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('shift.cash_declared'),
-    payload: z.object({ declaredFen: Fen }).strict(),
+    /** The cash the courier counted for the whole shift: a total. */
+    payload: z.object({ declaredFen: TotalFen }).strict(),
   }),
   z.object({
     type: z.literal('shift.closed'),

@@ -4,7 +4,7 @@ import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, T
 import { EnrollmentCode } from '../api/device'
 import { IntentStatus, OrderStatus } from '../api/shift'
 import { SettlementVerdict } from '../api/stream'
-import { Fen } from '../money'
+import { Fen, TotalFen } from '../money'
 
 /**
  * The IPC contract between the terminal's renderer and the device core: the one source of truth for the
@@ -63,7 +63,7 @@ export const ShiftInfo = z.object({
   routeDate: z.string().nullable(),
   manifestVersion: z.number().int().nullable(),
   manifestLoaded: z.boolean(),
-  unverifiedLimits: z.object({ perOrderFen: Fen, perShiftFen: Fen }),
+  unverifiedLimits: z.object({ perOrderFen: Fen, perShiftFen: TotalFen }),
 })
 export type ShiftInfo = z.infer<typeof ShiftInfo>
 
@@ -181,8 +181,8 @@ export const ShiftCounters = z.object({
   delivered: z.number().int().min(0),
   failed: z.number().int().min(0),
   toGo: z.number().int().min(0),
-  digitalFen: Fen,
-  cashFen: Fen,
+  digitalFen: TotalFen,
+  cashFen: TotalFen,
 })
 export type ShiftCounters = z.infer<typeof ShiftCounters>
 
@@ -203,7 +203,8 @@ export const RouteStop = z.object({
   address: z.string(),
   /** `done` once no order at the stop is pending. */
   status: z.enum(['pending', 'partial', 'done']),
-  codFen: Fen,
+  /** The stop's orders together. */
+  codFen: TotalFen,
   parcelCount: z.number().int().min(0),
   orders: z.array(RouteOrder),
 })
@@ -300,9 +301,9 @@ export type PaymentUpdate = z.infer<typeof PaymentUpdate>
 /** "Paid, to be verified": the limits from login and what this shift has used of them. */
 export const UnverifiedAllowance = z.object({
   perOrderFen: Fen,
-  perShiftFen: Fen,
-  usedFen: Fen,
-  remainingFen: Fen,
+  perShiftFen: TotalFen,
+  usedFen: TotalFen,
+  remainingFen: TotalFen,
 })
 export type UnverifiedAllowance = z.infer<typeof UnverifiedAllowance>
 
@@ -310,8 +311,8 @@ export const ShiftSummary = z.object({
   shift: ShiftInfo,
   counters: ShiftCounters,
   /** Cash collected, to hand in at the depot. */
-  cashToHandInFen: Fen,
-  declaredCashFen: Fen.nullable(),
+  cashToHandInFen: TotalFen,
+  declaredCashFen: TotalFen.nullable(),
   declaredAt: Timestamp.nullable(),
   ordersTotal: z.number().int().min(0),
   pendingEvents: z.number().int().min(0),
@@ -321,7 +322,7 @@ export const ShiftSummary = z.object({
 })
 export type ShiftSummary = z.infer<typeof ShiftSummary>
 
-export const DeclareCashRequest = z.object({ declaredFen: Fen }).strict()
+export const DeclareCashRequest = z.object({ declaredFen: TotalFen }).strict()
 export const CloseShiftRequest = z.object({ force: z.boolean().default(false) }).strict()
 
 /** What the sync engine knows: coverage (the backend actually answered), the queue, and what blocks it. */
