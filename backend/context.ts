@@ -18,6 +18,11 @@ export interface BackendConfig {
    * made, and an event naming a larger amount is rejected `amount.over_ceiling`.
    */
   maxOrderFen: number
+  /**
+   * How far the courier's corrected time may fall before the shift's start or after the time of receipt and
+   * still be taken as it is (a measured offset is only so exact); beyond, the bound is taken and flagged.
+   */
+  eventTimeToleranceMs: number
   /** Wrong PINs (or supervisor passwords) in a row before the account locks, and for how long. */
   lockout: { maxAttempts: number; lockMs: number }
   enrollmentCodeTtlMs: number
@@ -39,6 +44,7 @@ export const defaultConfig = (version: string): BackendConfig => ({
   intentTtlMs: 12 * 60 * 60 * 1000,
   shiftTtlMs: 14 * 60 * 60 * 1000,
   maxOrderFen: DEFAULT_MAX_ORDER_FEN,
+  eventTimeToleranceMs: 5 * 60 * 1000,
   lockout: { maxAttempts: 5, lockMs: 15 * 60 * 1000 },
   enrollmentCodeTtlMs: 24 * 60 * 60 * 1000,
   supervisorSessionTtlMs: 12 * 60 * 60 * 1000,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DevicesStatusResponse } from '../../shared/api/dashboard'
+import { CLOCK_SKEW_WARNING_MS } from '../../shared/api/events'
 import type { BackendSchema } from '../db/schema'
 import { courierRef, couriersOfDepot } from './couriers'
 
@@ -21,7 +22,7 @@ export async function devicesOfDay(
   date: string,
   nowMs: number,
 ): Promise<DevicesStatusResponse> {
-  const [devices, shifts, couriers] = await Promise.all([
+  const [devices, shifts, adjusted, couriers] = await Promise.all([
     db
       .selectFrom('devices')
       .selectAll()
@@ -37,8 +38,18 @@ export async function devicesOfDay(
       .where('route_date', '=', date)
       .orderBy('started_ms')
       .execute(),
+    db
+      .selectFrom('device_events')
+      .innerJoin('shifts', 'shifts.id', 'device_events.shift_id')
+      .select(['device_events.device_id', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('shifts.depot_id', '=', depotId)
+      .where('shifts.route_date', '=', date)
+      .where('device_events.time_flag', 'is not', null)
+      .groupBy('device_events.device_id')
+      .execute(),
     couriersOfDepot(db, depotId),
   ])
+  const adjustedOn = new Map(adjusted.map((row) => [row.device_id, Number(row.count)]))
   // Ordered by start: the last shift seen for a device is its latest.
   const courierOnDevice = new Map(shifts.map((shift) => [shift.device_id, shift.courier_id]))
   return {
@@ -59,6 +70,13 @@ export async function devicesOfDay(
         lastContactAt: iso(device.last_contact_ms),
         lastContactAgeMs: device.last_contact_ms === null ? null : Math.max(0, nowMs - device.last_contact_ms),
         ackedSeq: device.acked_seq,
+        clock: {
+          offsetMs: device.clock_offset_ms,
+          source: device.clock_source,
+          measuredAt: iso(device.clock_measured_ms),
+          skewed: device.clock_offset_ms !== null && Math.abs(device.clock_offset_ms) > CLOCK_SKEW_WARNING_MS,
+          adjustedEvents: adjustedOn.get(device.id) ?? 0,
+        },
       }
     }),
   }

@@ -83,6 +83,10 @@ export interface DeviceTable {
   last_sync_at: string | null
   heartbeat_sent_at: string | null
   last_contact_ms: number | null
+  /** The device's latest measured clock offset (backend minus device, ms), when and from what it was learned. */
+  clock_offset_ms: number | null
+  clock_measured_ms: number | null
+  clock_source: 'events' | 'heartbeat' | null
 }
 
 export interface EnrollmentCodeTable {
@@ -220,12 +224,21 @@ export interface DeviceEventTable {
   type: string
   order_id: string | null
   payload: string
+  /** The courier's time as the backend counts it: corrected by the offset and bounded (`events/courier-time.ts`). */
   occurred_at: string
   occurred_ms: number
   received_ms: number
   status: 'applied' | 'rejected' | 'duplicate'
   reason: string | null
+  /** The device's clock reading, exactly as sent. */
+  device_occurred_at: string | null
+  /** Backend clock minus device clock as the device knew it when the courier acted; null if never measured. */
+  clock_offset_ms: number | null
+  /** Why the time counted is not the corrected reading: it fell before the shift, or after receipt. */
+  time_flag: TimeFlag | null
 }
+
+export type TimeFlag = 'before_shift' | 'after_receipt'
 
 export interface DeliveryAttemptTable {
   order_id: string

@@ -107,6 +107,11 @@ export function registerDeviceRoutes(app: FastifyInstance, routes: RouteTable, c
             last_sync_at: body.lastSyncAt,
             heartbeat_sent_at: body.sentAt,
             last_contact_ms: now,
+            // `sentAt` is the device's own clock: its distance from ours is the device's skew, give or take
+            // the request's time on the wire.
+            clock_offset_ms: now - Date.parse(body.sentAt),
+            clock_measured_ms: now,
+            clock_source: 'heartbeat',
           })
           .where('id', '=', device.id)
           .execute()

@@ -9,6 +9,7 @@ import { raiseFlag } from '../flags/store'
 import { badRequest, conflict } from '../http/errors'
 import { newId } from '../ids'
 import { deviceOfCourier } from '../stream/messages'
+import { courierTimeOf } from './courier-time'
 import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
 
 /** Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's bound-parameter limits. */
@@ -208,14 +209,14 @@ export async function ingestEvents(
     const rows: DeviceEventTable[] = []
     const seenInBatch = new Set<string>()
     for (const event of fresh) {
-      const occurredMs = Date.parse(event.occurredAt)
+      const time = courierTimeOf(event, state.shifts.get(event.shiftId), now, context.config.eventTimeToleranceMs)
       let status: DeviceEventTable['status']
       let reason: string | null = null
       if (known.has(event.eventId) || seenInBatch.has(event.eventId)) {
         // The same event under a new sequence: it was applied once already, and holds this sequence as a no-op.
         status = 'duplicate'
       } else {
-        const verdict = judgeEvent(state, effects, event, occurredMs, now)
+        const verdict = judgeEvent(state, effects, event, time, now)
         status = verdict.status
         reason = verdict.status === 'rejected' ? verdict.reason : null
       }
@@ -229,11 +230,14 @@ export async function ingestEvents(
         type: event.type,
         order_id: orderOf(event),
         payload: JSON.stringify(event.payload),
-        occurred_at: event.occurredAt,
-        occurred_ms: occurredMs,
+        occurred_at: time.at,
+        occurred_ms: time.ms,
         received_ms: now,
         status,
         reason,
+        device_occurred_at: event.occurredAt,
+        clock_offset_ms: event.clockOffsetMs ?? null,
+        time_flag: time.flag,
       })
     }
 
@@ -299,7 +303,18 @@ export async function ingestEvents(
     }
     await summariseIngestedBatch(context, trx, after, { deviceId, depotId: device.depot_id, rows, state, effects })
     const last = fresh.at(-1)!.seq
-    await trx.updateTable('devices').set({ acked_seq: last }).where('id', '=', deviceId).execute()
+    // The offset the device had measured most recently, as its latest event in the batch carried it.
+    const offset = fresh.findLast((e) => e.clockOffsetMs !== undefined && e.clockOffsetMs !== null)?.clockOffsetMs
+    await trx
+      .updateTable('devices')
+      .set({
+        acked_seq: last,
+        ...(offset === undefined || offset === null
+          ? {}
+          : { clock_offset_ms: offset, clock_measured_ms: now, clock_source: 'events' as const }),
+      })
+      .where('id', '=', deviceId)
+      .execute()
     if (effects.settlements.length > 0) after(() => context.wakeSettlement())
     for (const intentId of effects.cancelIntents) after(() => context.cancelIntentLater(intentId))
     return { results, acked: last, effects, depotId: device.depot_id }

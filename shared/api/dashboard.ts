@@ -114,6 +114,20 @@ export const CouriersDayResponse = z.object({
 })
 export type CouriersDayResponse = z.infer<typeof CouriersDayResponse>
 
+/** How far a device's clock is from the backend's, as last measured, and what that did to the day's events. */
+export const DeviceClock = z.object({
+  /** Backend clock minus device clock, ms; null while never measured. */
+  offsetMs: z.number().int().nullable(),
+  /** `events`: the offset the device measured and sent with its events; `heartbeat`: its clock when it beat. */
+  source: z.enum(['events', 'heartbeat']).nullable(),
+  measuredAt: Timestamp.nullable(),
+  /** Further off than `CLOCK_SKEW_WARNING_MS` (two minutes). */
+  skewed: z.boolean(),
+  /** The day's events whose time fell before their shift or after their receipt, counted at the bound instead. */
+  adjustedEvents: Count,
+})
+export type DeviceClock = z.infer<typeof DeviceClock>
+
 /** `GET /api/v1/depot/dashboard/devices?date`: each device's backlog from its heartbeat, and its last contact. */
 export const DeviceStatus = z.object({
   deviceId: DeviceId,
@@ -132,6 +146,7 @@ export const DeviceStatus = z.object({
   lastContactAgeMs: Count.nullable(),
   /** Highest event sequence the backend holds for it. */
   ackedSeq: Count,
+  clock: DeviceClock,
 })
 export type DeviceStatus = z.infer<typeof DeviceStatus>
 

@@ -110,6 +110,9 @@ export type DeviceEventType = DeviceEventBody['type']
 /** A device clock more than ten years off is not a clock reading anyone can correct. */
 export const MAX_CLOCK_OFFSET_MS = 10 * 366 * 24 * 3600_000
 
+/** A device clock further than this from the backend's is shown as skewed, on the terminal and to the depot. */
+export const CLOCK_SKEW_WARNING_MS = 2 * 60_000
+
 export const DeviceEvent = z.intersection(
   z.object({
     /** Per-device sequence: 1, 2, 3, … with no gaps. */

@@ -3,6 +3,7 @@ import { logistics } from './1795800000000_logistics'
 import { dashboard } from './1795900000000_dashboard'
 import { streamRetention } from './1796000000000_stream_retention'
 import { loginAttempts } from './1796100000000_login_attempts'
+import { courierTime } from './1796200000000_courier_time'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -13,4 +14,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1795900000000_dashboard': dashboard,
   '1796000000000_stream_retention': streamRetention,
   '1796100000000_login_attempts': loginAttempts,
+  '1796200000000_courier_time': courierTime,
 }
