@@ -17,6 +17,16 @@ import { decoyHash, verifySecret } from '../auth/secrets'
 import { hashToken, issueToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
 import { announceDashboardChange } from '../dashboard/live'
+import {
+  orNull,
+  storedCount,
+  storedFen,
+  storedInstant,
+  storedOption,
+  storedTimestamp,
+  storedTimestampOrEpoch,
+} from '../dashboard/stored'
+import { FlagKind } from '../../shared/api/stream'
 import type { Trx } from '../db/connect'
 import { inTransaction, type AfterCommit } from '../db/transaction'
 import { createEnrollmentCode } from '../devices/enrollment'
@@ -25,7 +35,6 @@ import { defineRoute, type RouteTable } from '../http/routes'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
 
 const OrderParams = z.object({ orderId: OrderId })
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 const SUPERVISOR_ERRORS = [
   { status: 401, code: 'auth.missing' },
   { status: 401, code: 'auth.expired' },
@@ -278,13 +287,13 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
         devices: devices.map((device) => ({
           deviceId: device.id,
           label: device.label,
-          enrolledAt: device.enrolled_at,
-          ackedSeq: device.acked_seq,
-          pendingCount: device.pending_count,
-          oldestPendingAt: device.oldest_pending_at,
+          enrolledAt: storedTimestampOrEpoch(device.enrolled_at),
+          ackedSeq: storedCount(device.acked_seq),
+          pendingCount: orNull(storedCount)(device.pending_count),
+          oldestPendingAt: storedTimestamp(device.oldest_pending_at),
           appVersion: device.app_version,
-          lastSyncAt: device.last_sync_at,
-          lastContactAt: iso(device.last_contact_ms),
+          lastSyncAt: storedTimestamp(device.last_sync_at),
+          lastContactAt: storedInstant(device.last_contact_ms),
         })),
       }
     },
@@ -320,18 +329,25 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
         .limit(500)
         .execute()
       return {
-        flags: flags.map((flag) => ({
-          flagId: flag.id,
-          orderId: flag.order_id,
-          waybill: flag.waybill,
-          kind: flag.kind,
-          intentId: flag.intent_id,
-          transactionId: flag.transaction_id,
-          amountFen: flag.amount_fen,
-          note: flag.note,
-          createdAt: new Date(flag.created_ms).toISOString(),
-          resolvedAt: iso(flag.resolved_ms),
-        })),
+        // A flag of a kind this version does not know is left out rather than failing the list.
+        flags: flags.flatMap((flag) => {
+          const kind = storedOption(FlagKind, flag.kind)
+          if (kind === null) return []
+          return [
+            {
+              flagId: flag.id,
+              orderId: flag.order_id,
+              waybill: flag.waybill,
+              kind,
+              intentId: flag.intent_id,
+              transactionId: flag.transaction_id,
+              amountFen: storedFen(flag.amount_fen),
+              note: flag.note,
+              createdAt: storedTimestampOrEpoch(null, flag.created_ms),
+              resolvedAt: storedInstant(flag.resolved_ms),
+            },
+          ]
+        }),
       }
     },
   })
