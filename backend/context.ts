@@ -33,6 +33,8 @@ export interface BackendConfig {
   intentRecheckMs: number
   /** Settlement retries back off from `retryBaseMs` to `retryMaxMs` while the acquirer cannot be reached. */
   settlement: { pollMs: number; retryBaseMs: number; retryMaxMs: number }
+  /** The withdrawal queue is looked at every `pollMs`; a withdrawal the acquirer did not answer backs off likewise. */
+  withdrawals: { pollMs: number; retryBaseMs: number; retryMaxMs: number }
   /** How long device stream messages are kept for a device resuming with `Last-Event-ID`, and how often the
    * older ones are deleted. */
   stream: { retentionMs: number; pruneEveryMs: number }
@@ -51,6 +53,7 @@ export const defaultConfig = (version: string): BackendConfig => ({
   keepAliveMs: 15_000,
   intentRecheckMs: 2_000,
   settlement: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
+  withdrawals: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
   stream: { retentionMs: 7 * 24 * 60 * 60 * 1000, pruneEveryMs: 60 * 60 * 1000 },
 })
 
@@ -70,6 +73,6 @@ export interface BackendContext {
   publicUrl(): string
   /** Asks the settlement worker to look for due work now rather than at its next tick. */
   wakeSettlement(): void
-  /** Queues an intent to cancel with the acquirer in the background. */
-  cancelIntentLater(intentId: string): void
+  /** Asks the withdrawal worker to look for queued withdrawals now (`intents/withdrawals.ts`). */
+  wakeWithdrawals(): void
 }

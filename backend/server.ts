@@ -15,7 +15,7 @@ import { registerEventRoutes } from './events/handlers'
 import { openApiDocument } from './http/openapi'
 import { configureJsonService, jsonServiceOptions } from './http/service'
 import { defineRoute, RouteTable, type RouteDoc } from './http/routes'
-import { startIntentCanceller } from './intents/canceller'
+import { startWithdrawalWorker } from './intents/withdrawals'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
@@ -98,6 +98,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
 
   const hub = options.database.kind === 'postgres' ? postgresHub(options.database, app.log) : inProcessHub()
   let wakeSettlement = (): void => undefined
+  let wakeWithdrawals = (): void => undefined
   const context: BackendContext = {
     database: options.database,
     db: options.database.db,
@@ -109,9 +110,8 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     now,
     publicUrl,
     wakeSettlement: () => wakeSettlement(),
-    cancelIntentLater: (intentId) => canceller.cancelLater(intentId),
+    wakeWithdrawals: () => wakeWithdrawals(),
   }
-  const canceller = startIntentCanceller(() => context)
 
   configureJsonService(app)
   // Made now, so the first login for an unknown name is not the one that takes two hashes' time.
@@ -147,10 +147,12 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
 
   const settlement = startSettlementWorker(context)
   wakeSettlement = () => settlement.wake()
+  const withdrawals = startWithdrawalWorker(context)
+  wakeWithdrawals = () => withdrawals.wake()
   const pruner = startStreamPruner(context)
   app.addHook('onClose', async () => {
     pruner.stop()
-    await canceller.stop()
+    await withdrawals.stop()
     await settlement.stop()
     await sandbox?.close()
     await hub.close()

@@ -78,6 +78,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
     ]
 
     it("refuses a courier's and a device's token 403 on every depot endpoint, and no token 401, changing nothing", async () => {
+      await server.settled()
       const before = await snapshotTables(server.db)
       for (const endpoint of endpoints()) {
         for (const [token, status, code] of [

@@ -183,6 +183,23 @@ export interface PaymentIntentTable {
   checked_ms: number | null
 }
 
+/**
+ * An intent to withdraw at the acquirer (the courier moved on from it), queued in the transaction that closed
+ * it. `done_ms` is set once, when the acquirer answered; `outcome` says what it said.
+ */
+export interface IntentWithdrawalTable {
+  intent_id: string
+  depot_id: string
+  queued_ms: number
+  attempts: number
+  next_attempt_ms: number
+  claimed_until_ms: number | null
+  done_ms: number | null
+  /** `withdrawn`; `paid` (it was paid first: recorded, and flagged where it conflicts); `refused` (unknown there). */
+  outcome: 'withdrawn' | 'paid' | 'refused' | null
+  last_error: string | null
+}
+
 export interface PaymentTable {
   transaction_id: string
   intent_id: string
@@ -330,6 +347,7 @@ export interface BackendSchema extends DashboardTables {
   parcels: ParcelTable
   shifts: ShiftTable
   payment_intents: PaymentIntentTable
+  intent_withdrawals: IntentWithdrawalTable
   payments: PaymentTable
   acquirer_notifications: AcquirerNotificationTable
   webhook_signatures: WebhookSignatureTable

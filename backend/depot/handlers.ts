@@ -32,6 +32,7 @@ import { inTransaction, type AfterCommit } from '../db/transaction'
 import { createEnrollmentCode } from '../devices/enrollment'
 import { ApiError, conflict, notFound, unauthorized } from '../http/errors'
 import { defineRoute, type RouteTable } from '../http/routes'
+import { queueWithdrawals } from '../intents/withdrawals'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
 
 const OrderParams = z.object({ orderId: OrderId })
@@ -165,7 +166,7 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
   }
   /**
    * An order that changed hands or was cancelled takes no payment through its old intent: it is closed here in
-   * the same transaction (so no manifest hands it out again), and withdrawn at the acquirer after the commit.
+   * the same transaction (so no manifest hands it out again), and queued there to be withdrawn at the acquirer.
    */
   const withdrawOpenIntents = async (trx: Trx, after: AfterCommit, orderId: string): Promise<void> => {
     const closed = await trx
@@ -173,9 +174,15 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
       .set({ status: 'cancelled' })
       .where('order_id', '=', orderId)
       .where('status', '=', 'pending')
-      .returning('id')
+      .returning(['id', 'depot_id'])
       .execute()
-    for (const { id } of closed) after(() => context.cancelIntentLater(id))
+    if (closed.length === 0) return
+    await queueWithdrawals(
+      trx,
+      closed.map((intent) => ({ intentId: intent.id, depotId: intent.depot_id })),
+      context.now(),
+    )
+    after(() => context.wakeWithdrawals())
   }
 
   defineRoute(app, routes, {

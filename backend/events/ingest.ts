@@ -8,6 +8,7 @@ import { inTransaction } from '../db/transaction'
 import { raiseFlag } from '../flags/store'
 import { badRequest, conflict } from '../http/errors'
 import { newId } from '../ids'
+import { queueWithdrawals } from '../intents/withdrawals'
 import { deviceOfCourier } from '../stream/messages'
 import { courierTimeOf } from './courier-time'
 import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
@@ -263,12 +264,18 @@ export async function ingestEvents(
     // The courier moved on from these intents (cash taken, or cancelled offline): closed here, withdrawn at the
     // acquirer in the background; if one was paid meanwhile, that payment is recorded and flagged then.
     if (effects.cancelIntents.size > 0) {
-      await trx
+      const closed = await trx
         .updateTable('payment_intents')
         .set({ status: 'cancelled' })
         .where('id', 'in', [...effects.cancelIntents])
         .where('status', '=', 'pending')
+        .returning(['id', 'depot_id'])
         .execute()
+      await queueWithdrawals(
+        trx,
+        closed.map((intent) => ({ intentId: intent.id, depotId: intent.depot_id })),
+        now,
+      )
     }
     if (effects.cashDeclarations.length > 0) {
       await trx
@@ -316,7 +323,7 @@ export async function ingestEvents(
       .where('id', '=', deviceId)
       .execute()
     if (effects.settlements.length > 0) after(() => context.wakeSettlement())
-    for (const intentId of effects.cancelIntents) after(() => context.cancelIntentLater(intentId))
+    if (effects.cancelIntents.size > 0) after(() => context.wakeWithdrawals())
     return { results, acked: last, effects, depotId: device.depot_id }
   })
 

@@ -46,6 +46,11 @@ export interface TestBackend {
   demo: DemoSeed | null
   /** The database target, for a second instance on the same data. */
   target: string
+  /**
+   * Resolves once the background work already queued is done (intents being withdrawn at the acquirer), so a
+   * snapshot taken after it sees no change a request did not make.
+   */
+  settled(timeoutMs?: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -112,6 +117,21 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
     dir,
     demo,
     target: fresh.target,
+    async settled(timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const open = await database.db
+          .selectFrom('intent_withdrawals')
+          .select('intent_id')
+          .where('done_ms', 'is', null)
+          .limit(1)
+          .execute()
+        if (open.length === 0) return
+        if (Date.now() > until) throw new Error('queued withdrawals were not done in time')
+        backend.context.wakeWithdrawals()
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
     async stop() {
       await backend.close()
       await database.close()

@@ -16,6 +16,7 @@ const TABLES: (keyof BackendSchema)[] = [
   'parcels',
   'shifts',
   'payment_intents',
+  'intent_withdrawals',
   'payments',
   'acquirer_notifications',
   'webhook_signatures',

@@ -4,6 +4,7 @@ import { dashboard } from './1795900000000_dashboard'
 import { streamRetention } from './1796000000000_stream_retention'
 import { loginAttempts } from './1796100000000_login_attempts'
 import { courierTime } from './1796200000000_courier_time'
+import { intentWithdrawals } from './1796300000000_intent_withdrawals'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -15,4 +16,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1796000000000_stream_retention': streamRetention,
   '1796100000000_login_attempts': loginAttempts,
   '1796200000000_courier_time': courierTime,
+  '1796300000000_intent_withdrawals': intentWithdrawals,
 }
