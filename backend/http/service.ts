@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import type { ApiErrorResponse } from '../../shared/api/common'
 import { TuotouError } from '../../shared/errors'
@@ -59,10 +61,29 @@ function frameworkAnswer(error: FrameworkError): { status: number; code: string;
  * Fastify options every JSON service here is built with: what the router refuses before any route or hook
  * (a URL that is not validly %-encoded, an over-long path parameter) is answered in the one error shape too.
  */
-export const jsonServiceOptions: Pick<FastifyServerOptions, 'frameworkErrors'> = {
+export const jsonServiceOptions: Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> = {
   frameworkErrors(error: FrameworkError, _request: FastifyRequest, reply: FastifyReply) {
     const answer = frameworkAnswer(error)
     void reply.code(answer.status).send(errorReply(answer.code, answer.message))
+  },
+  // What Node's HTTP parser refuses before Fastify sees a request (headers over 16 KB, a malformed request
+  // line): answered on the socket in the one shape too, then the connection is closed.
+  clientErrorHandler(error: Error & { code?: string }, socket: Duplex) {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return
+    const [status, code, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request.headers_too_large', 'the request headers are too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request.timeout', 'the request took too long to arrive']
+          : [400, 'request.malformed', 'the request is malformed']
+    const body = JSON.stringify(errorReply(code, message))
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      )
+    }
+    socket.destroy()
   },
 }
 

@@ -35,7 +35,7 @@ async function ownIntent(
     .where('id', '=', intent.order_id)
     .executeTakeFirstOrThrow()
   if (order.courier_id !== shift.courier_id) {
-    throw forbidden('auth.forbidden', "an intent is reachable only from its order's courier", { intentId })
+    throw forbidden('auth.forbidden', "an intent is reachable only from its order's courier")
   }
   return { intent, order, deviceId: shift.device_id }
 }
