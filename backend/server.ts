@@ -3,6 +3,8 @@ import { API_PREFIX } from '../shared/api/common'
 import { HealthResponse } from '../shared/api/health'
 import { httpAcquirerClient, missingAcquirer, type AcquirerClient } from './acquirer/client'
 import { registerWebhookRoutes } from './acquirer/webhook'
+import { backendAuthenticators } from './auth/callers'
+import { decoyHash } from './auth/secrets'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { registerDashboardRoutes } from './dashboard/handlers'
 import { registerDashboardPage } from './dashboard/page'
@@ -11,9 +13,9 @@ import { registerDepotRoutes } from './depot/handlers'
 import { registerDeviceRoutes } from './devices/handlers'
 import { registerEventRoutes } from './events/handlers'
 import { openApiDocument } from './http/openapi'
-import { configureJsonService } from './http/service'
-import { defineRoute, type RouteDoc } from './http/routes'
-import { startIntentCanceller } from './intents/canceller'
+import { configureJsonService, jsonServiceOptions } from './http/service'
+import { defineRoute, RouteTable, type RouteDoc } from './http/routes'
+import { startWithdrawalWorker } from './intents/withdrawals'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
@@ -57,6 +59,9 @@ export interface Backend {
   app: FastifyInstance
   context: BackendContext
   sandbox: Sandbox | null
+  /** Every route registered through `defineRoute` (and the streams), with its auth and schemas: the OpenAPI
+   * document and the fuzz suite are generated from it. */
+  routes: readonly RouteDoc[]
   /** Deletes device stream messages past retention; it also runs by itself every `config.stream.pruneEveryMs`. */
   streamPruner: StreamPruner
   /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`. */
@@ -71,6 +76,7 @@ export interface Backend {
  */
 export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const app = Fastify({
+    ...jsonServiceOptions,
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
@@ -101,6 +107,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
 
   const hub = options.database.kind === 'postgres' ? postgresHub(options.database, app.log) : inProcessHub()
   let wakeSettlement = (): void => undefined
+  let wakeWithdrawals = (): void => undefined
   const context: BackendContext = {
     database: options.database,
     db: options.database.db,
@@ -114,14 +121,15 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     wakeSettlement: () => wakeSettlement(),
     // The sandbox telephony comes with the sandbox acquirer: a development and test setup, off in production.
     telephony: sandbox ? sandboxTelephony(app.log) : null,
-    cancelIntentLater: (intentId) => canceller.cancelLater(intentId),
+    wakeWithdrawals: () => wakeWithdrawals(),
   }
-  const canceller = startIntentCanceller(() => context)
 
   configureJsonService(app)
+  // Made now, so the first login for an unknown name is not the one that takes two hashes' time.
+  void decoyHash()
 
-  const docs: RouteDoc[] = []
-  defineRoute(app, docs, {
+  const routes = new RouteTable(backendAuthenticators(context))
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/health`,
     summary: 'Whether the backend and its database answer, and its version',
@@ -133,28 +141,30 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
       return { status: 'ok' as const, version: options.version, database: options.database.kind }
     },
   })
-  registerDeviceRoutes(app, docs, context)
-  registerShiftRoutes(app, docs, context)
-  registerManifestRoutes(app, docs, context)
-  registerIntentRoutes(app, docs, context)
-  registerCallRoutes(app, docs, context)
-  registerEventRoutes(app, docs, context)
-  registerStreamRoutes(app, docs, context)
-  registerWebhookRoutes(app, docs, context)
-  registerDepotRoutes(app, docs, context)
-  registerDashboardRoutes(app, docs, context)
+  registerDeviceRoutes(app, routes, context)
+  registerShiftRoutes(app, routes, context)
+  registerManifestRoutes(app, routes, context)
+  registerIntentRoutes(app, routes, context)
+  registerCallRoutes(app, routes, context)
+  registerEventRoutes(app, routes, context)
+  registerStreamRoutes(app, routes, context)
+  registerWebhookRoutes(app, routes, context)
+  registerDepotRoutes(app, routes, context)
+  registerDashboardRoutes(app, routes, context)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
-  if (sandbox) await sandbox.register(app, docs)
+  if (sandbox) await sandbox.register(app, routes)
 
   let document: unknown = null
-  app.get(`${API_PREFIX}/openapi.json`, () => (document ??= openApiDocument(docs, options.version)))
+  app.get(`${API_PREFIX}/openapi.json`, () => (document ??= openApiDocument(routes.docs, options.version)))
 
   const settlement = startSettlementWorker(context)
   wakeSettlement = () => settlement.wake()
+  const withdrawals = startWithdrawalWorker(context)
+  wakeWithdrawals = () => withdrawals.wake()
   const pruner = startStreamPruner(context)
   app.addHook('onClose', async () => {
     pruner.stop()
-    await canceller.stop()
+    await withdrawals.stop()
     await settlement.stop()
     await sandbox?.close()
     await hub.close()
@@ -165,6 +175,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     app,
     context,
     sandbox,
+    routes: routes.docs,
     streamPruner: pruner,
     async listen(port, host = '127.0.0.1') {
       await app.listen({ host, port, backlog: LISTEN_BACKLOG })

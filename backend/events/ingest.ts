@@ -9,7 +9,9 @@ import { inTransaction, type AfterCommit } from '../db/transaction'
 import { raiseFlag } from '../flags/store'
 import { badRequest, conflict } from '../http/errors'
 import { newId } from '../ids'
+import { queueWithdrawals } from '../intents/withdrawals'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
+import { courierTimeOf } from './courier-time'
 import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
 
 /** Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's bound-parameter limits. */
@@ -32,6 +34,7 @@ async function loadState(
   events: readonly DeviceEvent[],
   receiptKey: BatchState['receiptKey'],
   undoWindowMs: number,
+  maxOrderFen: number,
 ): Promise<BatchState> {
   const shiftIds = [...new Set(events.map((e) => e.shiftId))]
   const orderIds = [...new Set(events.map(orderOf).filter((id): id is string => id !== null))]
@@ -117,6 +120,7 @@ async function loadState(
     settlements: new Map(settlements.map((s) => [s.intent_id, s])),
     unverifiedByShift,
     receiptKey,
+    maxOrderFen,
   }
 }
 
@@ -306,7 +310,15 @@ export async function ingestEvents(
           .execute()
       ).map((row) => row.event_id),
     )
-    const state = await loadState(trx, context.database.kind, deviceId, fresh, receiptKey, context.config.undoWindowMs)
+    const state = await loadState(
+      trx,
+      context.database.kind,
+      deviceId,
+      fresh,
+      receiptKey,
+      context.config.undoWindowMs,
+      context.config.maxOrderFen,
+    )
     const effects: BatchEffects = {
       changedOrders: new Set(),
       attempts: [],
@@ -321,14 +333,14 @@ export async function ingestEvents(
     const rows: DeviceEventTable[] = []
     const seenInBatch = new Set<string>()
     for (const event of fresh) {
-      const occurredMs = Date.parse(event.occurredAt)
+      const time = courierTimeOf(event, state.shifts.get(event.shiftId), now, context.config.eventTimeToleranceMs)
       let status: DeviceEventTable['status']
       let reason: string | null = null
       if (known.has(event.eventId) || seenInBatch.has(event.eventId)) {
         // The same event under a new sequence: it was applied once already, and holds this sequence as a no-op.
         status = 'duplicate'
       } else {
-        const verdict = judgeEvent(state, effects, event, occurredMs, now)
+        const verdict = judgeEvent(state, effects, event, time, now)
         status = verdict.status
         reason = verdict.status === 'rejected' ? verdict.reason : null
       }
@@ -342,11 +354,14 @@ export async function ingestEvents(
         type: event.type,
         order_id: orderOf(event),
         payload: JSON.stringify(event.payload),
-        occurred_at: event.occurredAt,
-        occurred_ms: occurredMs,
+        occurred_at: time.at,
+        occurred_ms: time.ms,
         received_ms: now,
         status,
         reason,
+        device_occurred_at: event.occurredAt,
+        clock_offset_ms: event.clockOffsetMs ?? null,
+        time_flag: time.flag,
       })
     }
 
@@ -405,12 +420,18 @@ export async function ingestEvents(
     // The courier moved on from these intents (cash taken, or cancelled offline): closed here, withdrawn at the
     // acquirer in the background; if one was paid meanwhile, that payment is recorded and flagged then.
     if (effects.cancelIntents.size > 0) {
-      await trx
+      const closed = await trx
         .updateTable('payment_intents')
         .set({ status: 'cancelled' })
         .where('id', 'in', [...effects.cancelIntents])
         .where('status', '=', 'pending')
+        .returning(['id', 'depot_id'])
         .execute()
+      await queueWithdrawals(
+        trx,
+        closed.map((intent) => ({ intentId: intent.id, depotId: intent.depot_id })),
+        now,
+      )
     }
     if (effects.cashDeclarations.length > 0) {
       await trx
@@ -446,9 +467,20 @@ export async function ingestEvents(
     await summariseIngestedBatch(context, trx, after, { deviceId, depotId: device.depot_id, rows, state, effects })
     await tellOtherTerminals(context, trx, after, deviceId, state, effects)
     const last = fresh.at(-1)!.seq
-    await trx.updateTable('devices').set({ acked_seq: last }).where('id', '=', deviceId).execute()
+    // The offset the device had measured most recently, as its latest event in the batch carried it.
+    const offset = fresh.findLast((e) => e.clockOffsetMs !== undefined && e.clockOffsetMs !== null)?.clockOffsetMs
+    await trx
+      .updateTable('devices')
+      .set({
+        acked_seq: last,
+        ...(offset === undefined || offset === null
+          ? {}
+          : { clock_offset_ms: offset, clock_measured_ms: now, clock_source: 'events' as const }),
+      })
+      .where('id', '=', deviceId)
+      .execute()
     if (effects.settlements.length > 0) after(() => context.wakeSettlement())
-    for (const intentId of effects.cancelIntents) after(() => context.cancelIntentLater(intentId))
+    if (effects.cancelIntents.size > 0) after(() => context.wakeWithdrawals())
     return { results, acked: last, effects, depotId: device.depot_id }
   })
 

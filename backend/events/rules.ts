@@ -12,6 +12,7 @@ import type {
   SettlementTable,
   ShiftTable,
 } from '../db/schema'
+import type { CourierTime } from './courier-time'
 
 /**
  * What the backend knows while it judges one batch, loaded up front and updated event by event, so the third
@@ -40,6 +41,8 @@ export interface BatchState {
   /** "Paid, to be verified" already claimed per shift, fen. */
   unverifiedByShift: Map<string, number>
   receiptKey: KeyObject | null
+  /** The business ceiling on one order's amount (`config.maxOrderFen`). */
+  maxOrderFen: number
 }
 
 /** What applying the batch must write, beyond the event rows themselves. */
@@ -83,6 +86,19 @@ export function receiptKeyFrom(keys: AcquirerKeys | null): KeyObject | null {
 export function receiptSignatureValid(token: string, key: KeyObject): boolean {
   const parsed = parseReceiptToken(token)
   return verify(null, Buffer.from(parsed.signedText), key, Buffer.from(parsed.signature))
+}
+
+/** The amounts an event states for one order: none of them may be over the ceiling. */
+function orderAmountsOf(event: DeviceEvent): number[] {
+  switch (event.type) {
+    case 'payment.confirmed':
+    case 'payment.unverified':
+      return [event.payload.amountFen]
+    case 'delivery.completed':
+      return [event.payload.dueFen, event.payload.collectedFen]
+    default:
+      return []
+  }
 }
 
 type OrderCheck = { order: OrderTable } | { verdict: Verdict }
@@ -134,7 +150,8 @@ function ensureSettlement(
 }
 
 /**
- * Judges one new event against what the backend knows: it is applied (its effects recorded in `effects` and
+ * Judges one new event, at the courier's time (`courier-time.ts`: corrected and bounded, never the device's raw
+ * reading), against what the backend knows: it is applied (its effects recorded in `effects` and
  * `state`), or rejected with a reason the device shows the courier. A rejection never touches the rest of the
  * batch. Digital money is never counted here: a device's word about a payment only opens a settlement, and
  * only the acquirer's records (notification or query) mark an intent paid.
@@ -143,12 +160,15 @@ export function judgeEvent(
   state: BatchState,
   effects: BatchEffects,
   event: DeviceEvent,
-  occurredMs: number,
+  time: Pick<CourierTime, 'at' | 'ms'>,
   nowMs: number,
 ): Verdict {
+  const occurredAt = time.at
+  const occurredMs = time.ms
   const shift = state.shifts.get(event.shiftId)
   if (!shift) return reject('shift.unknown')
   if (shift.device_id !== state.deviceId) return reject('shift.not_on_device')
+  if (orderAmountsOf(event).some((fen) => fen > state.maxOrderFen)) return reject('amount.over_ceiling')
 
   switch (event.type) {
     case 'scan.refused':
@@ -159,13 +179,13 @@ export function judgeEvent(
         seq: event.seq,
         shift,
         declaredFen: event.payload.declaredFen,
-        declaredAt: event.occurredAt,
+        declaredAt: occurredAt,
         declaredMs: occurredMs,
       })
       return applied
 
     case 'shift.closed':
-      effects.closedShifts.set(shift.id, event.occurredAt)
+      effects.closedShifts.set(shift.id, occurredAt)
       return applied
 
     case 'parcel.scanned': {
@@ -319,7 +339,7 @@ export function judgeEvent(
           collected_fen: 0,
           intent_id: null,
           failure_reason: event.payload.reason,
-          occurred_at: event.occurredAt,
+          occurred_at: occurredAt,
           occurred_ms: occurredMs,
           device_id: state.deviceId,
           shift_id: shift.id,
@@ -328,7 +348,7 @@ export function judgeEvent(
         Object.assign(order, {
           status: 'failed',
           failure_reason: event.payload.reason,
-          closed_at: event.occurredAt,
+          closed_at: occurredAt,
           closed_ms: occurredMs,
         })
         effects.changedOrders.add(order.id)
@@ -364,7 +384,7 @@ export function judgeEvent(
         collected_fen: collectedFen,
         intent_id: intent?.id ?? null,
         failure_reason: null,
-        occurred_at: event.occurredAt,
+        occurred_at: occurredAt,
         occurred_ms: occurredMs,
         device_id: state.deviceId,
         shift_id: shift.id,
@@ -374,7 +394,7 @@ export function judgeEvent(
         status: 'delivered',
         delivered_method: method,
         collected_cash_fen: method === 'cash' ? collectedFen : 0,
-        closed_at: event.occurredAt,
+        closed_at: occurredAt,
         closed_ms: occurredMs,
       })
       effects.changedOrders.add(order.id)

@@ -21,7 +21,7 @@ import { decodeCollectionQr, encodeCollectionQr, type CollectionQr } from '../..
 import { TuotouError } from '../../shared/errors'
 import { formatReceiptToken, receiptSignedText } from '../../shared/receipt'
 import { ApiError, badRequest, conflict, notFound, unauthorized } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { newId } from '../ids'
 import type { Notifier } from './notifier'
 import type { SandboxIntentRow, SandboxStore } from './store'
@@ -43,7 +43,11 @@ export interface SandboxAcquirerOptions {
  * customer's side the wallet page, e2e tests and rounds use (preview, pay), plus its behaviour switches. It
  * keeps its own state and reaches the backend only through the notifications it sends.
  */
-export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], options: SandboxAcquirerOptions): void {
+export function registerSandboxAcquirer(
+  app: FastifyInstance,
+  table: RouteTable,
+  options: SandboxAcquirerOptions,
+): void {
   const { store, notifier, now } = options
   const identity = store.identity()
   const privateKey: KeyObject = createPrivateKey(identity.privateKeyPem)
@@ -71,9 +75,19 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       throw unauthorized('acquirer.unauthorized', 'a valid merchant API key is required')
     }
   }
+  // The merchant API's key is checked from the headers, before anything else about the request.
+  const routes = table.with({
+    acquirer_merchant: {
+      reads: 'headers',
+      authenticate(request) {
+        merchant(request)
+        return null
+      },
+    },
+  })
   const intentOf = (intentId: string): SandboxIntentRow => {
     const row = store.intentById(intentId)
-    if (!row) throw notFound('intent.not_found', `no intent ${intentId}`)
+    if (!row) throw notFound('intent.not_found', 'no such intent')
     return row
   }
   /** Reads a scanned collection QR and finds its intent, refusing anything tampered with or not ours. */
@@ -113,7 +127,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     })
   }
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/intents`,
     summary: 'Sandbox acquirer: creates (or finds by key) the intent for one payment',
@@ -125,13 +139,12 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       { status: 401, code: 'acquirer.unauthorized' },
       { status: 409, code: 'intent.key_conflict' },
     ],
-    handler: ({ body, request }) => {
-      merchant(request)
+    handler: ({ body }) => {
       const created = store.transaction(() => {
         const existing = store.intentByKey(body.key)
         if (existing) {
           if (existing.amount_fen !== body.amountFen || existing.waybill !== body.waybill) {
-            throw conflict('intent.key_conflict', `key ${body.key} was used for another payment`)
+            throw conflict('intent.key_conflict', 'this key was used for another payment')
           }
           return existing
         }
@@ -167,7 +180,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/v1/intents/:intentId`,
     summary: "Sandbox acquirer's query API: what it holds for an intent",
@@ -179,13 +192,12 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       { status: 401, code: 'acquirer.unauthorized' },
       { status: 404, code: 'intent.not_found' },
     ],
-    handler: ({ params, request }) => {
-      merchant(request)
+    handler: ({ params }) => {
       return recordOf(intentOf(params.intentId))
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/intents/:intentId/cancel`,
     summary: 'Sandbox acquirer: cancels an unpaid intent',
@@ -198,11 +210,10 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       { status: 404, code: 'intent.not_found' },
       { status: 409, code: 'intent.already_paid' },
     ],
-    handler: ({ params, request }) => {
-      merchant(request)
+    handler: ({ params }) => {
       const row = store.transaction(() => {
         const intent = intentOf(params.intentId)
-        if (intent.status === 'paid') throw conflict('intent.already_paid', `intent ${intent.intent_id} is paid`)
+        if (intent.status === 'paid') throw conflict('intent.already_paid', 'this intent is paid')
         store.setIntentStatus(intent.intent_id, 'cancelled')
         return intentOf(params.intentId)
       })
@@ -210,7 +221,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/v1/keys`,
     summary: "Sandbox acquirer's identity and receipt-signing public key",
@@ -220,7 +231,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     handler: () => Promise.resolve({ acquirerId: identity.acquirerId, receiptPublicKey: identity.publicKey }),
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/preview`,
     summary: 'Sandbox wallet: what a scanned collection QR asks for, before paying',
@@ -247,7 +258,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/pay`,
     summary: 'Sandbox wallet: pays a collection QR and answers a signed receipt',
@@ -326,7 +337,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/behaviour`,
     summary: 'Sandbox acquirer: how it notifies now',
@@ -336,7 +347,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     handler: () => Promise.resolve(store.behaviour()),
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'PUT',
     url: `${SANDBOX_PREFIX}/behaviour`,
     summary: 'Sandbox acquirer: delay, duplicate, reorder or hold its notifications',
@@ -351,7 +362,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/notifications`,
     summary: 'Sandbox acquirer: its outgoing notifications and how delivery went, newest first',

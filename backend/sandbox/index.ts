@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { configureJsonService } from '../http/service'
-import type { RouteDoc } from '../http/routes'
+import { configureJsonService, jsonServiceOptions } from '../http/service'
+import { RouteTable } from '../http/routes'
 import { registerSandboxAcquirer, SANDBOX_PREFIX } from './acquirer'
 import { startNotifier, type Notifier } from './notifier'
 import { SandboxStore, type SandboxIdentity } from './store'
@@ -22,7 +22,7 @@ export interface Sandbox {
   store: SandboxStore
   notifier: Notifier
   /** Mounts its API (and the wallet page) on a Fastify app under `/sandbox/`. */
-  register(app: FastifyInstance, docs: RouteDoc[]): Promise<void>
+  register(app: FastifyInstance, routes: RouteTable): Promise<void>
   close(): Promise<void>
 }
 
@@ -39,8 +39,8 @@ export function openSandbox(options: SandboxOptions): Sandbox {
     identity: store.identity(),
     store,
     notifier,
-    async register(app, docs) {
-      registerSandboxAcquirer(app, docs, { store, notifier, now })
+    async register(app, routes) {
+      registerSandboxAcquirer(app, routes, { store, notifier, now })
       if (options.rendererDir) await registerWalletPage(app, options.rendererDir)
     },
     async close() {
@@ -67,10 +67,10 @@ export async function startSandboxServer(options: {
   port?: number
   now?: () => number
 }): Promise<SandboxServer> {
-  const app = Fastify({ logger: false, forceCloseConnections: true })
+  const app = Fastify({ ...jsonServiceOptions, logger: false, forceCloseConnections: true })
   configureJsonService(app)
   const sandbox = openSandbox({ file: options.file, log: app.log, now: options.now })
-  await sandbox.register(app, [])
+  await sandbox.register(app, new RouteTable({}))
   app.addHook('onClose', () => sandbox.close())
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 })
   const address = app.server.address()

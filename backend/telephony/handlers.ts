@@ -5,14 +5,13 @@ import { API_PREFIX } from '../../shared/api/common'
 import { OrderId } from '../../shared/api/ids'
 import type { BackendContext } from '../context'
 import { ApiError, notFound } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
-import { authenticateShift } from '../shifts/auth'
+import { defineRoute, type RouteTable } from '../http/routes'
 
 const OrderParams = z.object({ orderId: OrderId })
 
 /** `POST /api/v1/orders/:orderId/calls`: a virtual number for the order's customer, for the courier on shift. */
-export function registerCallRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerCallRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/orders/:orderId/calls`,
     summary: "Binds a virtual number to the order's customer for the delivery window; the real number stays here",
@@ -26,8 +25,7 @@ export function registerCallRoutes(app: FastifyInstance, docs: RouteDoc[], conte
       { status: 404, code: 'order.not_found' },
       { status: 503, code: 'telephony.unavailable' },
     ],
-    handler: async ({ params, request }) => {
-      const shift = await authenticateShift(context, request)
+    handler: async ({ params, caller: shift }) => {
       const order = await context.db
         .selectFrom('orders')
         .select(['id', 'courier_id', 'recipient_phone', 'status'])

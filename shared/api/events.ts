@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Fen } from '../money'
+import { Fen, TotalFen } from '../money'
 import { IntentId, OrderId, ParcelId, ShiftId, StopId, Timestamp } from './ids'
 
 export const ScanSource = z.enum(['wedge', 'camera', 'manual'])
@@ -138,7 +138,8 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('shift.cash_declared'),
-    payload: z.object({ declaredFen: Fen }).strict(),
+    /** The cash the courier counted for the whole shift: a total. */
+    payload: z.object({ declaredFen: TotalFen }).strict(),
   }),
   z.object({
     type: z.literal('shift.closed'),
@@ -158,6 +159,9 @@ export type DeviceEventType = DeviceEventBody['type']
 
 /** A device clock more than ten years off is not a clock reading anyone can correct. */
 export const MAX_CLOCK_OFFSET_MS = 10 * 366 * 24 * 3600_000
+
+/** A device clock further than this from the backend's is shown as skewed, on the terminal and to the depot. */
+export const CLOCK_SKEW_WARNING_MS = 2 * 60_000
 
 export const DeviceEvent = z.intersection(
   z.object({

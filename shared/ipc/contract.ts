@@ -4,7 +4,7 @@ import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, T
 import { EnrollmentCode } from '../api/device'
 import { IntentStatus, OrderStatus } from '../api/shift'
 import { SettlementVerdict } from '../api/stream'
-import { Fen } from '../money'
+import { Fen, TotalFen } from '../money'
 
 /**
  * The IPC contract between the terminal's renderer and the device core: the one source of truth for the
@@ -67,7 +67,7 @@ export const ShiftInfo = z.object({
   routeDate: z.string().nullable(),
   manifestVersion: z.number().int().nullable(),
   manifestLoaded: z.boolean(),
-  unverifiedLimits: z.object({ perOrderFen: Fen, perShiftFen: Fen }),
+  unverifiedLimits: z.object({ perOrderFen: Fen, perShiftFen: TotalFen }),
   /** How long a prepaid, cash or failed completion can be undone. */
   undoWindowMs: z.number().int().min(0),
   /**
@@ -194,8 +194,8 @@ export const ShiftCounters = z.object({
   delivered: z.number().int().min(0),
   failed: z.number().int().min(0),
   toGo: z.number().int().min(0),
-  digitalFen: Fen,
-  cashFen: Fen,
+  digitalFen: TotalFen,
+  cashFen: TotalFen,
 })
 export type ShiftCounters = z.infer<typeof ShiftCounters>
 
@@ -218,7 +218,8 @@ export const RouteStop = z.object({
   address: z.string(),
   /** `done` once no order at the stop is pending. */
   status: z.enum(['pending', 'partial', 'done']),
-  codFen: Fen,
+  /** The stop's orders together. */
+  codFen: TotalFen,
   parcelCount: z.number().int().min(0),
   orders: z.array(RouteOrder),
   /** Skipped for now (it moved to the end of the route), and why; null otherwise. */
@@ -344,9 +345,9 @@ export type PaymentUpdate = z.infer<typeof PaymentUpdate>
 /** "Paid, to be verified": the limits from login and what this shift has used of them. */
 export const UnverifiedAllowance = z.object({
   perOrderFen: Fen,
-  perShiftFen: Fen,
-  usedFen: Fen,
-  remainingFen: Fen,
+  perShiftFen: TotalFen,
+  usedFen: TotalFen,
+  remainingFen: TotalFen,
 })
 export type UnverifiedAllowance = z.infer<typeof UnverifiedAllowance>
 
@@ -356,8 +357,8 @@ export const ShiftSummary = z.object({
   /** Stops with an order still to deliver. */
   stopsLeft: z.number().int().min(0),
   /** Cash collected, to hand in at the depot. */
-  cashToHandInFen: Fen,
-  declaredCashFen: Fen.nullable(),
+  cashToHandInFen: TotalFen,
+  declaredCashFen: TotalFen.nullable(),
   declaredAt: Timestamp.nullable(),
   ordersTotal: z.number().int().min(0),
   pendingEvents: z.number().int().min(0),
@@ -367,7 +368,7 @@ export const ShiftSummary = z.object({
 })
 export type ShiftSummary = z.infer<typeof ShiftSummary>
 
-export const DeclareCashRequest = z.object({ declaredFen: Fen }).strict()
+export const DeclareCashRequest = z.object({ declaredFen: TotalFen }).strict()
 /**
  * Ending the shift while something is open (stops left, events not sent, cash not declared) needs
  * `confirmOpen`; without it the core answers `shift.open_items` with what is open, and changes nothing.
@@ -380,7 +381,7 @@ export const ShiftOpenItems = z.object({
   ordersLeft: z.number().int().min(0),
   pendingEvents: z.number().int().min(0),
   /** Cash collected this shift while no declaration was made; 0 when declared or none was taken. */
-  cashUndeclaredFen: Fen,
+  cashUndeclaredFen: TotalFen,
 })
 export type ShiftOpenItems = z.infer<typeof ShiftOpenItems>
 
@@ -428,9 +429,6 @@ export const DoorstepView = z.object({
   notice: CompletionNotice.nullable(),
 })
 export type DoorstepView = z.infer<typeof DoorstepView>
-
-/** A device clock this far off the backend's is shown to the courier, and on the depot's devices view. */
-export const CLOCK_SKEW_SHOWN_MS = 2 * 60_000
 
 /** What the sync engine knows: coverage (the backend actually answered), the queue, and what blocks it. */
 export const SyncStatus = z.object({

@@ -19,9 +19,13 @@ export function requireInHand(ctx: CoreContext, orderId: string, allow: { opened
     })
   }
   if (ctx.doorstep.how() === 'opened' && !allow.opened) {
-    throw new TuotouError('collect.scan_first', `scan ${order.waybill} before collecting: it was opened from the route`, {
-      waybill: order.waybill,
-    })
+    throw new TuotouError(
+      'collect.scan_first',
+      `scan ${order.waybill} before collecting: it was opened from the route`,
+      {
+        waybill: order.waybill,
+      },
+    )
   }
   return order
 }

@@ -37,9 +37,12 @@ export function routeHandlers(ctx: CoreContext): RouteHandlers {
         if (at === -1) throw new TuotouError('route.stop_not_found', `stop ${stopId} is not on this route`, { stopId })
         const pending = (id: string): boolean =>
           ctx.db.get("SELECT 1 FROM orders WHERE stop_id = ? AND status = 'pending'", [id]) !== undefined
-        if (!pending(stopId)) throw new TuotouError('route.stop_done', 'this stop has nothing left to deliver', { stopId })
+        if (!pending(stopId))
+          throw new TuotouError('route.stop_done', 'this stop has nothing left to deliver', { stopId })
         const inHand = ctx.doorstep.inHand()
-        const here = inHand ? ctx.db.get('SELECT 1 FROM orders WHERE order_id = ? AND stop_id = ?', [inHand, stopId]) : undefined
+        const here = inHand
+          ? ctx.db.get('SELECT 1 FROM orders WHERE order_id = ? AND stop_id = ?', [inHand, stopId])
+          : undefined
         if (here && ctx.doorstep.collecting() !== null) {
           throw new TuotouError('doorstep.collecting', 'finish or leave the collection at this stop first', { stopId })
         }
