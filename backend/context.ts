@@ -6,6 +6,7 @@ import type { AcquirerClient } from './acquirer/client'
 import type { BackendDb } from './db/connect'
 import type { BackendSchema } from './db/schema'
 import type { StreamHub } from './stream/hub'
+import type { SmsProvider } from './proof/sms'
 import type { TelephonyProvider } from './telephony/provider'
 
 /** Tunables, with the defaults `defaultConfig` gives; tests shorten the times. */
@@ -82,4 +83,6 @@ export interface BackendContext {
   telephony: TelephonyProvider | null
   /** Asks the withdrawal worker to look for queued withdrawals now (`intents/withdrawals.ts`). */
   wakeWithdrawals(): void
+  /** The SMS gateway that sends delivery codes; null when none is configured (codes are then not sent). */
+  sms?: SmsProvider | null
 }

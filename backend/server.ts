@@ -21,6 +21,8 @@ import { registerManifestRoutes } from './manifests/handlers'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
 import { registerCallRoutes } from './telephony/handlers'
 import { sandboxTelephony } from './telephony/sandbox'
+import { registerProofRoutes, registerSandboxSmsRoutes } from './proof/handlers'
+import { sandboxSms } from './proof/sms'
 import { startSettlementWorker } from './settlement/worker'
 import { registerShiftRoutes } from './shifts/handlers'
 import { inProcessHub, postgresHub } from './stream/hub'
@@ -108,6 +110,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const hub = options.database.kind === 'postgres' ? postgresHub(options.database, app.log) : inProcessHub()
   let wakeSettlement = (): void => undefined
   let wakeWithdrawals = (): void => undefined
+  const sms = sandbox ? sandboxSms(now) : null
   const context: BackendContext = {
     database: options.database,
     db: options.database.db,
@@ -122,6 +125,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     // The sandbox telephony comes with the sandbox acquirer: a development and test setup, off in production.
     telephony: sandbox ? sandboxTelephony(app.log) : null,
     wakeWithdrawals: () => wakeWithdrawals(),
+    sms,
   }
 
   configureJsonService(app)
@@ -151,6 +155,8 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerWebhookRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
+  registerProofRoutes(app, routes, context)
+  if (sms) registerSandboxSmsRoutes(app, routes, sms)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
   if (sandbox) await sandbox.register(app, routes)
 
