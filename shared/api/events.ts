@@ -160,7 +160,7 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
         attempt: z.number().int().min(1),
         reason: OverrideReason,
         note: z.string().max(200).nullable(),
-        waived: z.array(ProofKind).min(1).max(3),
+        waived: z.array(ProofKind).max(3),
       })
       .strict(),
   }),
