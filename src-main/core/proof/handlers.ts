@@ -109,7 +109,7 @@ export function proofHandlers(ctx: CoreContext): ProofHandlers {
             waybill: order.waybill,
           })
         }
-        const waived = [...new Set(missing.flat())].sort() as ProofKind[]
+        const waived: ProofKind[] = [...new Set(missing.flat())].sort()
         const at = ctx.now().toISOString()
         ctx.db.transaction(() => {
           ctx.db.run(
