@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { ProofsResponse, type ProofRules } from '../shared/api/proof'
 import { SupervisorLoginResponse } from '../shared/api/depot'
 import { BackendRecords } from './support/backend-records'
@@ -131,4 +132,33 @@ test('a code order is blocked until the right code, at 3 actions plus the digits
     handover: 'door',
     override: { reason: 'camera_broken', waived: ['photo'] },
   })
+
+  // The supervisor's dashboard shows both, at both desk sizes and in both languages.
+  const desk = await page.context().newPage()
+  await desk.goto(`${sandbox.url}/depot/`)
+  await desk.getByTestId('depot-login').fill('zhang.wei')
+  await desk.getByTestId('depot-password').fill('tuotou-demo')
+  await desk.getByTestId('depot-login-submit').click()
+  await desk.getByTestId('tab-proofs').click()
+  const row = desk.locator(`[data-testid="proof-view"][data-order-id="${byWaybill.get(dear.waybill)!.orderId}"]`)
+  await expect(row).toHaveAttribute('data-code-verified', 'yes')
+  await expect(
+    desk.locator(`[data-testid="proof-view"][data-order-id="${byWaybill.get(cheap.waybill)!.orderId}"]`),
+  ).toHaveAttribute('data-override', 'camera_broken')
+  await expect(desk.getByTestId('kpi-proof-overrides')).toHaveAttribute('data-value', '1')
+  const shots = join(import.meta.dirname, '.artifacts', 'screens')
+  for (const locale of ['zh-CN', 'en'] as const) {
+    if (locale === 'en') await desk.getByTestId('depot-lang-en').click()
+    for (const size of [
+      { width: 1024, height: 768 },
+      { width: 1440, height: 900 },
+    ]) {
+      await desk.setViewportSize(size)
+      await desk.screenshot({
+        path: join(shots, `dashboard-proofs-${locale}-${size.width}.png`),
+        animations: 'disabled',
+      })
+    }
+  }
+  await desk.close()
 })

@@ -2,16 +2,13 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import { DashboardDayQuery } from '../../shared/api/dashboard'
-import { ProofRules, ProofRulesView, ProofsResponse } from '../../shared/api/proof'
+import { PROOF_PATHS, ProofRules, ProofRulesView, ProofsResponse } from '../../shared/api/proof'
 import type { BackendContext } from '../context'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { routeDateOf } from '../manifests/route-date'
 import { proofsOfDay } from './records'
 import { depotProofRules, setDepotProofRules } from './rules'
 import type { SandboxSmsMessage, SmsProvider } from './sms'
-
-/** Where the depot's proof endpoints live, under `/api/v1`. */
-export const PROOF_PATHS = { rules: '/depot/proof/rules', proofs: '/depot/dashboard/proofs' } as const
 
 const SUPERVISOR_ERRORS = [
   { status: 400, code: 'request.invalid' },

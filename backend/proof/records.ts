@@ -52,7 +52,7 @@ export async function proofsOfDay(db: Kysely<BackendSchema>, depotId: string, da
     ])
     .where('orders.depot_id', '=', depotId)
     .where('orders.route_date', '=', date)
-    .orderBy('orders.id')
+    .orderBy('orders.waybill')
     .execute()
   const events = await db
     .selectFrom('device_events')

@@ -2,6 +2,9 @@ import { z } from 'zod'
 import { Fen } from '../money'
 import { OrderId, StaffId, Timestamp } from './ids'
 
+/** Where the depot's proof endpoints live, under `/api/v1`. */
+export const PROOF_PATHS = { rules: '/depot/proof/rules', proofs: '/depot/dashboard/proofs' } as const
+
 /** The kinds of proof an order's policy can ask for at the door. */
 export const ProofKind = z.enum(['code', 'photo', 'signature'])
 export type ProofKind = z.infer<typeof ProofKind>

@@ -11,6 +11,7 @@ import {
   type RecordCashRequest,
 } from '../../shared/api/dashboard'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
+import { PROOF_PATHS, ProofsResponse } from '../../shared/api/proof'
 import { ErrorBody } from '../../shared/errors'
 
 /**
@@ -91,6 +92,9 @@ export const fetchCash = (token: string, date: string | null) =>
 
 export const recordCash = (token: string, courierId: string, body: RecordCashRequest) =>
   call('PUT', `${DASHBOARD_PATHS.cash}/${encodeURIComponent(courierId)}`, RecordCashResponse, { token, json: body })
+
+export const fetchProofs = (token: string, date: string | null) =>
+  call('GET', withQuery(PROOF_PATHS.proofs, { date }), ProofsResponse, { token })
 
 /** The live stream's address; `live.ts` reads it with the token in a header. */
 export const STREAM_URL = `${API_PREFIX}${DASHBOARD_PATHS.stream}`
