@@ -9,7 +9,7 @@ import type { BackendContext } from '../context'
 import type { OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { ensureOrderIntent, toPaymentIntent } from '../intents/service'
-import { deliveryCodeChecks } from '../proof/codes'
+import { codeTriesHeld, deliveryCodeChecks } from '../proof/codes'
 import { depotProofRules } from '../proof/rules'
 import { requireOwnShift } from '../shifts/auth'
 import { maskName, maskPhone } from './masking'
@@ -63,9 +63,12 @@ async function orderProofs(
     context,
     open.filter((order) => policyNeedsCode(policies.get(order.id)!)),
   )
+  const tries = await codeTriesHeld(context, open)
   const result = new Map<string, ManifestProof>()
   for (const [orderId, policy] of policies) {
-    if (!asksNothing(policy)) result.set(orderId, { policy, code: codes.get(orderId) ?? null })
+    if (asksNothing(policy)) continue
+    const held = tries.get(orderId)
+    result.set(orderId, { policy, code: codes.get(orderId) ?? null, ...(held ? { codeTries: held } : {}) })
   }
   return result
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { DELIVERY_CODE_MAX_ATTEMPTS, DeliveryCodeCheck } from '../../shared/api/proof'
 import { deliveryCodeCheck, newDeliveryCode } from '../../shared/delivery-code'
 import type { BackendContext } from '../context'
@@ -82,5 +83,44 @@ export async function deliveryCodeChecks(
     }
   }
   await Promise.all(Array.from({ length: Math.min(CODE_CONCURRENCY, missing.length) }, worker))
+  return result
+}
+
+const CodeChecked = z.object({ attempt: z.number().int().min(1), ok: z.boolean(), tries: z.number().int().min(1) })
+
+/**
+ * The delivery-code tries the backend holds for each order's current attempt (applied `proof.code_checked`
+ * events from any terminal): the most tries counted and whether one was right. An unreadable stored event is
+ * left out.
+ */
+export async function codeTriesHeld(
+  context: BackendContext,
+  orders: readonly OrderTable[],
+): Promise<Map<string, { used: number; verified: boolean }>> {
+  const result = new Map<string, { used: number; verified: boolean }>()
+  if (orders.length === 0) return result
+  const attempts = new Map(orders.map((o) => [o.id, o.attempt]))
+  const rows = await context.db
+    .selectFrom('device_events')
+    .select(['order_id', 'payload'])
+    .where('type', '=', 'proof.code_checked')
+    .where('status', '=', 'applied')
+    .where('order_id', 'in', [...attempts.keys()])
+    .execute()
+  for (const row of rows) {
+    if (!row.order_id) continue
+    let body: z.infer<typeof CodeChecked> | null
+    try {
+      body = CodeChecked.safeParse(JSON.parse(row.payload)).data ?? null
+    } catch {
+      body = null
+    }
+    if (!body || body.attempt !== attempts.get(row.order_id)) continue
+    const seen = result.get(row.order_id) ?? { used: 0, verified: false }
+    result.set(row.order_id, {
+      used: Math.min(10, Math.max(seen.used, body.tries)),
+      verified: seen.verified || body.ok,
+    })
+  }
   return result
 }

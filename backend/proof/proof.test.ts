@@ -30,7 +30,10 @@ for (const { kind, skip } of await databasesUnderTest()) {
     beforeAll(async () => {
       server = await startTestBackend({ database: kind, now: () => NOON })
       // ¥600.00 needs a code or a signature under the example rules; ¥66.60 only a photo if left unattended.
-      courier = await loggedInCourier(server, { routeDate: DAY, orders: [{ codFen: 60_000 }, { codFen: 6660 }] })
+      courier = await loggedInCourier(server, {
+        routeDate: DAY,
+        orders: [{ codFen: 60_000 }, { codFen: 6660 }, { codFen: 70_000 }],
+      })
       elsewhere = await loggedInCourier(server, { routeDate: DAY, orders: [{ codFen: 90_000 }] })
       supervisor = await supervisorSession(server, courier.fixture.depotId)
       rival = await supervisorSession(server, elsewhere.fixture.depotId)
@@ -79,7 +82,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
     })
 
     it('records code tries, handovers and overrides, and shows them to the depot with the reason', async () => {
-      const [dear, cheap] = manifest.stops.flatMap((s) => s.orders)
+      const [dear, cheap, third] = manifest.stops.flatMap((s) => s.orders)
       const answer = await server.api.push(courier.device.deviceToken, courier.device.deviceId, [
         courier.events.next(
           { type: 'proof.code_checked', payload: { orderId: dear!.orderId, attempt: 1, ok: false, tries: 1 } },
@@ -132,6 +135,10 @@ for (const { kind, skip } of await databasesUnderTest()) {
           },
           `${DAY}T10:00:05+08:00`,
         ),
+        courier.events.next(
+          { type: 'proof.code_checked', payload: { orderId: third!.orderId, attempt: 1, ok: false, tries: 1 } },
+          `${DAY}T10:00:30+08:00`,
+        ),
         // Another courier's order is not this courier's to prove.
         courier.events.next(
           {
@@ -147,14 +154,16 @@ for (const { kind, skip } of await databasesUnderTest()) {
         ['applied', null],
         ['applied', null],
         ['applied', null],
+        ['applied', null],
         ['rejected', 'order.not_on_manifest'],
       ])
 
       const view = ProofsResponse.parse((await server.api.raw('GET', PROOFS, { token: supervisor.token })).json)
       const rows = view.proofs.map((p) => [p.waybill, p.outcome, p.handover, p.codeVerified, p.codeTries])
-      expect(rows).toHaveLength(2)
+      expect(rows).toHaveLength(3)
       expect(rows).toEqual(
         expect.arrayContaining([
+          [third!.waybill, 'open', null, false, 1],
           [dear!.waybill, 'delivered', 'recipient', true, 2],
           [cheap!.waybill, 'delivered', 'door', false, 0],
         ]),
@@ -167,6 +176,10 @@ for (const { kind, skip } of await databasesUnderTest()) {
         overrides: 1,
         byCourier: [{ staffId: courier.fixture.staffId, withProof: 1, overrides: 1 }],
       })
+      // A terminal that takes over (a device swap) learns the tries already made at an open order's code.
+      const swapped = await server.api.manifest(courier.shift.shiftToken, courier.shift.shiftId)
+      const held = swapped.stops.flatMap((st) => st.orders).find((o) => o.orderId === third!.orderId)
+      expect(held?.proof?.codeTries).toEqual({ used: 1, verified: false })
       // The other depot's supervisor sees none of it.
       const theirs = ProofsResponse.parse((await server.api.raw('GET', PROOFS, { token: rival.token })).json)
       expect(theirs.proofs.map((p) => p.orderId)).not.toContain(dear!.orderId)

@@ -137,7 +137,20 @@ export const DeliveryCodeCheck = z
 export type DeliveryCodeCheck = z.infer<typeof DeliveryCodeCheck>
 
 /** An order's proof as the manifest sends it: its policy, and how to check its delivery code when it has one. */
-export const ManifestProof = z.object({ policy: ProofPolicy, code: DeliveryCodeCheck.nullable() }).strict()
+export const ManifestProof = z
+  .object({
+    policy: ProofPolicy,
+    code: DeliveryCodeCheck.nullable(),
+    /**
+     * Tries at this attempt's code the backend already holds (from any of the courier's terminals), and whether one
+     * was right: a terminal that takes over after a device swap carries on from there, never from five fresh tries.
+     */
+    codeTries: z
+      .object({ used: z.number().int().min(0).max(10), verified: z.boolean() })
+      .strict()
+      .optional(),
+  })
+  .strict()
 export type ManifestProof = z.infer<typeof ManifestProof>
 
 /**

@@ -10,7 +10,9 @@ export default {
 CREATE TABLE order_proof (
   order_id TEXT PRIMARY KEY REFERENCES orders (order_id),
   policy TEXT NOT NULL,
-  code_check TEXT
+  code_check TEXT,
+  held_tries INTEGER NOT NULL DEFAULT 0,
+  held_verified INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE TABLE proof_handover (
   order_id TEXT NOT NULL REFERENCES orders (order_id),

@@ -13,7 +13,9 @@ afterEach(async () => {
 })
 
 /** The scripted manifest with proof: ord_test0001 (¥66.60) over a ¥50 code rule, ord_test0002 prepaid likewise. */
-async function proofDevice(options: { code?: boolean } = {}): Promise<TestDevice> {
+async function proofDevice(
+  options: { code?: boolean; held?: { used: number; verified: boolean } } = {},
+): Promise<TestDevice> {
   const rules = { ...EXAMPLE_PROOF_RULES, valueOverFen: 0 }
   const check = await deliveryCodeCheck(CODE, 5)
   const arrange = (backend: ScriptedBackend): void => {
@@ -21,6 +23,7 @@ async function proofDevice(options: { code?: boolean } = {}): Promise<TestDevice
     const proof = (valueFen: number): ManifestProof => ({
       policy: policyFor(rules, valueFen),
       code: options.code === false ? null : check,
+      ...(options.held ? { codeTries: options.held } : {}),
     })
     first!.proof = proof(6660)
     prepaid!.proof = { ...proof(1), code: check }
@@ -98,6 +101,22 @@ describe('proof at the door', () => {
     })
     expect(outboxOf(d)).toHaveLength(before)
     expect(queryDevice(d, 'SELECT COUNT(*) AS n FROM proof_code_tries')).toEqual([{ n: 5 }])
+  })
+
+  it('carries on from the tries the backend holds (a device swap), never from five fresh ones', async () => {
+    const d = await proofDevice({ held: { used: 4, verified: false } })
+    const scan = await scanFirst(d)
+    expect(scan.outcome === 'accepted' && scan.order.proof?.code).toEqual({ triesLeft: 1, verified: false })
+    const last = await d.core.handlers.submitDeliveryCode({ orderId: 'ord_test0001', code: '999999' })
+    expect([last.ok, last.triesLeft]).toEqual([false, 0])
+    expect(outboxOf(d).at(-1)).toMatchObject({ type: 'proof.code_checked', payload: { tries: 5, ok: false } })
+    await expect(d.core.handlers.submitDeliveryCode({ orderId: 'ord_test0001', code: CODE })).rejects.toMatchObject({
+      code: 'proof.code_locked',
+    })
+
+    const verified = await proofDevice({ held: { used: 2, verified: true } })
+    const again = await scanFirst(verified)
+    expect(again.outcome === 'accepted' && again.order.proof?.met).toBe(true)
   })
 
   it('never lets racing tries pass the limit', async () => {

@@ -27,9 +27,16 @@ export function storeOrderProof(db: DeviceDb, orderId: string, proof: ManifestPr
     return
   }
   db.run(
-    `INSERT INTO order_proof (order_id, policy, code_check) VALUES (?, ?, ?)
-     ON CONFLICT (order_id) DO UPDATE SET policy = excluded.policy, code_check = excluded.code_check`,
-    [orderId, JSON.stringify(proof.policy), proof.code ? JSON.stringify(proof.code) : null],
+    `INSERT INTO order_proof (order_id, policy, code_check, held_tries, held_verified) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (order_id) DO UPDATE SET policy = excluded.policy, code_check = excluded.code_check,
+       held_tries = excluded.held_tries, held_verified = excluded.held_verified`,
+    [
+      orderId,
+      JSON.stringify(proof.policy),
+      proof.code ? JSON.stringify(proof.code) : null,
+      proof.codeTries?.used ?? 0,
+      proof.codeTries?.verified ? 1 : 0,
+    ],
   )
 }
 
@@ -53,8 +60,8 @@ export interface ProofState {
 }
 
 export function proofState(db: DeviceDb, order: ProofOrder): ProofState {
-  const row = db.get<{ policy: string; code_check: string | null }>(
-    'SELECT policy, code_check FROM order_proof WHERE order_id = ?',
+  const row = db.get<{ policy: string; code_check: string | null; held_tries: number; held_verified: number }>(
+    'SELECT policy, code_check, held_tries, held_verified FROM order_proof WHERE order_id = ?',
     [order.order_id],
   )
   const handover = db.get<{ handover: string }>(
@@ -62,7 +69,7 @@ export function proofState(db: DeviceDb, order: ProofOrder): ProofState {
     [order.order_id, order.attempt],
   )
   const tries = db.get<{ n: number; ok: number | null }>(
-    'SELECT COUNT(*) AS n, MAX(ok) AS ok FROM proof_code_tries WHERE order_id = ? AND attempt = ?',
+    'SELECT COALESCE(MAX(try), 0) AS n, MAX(ok) AS ok FROM proof_code_tries WHERE order_id = ? AND attempt = ?',
     [order.order_id, order.attempt],
   )!
   const override = db.get<{ reason: string; note: string | null; waived: string; at: string }>(
@@ -75,8 +82,9 @@ export function proofState(db: DeviceDb, order: ProofOrder): ProofState {
     policy: (row && parsed(ProofPolicy, row.policy)) ?? NO_PROOF,
     check: row ? parsed(DeliveryCodeCheck, row.code_check) : null,
     handover: Handover.safeParse(handover?.handover).data ?? 'recipient',
-    tries: tries.n,
-    codeVerified: tries.ok === 1,
+    // Tries this terminal made, or more if the backend holds more (another terminal before a device swap).
+    tries: Math.max(tries.n, row?.held_tries ?? 0),
+    codeVerified: tries.ok === 1 || row?.held_verified === 1,
     override:
       override && reason
         ? {
