@@ -1,12 +1,11 @@
-import { createPrivateKey, sign, timingSafeEqual, type KeyObject } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import {
   AcquirerCreatedIntent,
   AcquirerCreateIntentRequest,
   AcquirerIntentRecord,
   AcquirerKeys,
-  type AcquirerNotification,
 } from '../../shared/api/acquirer'
 import { IntentId } from '../../shared/api/ids'
 import {
@@ -20,11 +19,13 @@ import {
 import { decodeCollectionQr, encodeCollectionQr, type CollectionQr } from '../../shared/emv/collection-qr'
 import { TuotouError } from '../../shared/errors'
 import { formatReceiptToken, receiptSignedText } from '../../shared/receipt'
-import { ApiError, badRequest, conflict, notFound, unauthorized } from '../http/errors'
+import { ApiError, badRequest, conflict, notFound, unprocessable } from '../http/errors'
 import { defineRoute, type RouteDoc } from '../http/routes'
 import { newId } from '../ids'
+import { merchantGuard } from './merchant'
 import type { Notifier } from './notifier'
 import type { SandboxIntentRow, SandboxStore } from './store'
+import { walletRefusal } from './wallets'
 
 /** Where the sandbox acquirer's API lives on the server that mounts it. */
 export const SANDBOX_PREFIX = '/sandbox/acquirer'
@@ -62,15 +63,10 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       paidAt: payment.paid_at,
       walletId: payment.wallet_id,
       outcome: payment.outcome,
+      chargeNo: payment.charge_no,
     })),
   })
-  const merchant = (request: FastifyRequest): void => {
-    const given = Buffer.from((request.headers.authorization ?? '').replace(/^Bearer /i, ''))
-    const expected = Buffer.from(identity.apiKey)
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw unauthorized('acquirer.unauthorized', 'a valid merchant API key is required')
-    }
-  }
+  const merchant = merchantGuard(store)
   const intentOf = (intentId: string): SandboxIntentRow => {
     const row = store.intentById(intentId)
     if (!row) throw notFound('intent.not_found', `no intent ${intentId}`)
@@ -96,23 +92,6 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     }
     return { qr, intent }
   }
-  const enqueue = (notification: AcquirerNotification, notifyUrl: string): void => {
-    store.insertNotification({
-      notification_id: notification.notificationId,
-      intent_id: notification.intentId,
-      transaction_id: notification.transactionId,
-      type: notification.type,
-      body: JSON.stringify(notification),
-      notify_url: notifyUrl,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_ms: now() + store.behaviour().notifyDelayMs,
-      last_error: null,
-      created_ms: now(),
-      delivered_ms: null,
-    })
-  }
-
   defineRoute(app, docs, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/intents`,
@@ -125,8 +104,8 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       { status: 401, code: 'acquirer.unauthorized' },
       { status: 409, code: 'intent.key_conflict' },
     ],
-    handler: ({ body, request }) => {
-      merchant(request)
+    handler: async ({ body, request }) => {
+      await merchant(request)
       const created = store.transaction(() => {
         const existing = store.intentByKey(body.key)
         if (existing) {
@@ -145,6 +124,8 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
           expires_ms: Date.parse(body.expiresAt),
           merchant_name: body.merchantName,
           merchant_city: body.merchantCity,
+          merchant_name_zh: body.merchantNameZh ?? null,
+          merchant_city_zh: body.merchantNameZh ? (body.merchantCityZh ?? null) : null,
           waybill: body.waybill,
           device_id: body.deviceId,
           qr_payload: encodeCollectionQr({
@@ -156,6 +137,8 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
             waybill: body.waybill,
             intentId,
             deviceId: body.deviceId,
+            ...(body.merchantNameZh ? { merchantNameZh: body.merchantNameZh } : {}),
+            ...(body.merchantNameZh && body.merchantCityZh ? { merchantCityZh: body.merchantCityZh } : {}),
           }),
           notify_url: body.notifyUrl,
           created_ms: now(),
@@ -179,8 +162,8 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       { status: 401, code: 'acquirer.unauthorized' },
       { status: 404, code: 'intent.not_found' },
     ],
-    handler: ({ params, request }) => {
-      merchant(request)
+    handler: async ({ params, request }) => {
+      await merchant(request, 'query')
       return recordOf(intentOf(params.intentId))
     },
   })
@@ -198,8 +181,8 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       { status: 404, code: 'intent.not_found' },
       { status: 409, code: 'intent.already_paid' },
     ],
-    handler: ({ params, request }) => {
-      merchant(request)
+    handler: async ({ params, request }) => {
+      await merchant(request)
       const row = store.transaction(() => {
         const intent = intentOf(params.intentId)
         if (intent.status === 'paid') throw conflict('intent.already_paid', `intent ${intent.intent_id} is paid`)
@@ -239,6 +222,8 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
         intentId: intent.intent_id,
         merchantName: qr.merchantName,
         merchantCity: qr.merchantCity,
+        merchantNameZh: qr.merchantNameZh ?? null,
+        merchantCityZh: qr.merchantCityZh ?? null,
         amountFen: qr.amountFen,
         waybill: qr.waybill,
         status: statusOf(intent),
@@ -263,6 +248,9 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       { status: 409, code: 'intent.expired' },
       { status: 409, code: 'intent.cancelled' },
       { status: 422, code: 'qr.mismatch' },
+      { status: 422, code: 'wallet.limit_per_payment' },
+      { status: 422, code: 'wallet.limit_per_day' },
+      { status: 422, code: 'wallet.insufficient_balance' },
     ],
     handler: ({ body, request }) => {
       const { qr, intent: seen } = scanned(body.qrPayload)
@@ -274,6 +262,12 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
         if (status === 'expired') throw conflict('intent.expired', 'this payment request has expired')
         if (status === 'cancelled') throw conflict('intent.cancelled', 'the courier cancelled this payment request')
         const duplicate = status === 'paid'
+        const refusal = duplicate ? null : walletRefusal(store, body.walletId, intent.amount_fen, now())
+        if (refusal) {
+          throw unprocessable(`wallet.${refusal.failure}`, `the wallet cannot pay this: ${refusal.failure}`, {
+            limitFen: refusal.limitFen,
+          })
+        }
         const signedText = receiptSignedText({
           intentId: intent.intent_id,
           amountFen: intent.amount_fen,
@@ -292,9 +286,10 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
           outcome: duplicate ? 'refused_duplicate' : 'succeeded',
           receipt,
           created_ms: now(),
+          charge_no: null,
         })
         if (!duplicate) store.setIntentStatus(intent.intent_id, 'paid')
-        enqueue(
+        store.enqueue(
           {
             notificationId: newId('ntf'),
             type: duplicate ? 'payment.duplicate_attempt' : 'payment.succeeded',
@@ -304,6 +299,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
             occurredAt: paidAt,
           },
           intent.notify_url,
+          now(),
         )
         return { duplicate, receipt, intent }
       })

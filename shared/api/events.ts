@@ -162,7 +162,10 @@ export type DeviceEvent = z.infer<typeof DeviceEvent>
 export const PushEventsRequest = z
   .object({
     events: z.array(DeviceEvent).min(1).max(500),
-    gap: z.object({ expected: z.number().int().min(1) }).strict().optional(),
+    gap: z
+      .object({ expected: z.number().int().min(1) })
+      .strict()
+      .optional(),
   })
   .strict()
 export type PushEventsRequest = z.infer<typeof PushEventsRequest>
