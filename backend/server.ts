@@ -3,6 +3,10 @@ import { API_PREFIX } from '../shared/api/common'
 import { HealthResponse } from '../shared/api/health'
 import { httpAcquirerClient, missingAcquirer, type AcquirerClient } from './acquirer/client'
 import { registerWebhookRoutes } from './acquirer/webhook'
+import { registerChargeRoutes } from './charges/handlers'
+import { startChargeWorker } from './charges/worker'
+import { registerClosureRoutes } from './closure/handlers'
+import { startClosureWorker } from './closure/worker'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { registerDashboardRoutes } from './dashboard/handlers'
 import { registerDashboardPage } from './dashboard/page'
@@ -16,6 +20,8 @@ import { defineRoute, type RouteDoc } from './http/routes'
 import { startIntentCanceller } from './intents/canceller'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
+import { registerRefundRoutes } from './refunds/handlers'
+import { startRefundWorker } from './refunds/service'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
 import { startSettlementWorker } from './settlement/worker'
 import { registerShiftRoutes } from './shifts/handlers'
@@ -57,6 +63,12 @@ export interface Backend {
   sandbox: Sandbox | null
   /** Deletes device stream messages past retention; it also runs by itself every `config.stream.pruneEveryMs`. */
   streamPruner: StreamPruner
+  /** The payment-closure workers: charge queries and revokes, refunds, reconciliation; `drain()` works through what is due. */
+  workers: {
+    charges: { drain(): Promise<number> }
+    refunds: { drain(): Promise<number> }
+    closure: { drain(): Promise<number> }
+  }
   /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`. */
   listen(port: number, host?: string): Promise<string>
   /** Stops serving, the settlement worker, the sandbox and the stream hub; the database stays open. */
@@ -99,6 +111,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
 
   const hub = options.database.kind === 'postgres' ? postgresHub(options.database, app.log) : inProcessHub()
   let wakeSettlement = (): void => undefined
+  let wakeClosure = (): void => undefined
   const context: BackendContext = {
     database: options.database,
     db: options.database.db,
@@ -111,6 +124,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     publicUrl,
     wakeSettlement: () => wakeSettlement(),
     cancelIntentLater: (intentId) => canceller.cancelLater(intentId),
+    wakeClosure: () => wakeClosure(),
   }
   const canceller = startIntentCanceller(() => context)
 
@@ -136,6 +150,9 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerEventRoutes(app, docs, context)
   registerStreamRoutes(app, docs, context)
   registerWebhookRoutes(app, docs, context)
+  registerChargeRoutes(app, docs, context)
+  registerRefundRoutes(app, docs, context)
+  registerClosureRoutes(app, docs, context)
   registerDepotRoutes(app, docs, context)
   registerDashboardRoutes(app, docs, context)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
@@ -147,8 +164,19 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const settlement = startSettlementWorker(context)
   wakeSettlement = () => settlement.wake()
   const pruner = startStreamPruner(context)
+  const workers = {
+    charges: startChargeWorker(context),
+    refunds: startRefundWorker(context),
+    closure: startClosureWorker(context),
+  }
+  wakeClosure = () => {
+    workers.charges.wake()
+    workers.refunds.wake()
+    workers.closure.wake()
+  }
   app.addHook('onClose', async () => {
     pruner.stop()
+    await Promise.all([workers.charges.stop(), workers.refunds.stop(), workers.closure.stop()])
     await canceller.stop()
     await settlement.stop()
     await sandbox?.close()
@@ -161,6 +189,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     context,
     sandbox,
     streamPruner: pruner,
+    workers,
     async listen(port, host = '127.0.0.1') {
       await app.listen({ host, port, backlog: LISTEN_BACKLOG })
       const address = app.server.address()

@@ -7,7 +7,7 @@ import {
   AcquirerIntentRecord,
   AcquirerKeys,
 } from '../../shared/api/acquirer'
-import { IntentId } from '../../shared/api/ids'
+import { IntentId, Timestamp } from '../../shared/api/ids'
 import {
   SandboxBehaviour,
   SandboxNotificationsResponse,
@@ -163,6 +163,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       { status: 404, code: 'intent.not_found' },
     ],
     handler: async ({ params, request }) => {
+      store.noteQuery(params.intentId, now())
       await merchant(request, 'query')
       return recordOf(intentOf(params.intentId))
     },
@@ -345,6 +346,20 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       notifier.wake()
       return store.behaviour()
     },
+  })
+
+  defineRoute(app, docs, {
+    method: 'GET',
+    url: `${SANDBOX_PREFIX}/queries`,
+    summary: 'Sandbox acquirer: when the merchant asked about an intent, charge or refund (for tests and rounds)',
+    tag: 'sandbox',
+    auth: 'none',
+    query: z.object({ id: z.string().min(1).max(80) }).strict(),
+    response: z.object({ id: z.string(), at: z.array(Timestamp) }),
+    handler: ({ query }) => ({
+      id: query.id,
+      at: (store.queries.get(query.id) ?? []).map((ms) => new Date(ms).toISOString()),
+    }),
   })
 
   defineRoute(app, docs, {

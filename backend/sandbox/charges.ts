@@ -305,6 +305,7 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
       { status: 503, code: 'acquirer.outage' },
     ],
     handler: async ({ params, request }) => {
+      store.noteQuery(params.chargeNo, now())
       await merchant(request, 'query')
       const charge = chargeByNo(store, params.chargeNo)
       if (!charge) throw notFound('charge.not_found', `no charge ${params.chargeNo}`)

@@ -186,6 +186,7 @@ export function registerSandboxRefunds(
       { status: 503, code: 'acquirer.outage' },
     ],
     handler: async ({ params, request }) => {
+      store.noteQuery(params.refundNo, now())
       await merchant(request, 'query')
       const refund = refundByNo(store, params.refundNo)
       if (!refund) throw notFound('refund.not_found', `no refund ${params.refundNo}`)

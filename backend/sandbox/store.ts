@@ -140,6 +140,8 @@ const STEPS: readonly string[] = [
  */
 export class SandboxStore {
   readonly sqlite: Database.Database
+  /** When each merchant query arrived, by what it asked about (intent, charge or refund): kept for tests and rounds. */
+  readonly queries = new Map<string, number[]>()
 
   constructor(file: string, acquirerId = 'cn.ecny.sandbox', merchantId = 'JDL-SZ-0001') {
     const path = resolve(file)
@@ -298,6 +300,14 @@ export class SandboxStore {
         ? this.sqlite.prepare('select * from notifications where intent_id = ? order by created_ms desc, rowid desc')
         : this.sqlite.prepare('select * from notifications order by created_ms desc, rowid desc limit 500')
     ).all(...(intentId ? [intentId] : [])) as SandboxNotificationRow[]
+  }
+
+  /** Notes a merchant query about `id` (an intent, charge or refund) at `nowMs`. */
+  noteQuery(id: string, nowMs: number): void {
+    const times = this.queries.get(id) ?? []
+    times.push(nowMs)
+    if (times.length > 1_000) times.shift()
+    this.queries.set(id, times)
   }
 
   /** Runs `work` in one IMMEDIATE transaction: a payment and its notification land together or not at all. */

@@ -160,6 +160,8 @@ export const ChargeFailure = z.enum([
   'pin_locked',
   'user_cancelled',
   'intent_closed',
+  /** The acquirer refused the request itself (a malformed or conflicting charge). */
+  'refused',
 ])
 export type ChargeFailure = z.infer<typeof ChargeFailure>
 

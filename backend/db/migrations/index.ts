@@ -3,6 +3,7 @@ import { logistics } from './1795800000000_logistics'
 import { dashboard } from './1795900000000_dashboard'
 import { streamRetention } from './1796000000000_stream_retention'
 import { deviceGaps } from './1796400000000_device_gaps'
+import { closure } from './1796500000000_closure'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -13,4 +14,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1795900000000_dashboard': dashboard,
   '1796000000000_stream_retention': streamRetention,
   '1796400000000_device_gaps': deviceGaps,
+  '1796500000000_closure': closure,
 }
