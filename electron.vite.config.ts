@@ -30,6 +30,8 @@ export default defineConfig({
       outDir: resolve(root, 'out/renderer'),
       // electron-vite leaves renderers unminified; the depot dashboard and the wallet travel over the network.
       minify: true,
+      // Sounds stay files: the pages' CSP lets audio be fetched from the app itself, not from data: URLs.
+      assetsInlineLimit: (file: string) => (file.endsWith('.wav') ? false : undefined),
       rolldownOptions: {
         input: {
           terminal: resolve(root, 'src-renderer/terminal/index.html'),

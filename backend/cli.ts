@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { MAX_FEN } from '../shared/money'
 import { RENDERER_DIR, ROOT } from '../scripts/launch'
 import { databaseKind, openBackendDb } from './db/connect'
 import { migrateToLatest } from './db/migrate'
@@ -11,7 +12,8 @@ const USAGE =
   'usage: npm run backend -- [--port 8080] [--host 127.0.0.1] [--db FILE|URL] [--seed demo] [--sandbox]\n' +
   '                          [--sandbox-db FILE] [--public-url URL]\n' +
   'Without --sandbox, an acquirer is configured with TUOTOU_ACQUIRER_URL, TUOTOU_ACQUIRER_KEY and\n' +
-  'TUOTOU_ACQUIRER_SECRET; without either, payment calls answer 503 acquirer.not_configured.'
+  'TUOTOU_ACQUIRER_SECRET; without either, payment calls answer 503 acquirer.not_configured.\n' +
+  'TUOTOU_MAX_ORDER_FEN sets the ceiling on one COD order in fen (default 5000000, i.e. ¥50,000).'
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`)
@@ -68,6 +70,13 @@ if (args.sandbox) {
   acquirer = { kind: 'external', baseUrl, apiKey, webhookSecret: secret }
 }
 
+// The business ceiling on one COD order, fen (¥50,000 unless set; at most MAX_FEN).
+const ceiling = process.env.TUOTOU_MAX_ORDER_FEN
+const maxOrderFen = ceiling === undefined ? undefined : Number(ceiling)
+if (maxOrderFen !== undefined && !(Number.isSafeInteger(maxOrderFen) && maxOrderFen > 0 && maxOrderFen <= MAX_FEN)) {
+  fail(`TUOTOU_MAX_ORDER_FEN must be a whole number of fen from 1 to ${MAX_FEN}`)
+}
+
 const database = openBackendDb(target)
 const applied = await migrateToLatest(database)
 const backend = await buildBackend({
@@ -76,6 +85,7 @@ const backend = await buildBackend({
   acquirer,
   publicUrl: args['public-url'],
   rendererDir: RENDERER_DIR,
+  config: maxOrderFen === undefined ? {} : { maxOrderFen },
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
 })
 const seed = args.seed === 'demo' ? await seedDemo(database.db) : null

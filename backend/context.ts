@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { DEFAULT_UNDO_WINDOW_MS } from '../shared/api/shift'
+import { DEFAULT_MAX_ORDER_FEN } from '../shared/money'
 import type { Kysely } from 'kysely'
 import type { AcquirerClient } from './acquirer/client'
 import type { BackendDb } from './db/connect'
 import type { BackendSchema } from './db/schema'
 import type { StreamHub } from './stream/hub'
+import type { TelephonyProvider } from './telephony/provider'
 
 /** Tunables, with the defaults `defaultConfig` gives; tests shorten the times. */
 export interface BackendConfig {
@@ -13,6 +15,16 @@ export interface BackendConfig {
   intentTtlMs: number
   /** How long a shift token lasts. */
   shiftTtlMs: number
+  /**
+   * The business ceiling on one COD order, fen (¥50,000 by default, at most `MAX_FEN`): no order above it is
+   * made, and an event naming a larger amount is rejected `amount.over_ceiling`.
+   */
+  maxOrderFen: number
+  /**
+   * How far the courier's corrected time may fall before the shift's start or after the time of receipt and
+   * still be taken as it is (a measured offset is only so exact); beyond, the bound is taken and flagged.
+   */
+  eventTimeToleranceMs: number
   /** Wrong PINs (or supervisor passwords) in a row before the account locks, and for how long. */
   lockout: { maxAttempts: number; lockMs: number }
   enrollmentCodeTtlMs: number
@@ -26,6 +38,8 @@ export interface BackendConfig {
   intentRecheckMs: number
   /** Settlement retries back off from `retryBaseMs` to `retryMaxMs` while the acquirer cannot be reached. */
   settlement: { pollMs: number; retryBaseMs: number; retryMaxMs: number }
+  /** The withdrawal queue is looked at every `pollMs`; a withdrawal the acquirer did not answer backs off likewise. */
+  withdrawals: { pollMs: number; retryBaseMs: number; retryMaxMs: number }
   /** How long device stream messages are kept for a device resuming with `Last-Event-ID`, and how often the
    * older ones are deleted. */
   stream: { retentionMs: number; pruneEveryMs: number }
@@ -53,12 +67,15 @@ export const defaultConfig = (version: string): BackendConfig => ({
   version,
   intentTtlMs: 12 * 60 * 60 * 1000,
   shiftTtlMs: 14 * 60 * 60 * 1000,
+  maxOrderFen: DEFAULT_MAX_ORDER_FEN,
+  eventTimeToleranceMs: 5 * 60 * 1000,
   lockout: { maxAttempts: 5, lockMs: 15 * 60 * 1000 },
   enrollmentCodeTtlMs: 24 * 60 * 60 * 1000,
   supervisorSessionTtlMs: 12 * 60 * 60 * 1000,
   keepAliveMs: 15_000,
   intentRecheckMs: 1_000,
   settlement: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
+  withdrawals: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
   stream: { retentionMs: 7 * 24 * 60 * 60 * 1000, pruneEveryMs: 60 * 60 * 1000 },
   undoWindowMs: DEFAULT_UNDO_WINDOW_MS,
   charge: { answerTimeoutMs: 8_000, queryMinMs: 3_000, queryMaxMs: 5_000, queryForMs: 60_000, pollMs: 250 },
@@ -83,8 +100,10 @@ export interface BackendContext {
   publicUrl(): string
   /** Asks the settlement worker to look for due work now rather than at its next tick. */
   wakeSettlement(): void
-  /** Queues an intent to cancel with the acquirer in the background. */
-  cancelIntentLater(intentId: string): void
+  /** The virtual-number service for calling customers; null when none is configured. */
+  telephony: TelephonyProvider | null
+  /** Asks the withdrawal worker to look for queued withdrawals now (`intents/withdrawals.ts`). */
+  wakeWithdrawals(): void
   /** Asks the payment-closure workers (charge queries, refunds, reconciliation) to look for due work now. */
   wakeClosure(): void
 }

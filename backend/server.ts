@@ -3,6 +3,8 @@ import { API_PREFIX } from '../shared/api/common'
 import { HealthResponse } from '../shared/api/health'
 import { httpAcquirerClient, missingAcquirer, type AcquirerClient } from './acquirer/client'
 import { registerWebhookRoutes } from './acquirer/webhook'
+import { backendAuthenticators } from './auth/callers'
+import { decoyHash } from './auth/secrets'
 import { registerChargeRoutes } from './charges/handlers'
 import { startChargeWorker } from './charges/worker'
 import { registerClosureRoutes } from './closure/handlers'
@@ -15,14 +17,16 @@ import { registerDepotRoutes } from './depot/handlers'
 import { registerDeviceRoutes } from './devices/handlers'
 import { registerEventRoutes } from './events/handlers'
 import { openApiDocument } from './http/openapi'
-import { configureJsonService } from './http/service'
-import { defineRoute, type RouteDoc } from './http/routes'
-import { startIntentCanceller } from './intents/canceller'
+import { configureJsonService, jsonServiceOptions } from './http/service'
+import { defineRoute, RouteTable, type RouteDoc } from './http/routes'
+import { startWithdrawalWorker } from './intents/withdrawals'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
 import { registerRefundRoutes } from './refunds/handlers'
 import { startRefundWorker } from './refunds/service'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
+import { registerCallRoutes } from './telephony/handlers'
+import { sandboxTelephony } from './telephony/sandbox'
 import { startSettlementWorker } from './settlement/worker'
 import { registerShiftRoutes } from './shifts/handlers'
 import { inProcessHub, postgresHub } from './stream/hub'
@@ -61,6 +65,9 @@ export interface Backend {
   app: FastifyInstance
   context: BackendContext
   sandbox: Sandbox | null
+  /** Every route registered through `defineRoute` (and the streams), with its auth and schemas: the OpenAPI
+   * document and the fuzz suite are generated from it. */
+  routes: readonly RouteDoc[]
   /** Deletes device stream messages past retention; it also runs by itself every `config.stream.pruneEveryMs`. */
   streamPruner: StreamPruner
   /** The payment-closure workers: charge queries and revokes, refunds, reconciliation; `drain()` works through what is due. */
@@ -81,6 +88,7 @@ export interface Backend {
  */
 export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const app = Fastify({
+    ...jsonServiceOptions,
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
@@ -112,6 +120,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const hub = options.database.kind === 'postgres' ? postgresHub(options.database, app.log) : inProcessHub()
   let wakeSettlement = (): void => undefined
   let wakeClosure = (): void => undefined
+  let wakeWithdrawals = (): void => undefined
   const context: BackendContext = {
     database: options.database,
     db: options.database.db,
@@ -123,15 +132,18 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     now,
     publicUrl,
     wakeSettlement: () => wakeSettlement(),
-    cancelIntentLater: (intentId) => canceller.cancelLater(intentId),
     wakeClosure: () => wakeClosure(),
+    // The sandbox telephony comes with the sandbox acquirer: a development and test setup, off in production.
+    telephony: sandbox ? sandboxTelephony(app.log) : null,
+    wakeWithdrawals: () => wakeWithdrawals(),
   }
-  const canceller = startIntentCanceller(() => context)
 
   configureJsonService(app)
+  // Made now, so the first login for an unknown name is not the one that takes two hashes' time.
+  void decoyHash()
 
-  const docs: RouteDoc[] = []
-  defineRoute(app, docs, {
+  const routes = new RouteTable(backendAuthenticators(context))
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/health`,
     summary: 'Whether the backend and its database answer, and its version',
@@ -143,26 +155,29 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
       return { status: 'ok' as const, version: options.version, database: options.database.kind }
     },
   })
-  registerDeviceRoutes(app, docs, context)
-  registerShiftRoutes(app, docs, context)
-  registerManifestRoutes(app, docs, context)
-  registerIntentRoutes(app, docs, context)
-  registerEventRoutes(app, docs, context)
-  registerStreamRoutes(app, docs, context)
-  registerWebhookRoutes(app, docs, context)
-  registerChargeRoutes(app, docs, context)
-  registerRefundRoutes(app, docs, context)
-  registerClosureRoutes(app, docs, context)
-  registerDepotRoutes(app, docs, context)
-  registerDashboardRoutes(app, docs, context)
+  registerDeviceRoutes(app, routes, context)
+  registerShiftRoutes(app, routes, context)
+  registerManifestRoutes(app, routes, context)
+  registerIntentRoutes(app, routes, context)
+  registerCallRoutes(app, routes, context)
+  registerEventRoutes(app, routes, context)
+  registerStreamRoutes(app, routes, context)
+  registerWebhookRoutes(app, routes, context)
+  registerChargeRoutes(app, routes, context)
+  registerRefundRoutes(app, routes, context)
+  registerClosureRoutes(app, routes, context)
+  registerDepotRoutes(app, routes, context)
+  registerDashboardRoutes(app, routes, context)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
-  if (sandbox) await sandbox.register(app, docs)
+  if (sandbox) await sandbox.register(app, routes)
 
   let document: unknown = null
-  app.get(`${API_PREFIX}/openapi.json`, () => (document ??= openApiDocument(docs, options.version)))
+  app.get(`${API_PREFIX}/openapi.json`, () => (document ??= openApiDocument(routes.docs, options.version)))
 
   const settlement = startSettlementWorker(context)
   wakeSettlement = () => settlement.wake()
+  const withdrawals = startWithdrawalWorker(context)
+  wakeWithdrawals = () => withdrawals.wake()
   const pruner = startStreamPruner(context)
   const workers = {
     charges: startChargeWorker(context),
@@ -177,7 +192,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   app.addHook('onClose', async () => {
     pruner.stop()
     await Promise.all([workers.charges.stop(), workers.refunds.stop(), workers.closure.stop()])
-    await canceller.stop()
+    await withdrawals.stop()
     await settlement.stop()
     await sandbox?.close()
     await hub.close()
@@ -188,6 +203,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     app,
     context,
     sandbox,
+    routes: routes.docs,
     streamPruner: pruner,
     workers,
     async listen(port, host = '127.0.0.1') {

@@ -142,10 +142,12 @@ describe('sync over a failing link, with real processes', () => {
       expect(stated + behindMs).toBeLessThanOrEqual(actedUntil + 50)
       expect(event.receivedMs - (stated + behindMs)).toBeGreaterThanOrEqual(1400)
     }
-    // The deliveries carry those times too.
+    // The deliveries carry their events' times as the backend counts them (the device's reading corrected by
+    // its offset, within the shift), never the sync time.
     const attempts = records.attemptTimes(device.deviceId())
     expect(attempts.length).toBeGreaterThan(0)
-    const stated = new Map(held.map((e) => [e.seq, e.occurredAt]))
-    for (const attempt of attempts) expect(attempt.occurredAt).toBe(stated.get(attempt.seq))
+    const counted = new Map(held.map((e) => [e.seq, e.courierAt]))
+    for (const attempt of attempts) expect(attempt.occurredAt).toBe(counted.get(attempt.seq))
+    for (const event of held) expect(Date.parse(event.courierAt)).toBeLessThan(event.receivedMs - 1400)
   }, 60_000)
 })

@@ -1,8 +1,8 @@
 /**
  * Writes the terminal's tones as 16-bit mono WAV files in `resources/sounds/`: a short bright beep for a good
- * scan, a falling two-tone buzz for a refused one, and a rising three-note chime for a completion the courier did
- * not watch (a payment for an earlier order landing), distinct enough to tell apart in a noisy stairwell without
- * looking. Deterministic; run `npx tsx scripts/make-scan-sounds.ts` after changing a tone.
+ * scan, a falling two-tone buzz for a refused one, a two-note chime for a payment received, a rising three-note
+ * chime for a completion the courier did not watch (a payment for an earlier order landing), and three low pulses
+ * for something new needing attention, distinct enough to tell apart in a noisy stairwell without looking. Deterministic; run `npx tsx scripts/make-scan-sounds.ts` after changing a tone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -86,4 +86,28 @@ writeFileSync(
     ]),
   ),
 )
-console.log(`Wrote scan-good.wav, scan-refused.wav and completion-notice.wav to ${dir}`)
+// A payment received: a bright two-note chime, before the amount is spoken.
+writeFileSync(
+  join(dir, 'payment-received.wav'),
+  wav(
+    render([
+      { hz: 1568, ms: 80, harmonics: 0, gain: 0.8 },
+      { silenceMs: 15 },
+      { hz: 2093, ms: 140, harmonics: 0, gain: 0.8 },
+    ]),
+  ),
+)
+// Something new needs attention (a refused event, a flag): three short low pulses.
+writeFileSync(
+  join(dir, 'attention.wav'),
+  wav(
+    render([
+      { hz: 660, ms: 70, harmonics: 2, gain: 0.8 },
+      { silenceMs: 60 },
+      { hz: 660, ms: 70, harmonics: 2, gain: 0.8 },
+      { silenceMs: 60 },
+      { hz: 660, ms: 70, harmonics: 2, gain: 0.8 },
+    ]),
+  ),
+)
+console.log(`Wrote the scan, payment, notice and attention tones to ${dir}`)

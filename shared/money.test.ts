@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Fen, fenToDecimal, formatFen, MAX_FEN, parseYuan } from './money'
+import { Fen, fenToDecimal, formatFen, MAX_FEN, parseYuan, TotalFen } from './money'
 
 describe('money in fen', () => {
   it('formats fen as yuan with two decimals', () => {
@@ -38,5 +38,8 @@ describe('money in fen', () => {
   it('accepts only non-negative integer fen within the ceiling', () => {
     expect(Fen.safeParse(6660).success).toBe(true)
     for (const bad of [-1, 1.5, MAX_FEN + 1, Number.NaN, '6660']) expect(Fen.safeParse(bad).success).toBe(false)
+    // A total is any sum of orders: two of the largest, and far more, as long as it sums exactly.
+    for (const total of [2 * MAX_FEN, 100_000 * MAX_FEN]) expect(TotalFen.safeParse(total).success).toBe(true)
+    for (const bad of [-1, 0.5, Number.MAX_SAFE_INTEGER + 1]) expect(TotalFen.safeParse(bad).success).toBe(false)
   })
 })

@@ -2,12 +2,32 @@ import { z } from 'zod'
 
 /**
  * Money is integer fen (1 yuan = 100 fen) everywhere: stored, sent and summed as integers, never floats.
- * The ceiling keeps every sum of a day's deliveries far inside Number.MAX_SAFE_INTEGER.
+ * Two kinds of amount: one order's (what is due, taken or paid for it), bounded by `MAX_FEN`, and a total of
+ * many (a shift's cash, a day's digital money), bounded only by what sums exactly.
  */
+
+/** The most any one order's amount can be, whatever a deployment configures: ¥100,000,000.00. */
 export const MAX_FEN = 100_000_000_00
 
+/**
+ * The business ceiling on one COD order unless configured (the backend's `maxOrderFen`): ¥50,000, in line with
+ * the wallets' single-payment limits. Orders above it are never made, and inputs naming more are refused.
+ */
+export const DEFAULT_MAX_ORDER_FEN = 5_000_000
+
+/** One order's amount, or one payment's: due, collected, paid, refunded. */
 export const Fen = z.number().int().min(0).max(MAX_FEN)
 export type Fen = number
+
+/**
+ * A total of order amounts (counters, cash to hand in, a declaration, what a supervisor received): any sum of
+ * valid orders, up to the largest integer a double holds exactly.
+ */
+export const TotalFen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+export type TotalFen = number
+
+/** A difference of totals: short (negative) or over (positive). */
+export const SignedTotalFen = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER)
 
 /** `6660` → `¥66.60`; negative amounts keep their sign in front: `-¥5.00`. */
 export function formatFen(fen: number): string {

@@ -1,41 +1,30 @@
 import type { FastifyInstance } from 'fastify'
-import {
-  ACQUIRER_SIGNATURE_HEADER,
-  ACQUIRER_TIMESTAMP_HEADER,
-  AcquirerNotification,
-  AcquirerNotificationAck,
-  WEBHOOK_TOLERANCE_SECONDS,
-} from '../../shared/api/acquirer'
+import { AcquirerNotification, AcquirerNotificationAck, WEBHOOK_TOLERANCE_SECONDS } from '../../shared/api/acquirer'
 import { API_PREFIX } from '../../shared/api/common'
 import type { BackendContext } from '../context'
 import { inTransaction } from '../db/transaction'
-import { ApiError, conflict, unauthorized, unavailable } from '../http/errors'
-import { defineRoute, parsePart, type RouteDoc } from '../http/routes'
+import { ApiError, conflict } from '../http/errors'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { applyRefundNotification } from '../refunds/service'
 import { recordAcquirerPayment, type PaymentRecordResult } from './payments'
-import { checkNotificationSignature } from './signature'
 
 /** Notifications are small; anything bigger is not one. */
 const WEBHOOK_BODY_LIMIT = 16 * 1024
 
-const header = (value: string | string[] | undefined): string | undefined =>
-  typeof value === 'string' ? value : undefined
-
 /**
  * `POST /api/v1/acquirer/notifications`: the acquirer's signed notifications. Order of work: signature (constant
- * time) and timestamp; the body's shape; then the raw notification is stored, committed, before anything acts
+ * time) and timestamp (`auth/callers.ts`); the body's shape; then the raw notification is stored, committed, before anything acts
  * on it, so a crash in between is finished by the acquirer's redelivery. It answers as soon as that short
  * transaction commits; the device hears about the payment through its stream.
  */
-export function registerWebhookRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerWebhookRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/acquirer/notifications`,
     summary: "The acquirer's signed payment notifications",
     tag: 'acquirer',
     auth: 'acquirer_signature',
     body: AcquirerNotification,
-    bodyCheckedByHandler: true,
     bodyLimit: WEBHOOK_BODY_LIMIT,
     response: AcquirerNotificationAck,
     errors: [
@@ -49,20 +38,9 @@ export function registerWebhookRoutes(app: FastifyInstance, docs: RouteDoc[], co
       { status: 422, code: 'webhook.unknown_refund' },
       { status: 503, code: 'acquirer.not_configured' },
     ],
-    handler: async ({ request }) => {
-      if (context.webhookSecret === null) throw unavailable('acquirer.not_configured', 'no acquirer is configured')
+    handler: async ({ body: notification, caller, request }) => {
       const rawBody = request.rawBody ?? ''
-      const check = checkNotificationSignature({
-        secret: context.webhookSecret,
-        timestampHeader: header(request.headers[ACQUIRER_TIMESTAMP_HEADER]),
-        signatureHeader: header(request.headers[ACQUIRER_SIGNATURE_HEADER]),
-        rawBody,
-        nowMs: context.now(),
-        toleranceSeconds: WEBHOOK_TOLERANCE_SECONDS,
-      })
-      if (!check.ok) throw unauthorized(check.code, check.message)
-      const notification = parsePart(AcquirerNotification, request.body, 'body')
-      const signature = header(request.headers[ACQUIRER_SIGNATURE_HEADER])!
+      const { signature } = caller
       const now = context.now()
 
       // Step 1: keep what arrived. A notification already decided gets the same answer again.
@@ -89,7 +67,7 @@ export function registerWebhookRoutes(app: FastifyInstance, docs: RouteDoc[], co
             amount_fen: notification.amountFen,
             occurred_at: notification.occurredAt,
             raw_body: rawBody,
-            signed_at: check.timestampSeconds,
+            signed_at: caller.timestampSeconds,
             received_ms: now,
             outcome: 'received',
             reason: null,

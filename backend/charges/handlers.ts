@@ -7,9 +7,8 @@ import { IntentId } from '../../shared/api/ids'
 import { INTENT_ALREADY_PAID } from '../../shared/api/intents'
 import type { BackendContext } from '../context'
 import { forbidden, notFound } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { ownIntent } from '../intents/handlers'
-import { authenticateShift } from '../shifts/auth'
 import { chargeCode } from './service'
 import { chargeView } from './store'
 
@@ -25,8 +24,8 @@ const AUTH_ERRORS = [
  * Charging the customer's payment code (付款码) for an order (shift token; only the courier's own orders), and the
  * charge as it stands, for a device that lost the stream. `shared/api/charges.ts` describes both.
  */
-export function registerChargeRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerChargeRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/intents/:intentId/charge`,
     summary: "Charges the customer's payment code for this intent; queried and revoked by the acquirer's rules",
@@ -45,12 +44,12 @@ export function registerChargeRoutes(app: FastifyInstance, docs: RouteDoc[], con
       { status: 409, code: 'charge.in_progress' },
       { status: 503, code: 'acquirer.not_configured' },
     ],
-    handler: async ({ params, body, request }) => {
-      return chargeCode(context, await ownIntent(context, request, params.intentId), body.authCode)
+    handler: async ({ params, body, caller }) => {
+      return chargeCode(context, await ownIntent(context, caller, params.intentId), body.authCode)
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/charges/:chargeNo`,
     summary: 'A charge of a customer’s payment code as it stands',
@@ -59,8 +58,7 @@ export function registerChargeRoutes(app: FastifyInstance, docs: RouteDoc[], con
     params: ChargeParams,
     response: ChargeResponse,
     errors: [...AUTH_ERRORS, { status: 404, code: 'charge.not_found' }],
-    handler: async ({ params, request }) => {
-      const shift = await authenticateShift(context, request)
+    handler: async ({ params, caller: shift }) => {
       const charge = await context.db
         .selectFrom('charges')
         .innerJoin('orders', 'orders.id', 'charges.order_id')
@@ -68,7 +66,7 @@ export function registerChargeRoutes(app: FastifyInstance, docs: RouteDoc[], con
         .select('orders.courier_id')
         .where('charges.charge_no', '=', params.chargeNo)
         .executeTakeFirst()
-      if (!charge) throw notFound('charge.not_found', `no charge ${params.chargeNo}`)
+      if (!charge) throw notFound('charge.not_found', 'no such charge')
       if (charge.courier_id !== shift.courier_id) {
         throw forbidden('auth.forbidden', "a charge is reachable only from its order's courier")
       }

@@ -121,7 +121,7 @@ export async function chargeCode(context: BackendContext, own: OwnIntent, code: 
   const { order } = own
   let intent = own.intent
   if (order.status !== 'pending') {
-    throw conflict('order.closed', `order ${order.id} is ${order.status}; it takes no new payment`)
+    throw conflict('order.closed', `the order is ${order.status}; it takes no new payment`)
   }
   const now = context.now()
   const hash = codeHash(authCode)
@@ -133,12 +133,10 @@ export async function chargeCode(context: BackendContext, own: OwnIntent, code: 
     .executeTakeFirst()
   if (same) return chargeView(same)
   if (intent.status === 'paid') {
-    throw conflict(INTENT_ALREADY_PAID, `intent ${intent.id} is paid`, { intentId: intent.id })
+    throw conflict(INTENT_ALREADY_PAID, 'this intent is paid')
   }
   if (intent.status !== 'pending' || intent.expires_ms <= now) {
-    throw conflict('intent.not_payable', `intent ${intent.id} can no longer be paid; renew it first`, {
-      intentId: intent.id,
-    })
+    throw conflict('intent.not_payable', 'this intent can no longer be paid; renew it first')
   }
   const open = await context.db
     .selectFrom('charges')
@@ -147,14 +145,14 @@ export async function chargeCode(context: BackendContext, own: OwnIntent, code: 
     .where('final_ms', 'is', null)
     .executeTakeFirst()
   if (open) {
-    throw conflict('charge.in_progress', `another code is being charged for this order (${open.charge_no})`, {
+    throw conflict('charge.in_progress', 'another code is being charged for this order', {
       chargeNo: open.charge_no,
     })
   }
   // The QR may have been paid a moment ago, its notification still on the way: ask before charging a second time.
   intent = await refreshCoalesced(context, intent).catch(() => intent)
   if (intent.status === 'paid') {
-    throw conflict(INTENT_ALREADY_PAID, `intent ${intent.id} was paid through its QR`, { intentId: intent.id })
+    throw conflict(INTENT_ALREADY_PAID, 'this intent was paid through its QR')
   }
 
   const { answerTimeoutMs, queryForMs } = context.config.charge

@@ -3,8 +3,7 @@ import { API_PREFIX } from '../../shared/api/common'
 import { ClosureResponse } from '../../shared/api/closure'
 import type { BackendContext } from '../context'
 import { courierRef, couriersOfDepot } from '../dashboard/couriers'
-import { authenticateSupervisor } from '../depot/auth'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { intentsPastBound } from './worker'
 
 const SUPERVISOR_ERRORS = [
@@ -17,8 +16,8 @@ const SUPERVISOR_ERRORS = [
 const SHOWN = 500
 
 /** `GET /api/v1/depot/closure`: the depot's intents and charges past the bound with no final state yet. */
-export function registerClosureRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerClosureRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/depot/closure`,
     summary: 'Intents and charges past the bound that have not reached a final state (the target is zero)',
@@ -26,8 +25,7 @@ export function registerClosureRoutes(app: FastifyInstance, docs: RouteDoc[], co
     auth: 'supervisor',
     response: ClosureResponse,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ caller: session }) => {
       const now = context.now()
       const { afterMs } = context.config.closure
       const [intents, charges, couriers] = await Promise.all([

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
-import type { AttentionResponse } from '../../shared/api/dashboard'
+import { SettlementItem, SettlementStatus, type AttentionResponse } from '../../shared/api/dashboard'
+import { FlagKind } from '../../shared/api/stream'
 import type { BackendSchema } from '../db/schema'
 import { courierRef, couriersOfDepot } from './couriers'
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+import { storedCount, storedFen, storedInstant, storedOption, storedTimestampOrEpoch } from './stored'
 
 /** Flags that are money a customer paid twice, to be refunded; "not found" is money that never arrived. */
 const REFUND_KINDS = new Set(['late_payment_after_cash', 'double_payment'])
@@ -94,37 +94,53 @@ export async function attentionOfDay(
       .execute(),
     couriersOfDepot(db, depotId),
   ])
+  // A row of a kind or status this version does not know is left out, not answered as a 500.
+  const settlementItems = settlements.flatMap((row) => {
+    const kind = storedOption(SettlementItem.shape.kind, row.kind)
+    const status = storedOption(SettlementStatus, row.status)
+    if (kind === null || status === null) return []
+    return [
+      {
+        intentId: row.intent_id,
+        orderId: row.order_id,
+        waybill: row.waybill,
+        courier: courierRef(couriers, row.courier_id),
+        kind,
+        claimedFen: storedFen(row.claimed_fen),
+        status,
+        transactionId: row.transaction_id,
+        attempts: storedCount(row.attempts),
+        lastError: row.last_error,
+        createdAt: storedTimestampOrEpoch(null, row.created_ms),
+        settledAt: storedInstant(row.settled_ms),
+      },
+    ]
+  })
+  const flagItems = flags.flatMap((row) => {
+    const kind = storedOption(FlagKind, row.kind)
+    if (kind === null) return []
+    return [
+      {
+        flagId: row.id,
+        orderId: row.order_id,
+        waybill: row.waybill,
+        courier: courierRef(couriers, row.courier_id),
+        kind,
+        refund: REFUND_KINDS.has(kind),
+        intentId: row.intent_id,
+        transactionId: row.transaction_id,
+        amountFen: storedFen(row.amount_fen),
+        note: row.note,
+        createdAt: storedTimestampOrEpoch(null, row.created_ms),
+        resolvedAt: storedInstant(row.resolved_ms),
+      },
+    ]
+  })
   return {
     date,
     generatedAt: new Date(nowMs).toISOString(),
-    settlements: settlements.map((row) => ({
-      intentId: row.intent_id,
-      orderId: row.order_id,
-      waybill: row.waybill,
-      courier: courierRef(couriers, row.courier_id),
-      kind: row.kind,
-      claimedFen: row.claimed_fen,
-      status: row.status,
-      transactionId: row.transaction_id,
-      attempts: row.attempts,
-      lastError: row.last_error,
-      createdAt: new Date(row.created_ms).toISOString(),
-      settledAt: iso(row.settled_ms),
-    })),
-    flags: flags.map((row) => ({
-      flagId: row.id,
-      orderId: row.order_id,
-      waybill: row.waybill,
-      courier: courierRef(couriers, row.courier_id),
-      kind: row.kind,
-      refund: REFUND_KINDS.has(row.kind),
-      intentId: row.intent_id,
-      transactionId: row.transaction_id,
-      amountFen: row.amount_fen,
-      note: row.note,
-      createdAt: new Date(row.created_ms).toISOString(),
-      resolvedAt: iso(row.resolved_ms),
-    })),
+    settlements: settlementItems,
+    flags: flagItems,
     rejections: rejections.map((row) => ({
       deviceId: row.device_id,
       seq: row.seq,
@@ -134,8 +150,8 @@ export async function attentionOfDay(
       waybill: row.waybill ?? null,
       courier: row.courier_id ? courierRef(couriers, row.courier_id) : null,
       reason: row.reason,
-      occurredAt: row.occurred_at,
-      receivedAt: new Date(row.received_ms).toISOString(),
+      occurredAt: storedTimestampOrEpoch(row.occurred_at),
+      receivedAt: storedTimestampOrEpoch(null, row.received_ms),
     })),
   }
 }

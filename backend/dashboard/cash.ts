@@ -9,8 +9,15 @@ import { newId } from '../ids'
 import { courierRef, couriersOfDepot, type CourierName } from './couriers'
 import { announceDashboardChange } from './live'
 import type { CashHandinTable, DepotAuditTable } from './schema'
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+import {
+  orNull,
+  storedCount,
+  storedInstant,
+  storedSigned,
+  storedTimestamp,
+  storedTimestampOrEpoch,
+  storedTotal,
+} from './stored'
 
 type Db = Kysely<BackendSchema> | Trx
 
@@ -23,25 +30,28 @@ interface CashFacts {
   handin: CashHandinTable | null
 }
 
+/** One courier's cash row; stored amounts and times are brought into range (`stored.ts`). */
 function cashRow(facts: CashFacts, couriers: Map<string, CourierName>, supervisors: Map<string, string>): CashRow {
   const { handin } = facts
-  const received = handin?.received_fen ?? null
+  const received = handin ? storedTotal(handin.received_fen) : null
+  const expected = storedTotal(facts.expectedFen)
+  const declared = orNull(storedTotal)(facts.declaredFen)
   return {
     courier: courierRef(couriers, facts.courierId),
-    expectedFen: facts.expectedFen,
-    cashCount: facts.cashCount,
-    declaredFen: facts.declaredFen,
-    declaredAt: facts.declaredAt,
+    expectedFen: expected,
+    cashCount: storedCount(facts.cashCount),
+    declaredFen: declared,
+    declaredAt: storedTimestamp(facts.declaredAt),
     receivedFen: received,
     note: handin?.note ?? null,
     recordedBy: handin
       ? { supervisorId: handin.recorded_by, name: supervisors.get(handin.recorded_by) ?? handin.recorded_by }
       : null,
-    recordedAt: iso(handin?.recorded_ms ?? null),
-    version: handin?.version ?? 0,
-    discrepancyFen: received === null ? null : received - facts.expectedFen,
-    declaredDiscrepancyFen: facts.declaredFen === null ? null : facts.declaredFen - facts.expectedFen,
-    status: received === null ? 'awaiting' : received === facts.expectedFen ? 'balanced' : 'discrepancy',
+    recordedAt: handin ? storedInstant(handin.recorded_ms) : null,
+    version: storedCount(handin?.version ?? 0),
+    discrepancyFen: received === null ? null : storedSigned(received - expected),
+    declaredDiscrepancyFen: declared === null ? null : storedSigned(declared - expected),
+    status: received === null ? 'awaiting' : received === expected ? 'balanced' : 'discrepancy',
   }
 }
 
@@ -54,13 +64,14 @@ function auditEntry(
     auditId: row.id,
     courier: courierRef(couriers, row.courier_id),
     supervisor: { supervisorId: row.supervisor_id, name: supervisors.get(row.supervisor_id) ?? row.supervisor_id },
-    action: row.action,
-    previousFen: row.previous_fen,
-    receivedFen: row.amount_fen,
-    expectedFen: row.expected_fen,
-    declaredFen: row.declared_fen,
+    // An action this version does not know is still a change to the hand-in: the entry is shown, as one.
+    action: row.action === 'recorded' ? 'recorded' : 'changed',
+    previousFen: orNull(storedTotal)(row.previous_fen),
+    receivedFen: storedTotal(row.amount_fen),
+    expectedFen: storedTotal(row.expected_fen),
+    declaredFen: orNull(storedTotal)(row.declared_fen),
     note: row.note,
-    at: new Date(row.at_ms).toISOString(),
+    at: storedTimestampOrEpoch(null, row.at_ms),
   }
 }
 
@@ -157,7 +168,7 @@ export async function recordCashHandin(
       .where('id', '=', courierId)
       .executeTakeFirst()
     if (!courier || courier.depot_id !== session.depotId) {
-      throw notFound('courier.not_found', `no courier ${courierId} in this depot`)
+      throw notFound('courier.not_found', 'no such courier in this depot')
     }
     const day = await trx
       .selectFrom('dashboard_courier_days')

@@ -5,19 +5,27 @@
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
+const create = (timeZone: string): Intl.DateTimeFormat =>
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  })
+
+/** A zone the platform does not know (a depot stored with a typo) is read as UTC rather than failing every read. */
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let format = formatters.get(timeZone)
   if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
+    try {
+      format = create(timeZone)
+    } catch {
+      format = create('UTC')
+    }
     formatters.set(timeZone, format)
   }
   return format
@@ -31,9 +39,10 @@ export interface WallClock {
   second: number
 }
 
-/** The depot's calendar day and time of an instant. */
+/** The depot's calendar day and time of an instant (clamped to what a Date holds). */
 export function wallClockOf(ms: number, timeZone: string): WallClock {
-  const parts = formatter(timeZone).formatToParts(new Date(ms))
+  const held = Number.isFinite(ms) ? Math.max(-8.64e15, Math.min(8.64e15, ms)) : 0
+  const parts = formatter(timeZone).formatToParts(new Date(held))
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)!.value
   return {
     date: `${part('year')}-${part('month')}-${part('day')}`,

@@ -5,6 +5,7 @@ import type { BackendSchema } from '../db/schema'
 import { hourReader, instantOf } from './clock'
 import { nearestRank } from './stats'
 import type { DashboardCourierDayTable } from './schema'
+import { orNull, storedCount, storedInstant, storedSigned, storedTotal } from './stored'
 
 /** The hour the working day ends in the depot's time zone: projections run to it. */
 export const WORKDAY_END_HOUR = 20
@@ -13,7 +14,7 @@ const HOUR_MS = 3_600_000
 /** Below this much time since the first action, a pace per hour says nothing yet. */
 const MIN_PACE_WINDOW_MS = 15 * 60_000
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+const iso = storedInstant
 
 export interface DepotOfDay {
   id: string
@@ -76,9 +77,9 @@ function stopFigures(stops: Iterable<StopTally>): { done: number; total: number;
     total++
     if (stop.closed < stop.orders) continue
     done++
-    if (stop.firstScanMs !== null && stop.lastClosedMs !== null && stop.lastClosedMs >= stop.firstScanMs) {
-      durations.push(stop.lastClosedMs - stop.firstScanMs)
-    }
+    const duration =
+      stop.firstScanMs !== null && stop.lastClosedMs !== null ? stop.lastClosedMs - stop.firstScanMs : Number.NaN
+    if (duration >= 0 && duration <= Number.MAX_SAFE_INTEGER) durations.push(duration)
   }
   return { done, total, durations }
 }
@@ -94,13 +95,14 @@ function figuresOf(
   for (const ms of acc.deliveredAt) hourly[hourOf(ms)]!++
   const rolling =
     rollingEndMs === null ? 0 : acc.deliveredAt.filter((ms) => ms > rollingEndMs - HOUR_MS && ms <= rollingEndMs).length
-  const delivered = day?.delivered ?? 0
-  const first = day?.first_action_ms ?? null
+  const delivered = storedCount(day?.delivered)
+  const first = orNull(storedSigned)(day?.first_action_ms)
   const elapsed = first !== null && rollingEndMs !== null ? rollingEndMs - first : 0
-  const average = elapsed >= MIN_PACE_WINDOW_MS ? delivered / (elapsed / HOUR_MS) : null
+  const pace = elapsed >= MIN_PACE_WINDOW_MS ? delivered / (elapsed / HOUR_MS) : null
+  const average = pace !== null && Number.isFinite(pace) ? pace : null
   return {
     stops: { done: stops.done, total: stops.total },
-    orders: { total: acc.ordersTotal, delivered, failed: day?.failed ?? 0, open: acc.ordersOpen },
+    orders: { total: acc.ordersTotal, delivered, failed: storedCount(day?.failed), open: acc.ordersOpen },
     deliveriesPerHour: { hourly, rolling, average: average === null ? null : Math.round(average * 10) / 10 },
     stopTime: {
       medianMs: nearestRank(stops.durations, 50),
@@ -108,13 +110,13 @@ function figuresOf(
       samples: stops.durations.length,
     },
     cod: {
-      digitalFen: day?.digital_fen ?? 0,
-      digitalCount: day?.digital_count ?? 0,
-      digitalAwaitingFen: day?.digital_awaiting_fen ?? 0,
-      digitalAwaitingCount: day?.digital_awaiting_count ?? 0,
-      cashFen: day?.cash_fen ?? 0,
-      cashCount: day?.cash_count ?? 0,
-      prepaidCount: day?.prepaid_count ?? 0,
+      digitalFen: storedTotal(day?.digital_fen),
+      digitalCount: storedCount(day?.digital_count),
+      digitalAwaitingFen: storedTotal(day?.digital_awaiting_fen),
+      digitalAwaitingCount: storedCount(day?.digital_awaiting_count),
+      cashFen: storedTotal(day?.cash_fen),
+      cashCount: storedCount(day?.cash_count),
+      prepaidCount: storedCount(day?.prepaid_count),
     },
     failedByReason: acc.failures,
     firstActionAt: iso(first),
@@ -178,7 +180,10 @@ export async function couriersOfDay(
   for (const day of days) accOf(day.courier_id).day = day
   for (const failure of failures) {
     const reason = FailureReason.safeParse(failure.reason)
-    if (reason.success) accOf(failure.courier_id).failures[reason.data] += failure.failed
+    if (reason.success) {
+      const failures = accOf(failure.courier_id).failures
+      failures[reason.data] = storedCount(failures[reason.data] + storedCount(failure.failed))
+    }
   }
   for (const order of orders) {
     if (order.status === 'cancelled') continue
@@ -192,13 +197,11 @@ export async function couriersOfDay(
   for (const time of times) {
     const acc = accOf(time.courier_id)
     const stop = stopOf(acc, time.stop_id)
-    if (time.first_scan_ms !== null) {
-      stop.firstScanMs = stop.firstScanMs === null ? time.first_scan_ms : Math.min(stop.firstScanMs, time.first_scan_ms)
-    }
-    if (time.closed_ms !== null) {
-      stop.lastClosedMs = stop.lastClosedMs === null ? time.closed_ms : Math.max(stop.lastClosedMs, time.closed_ms)
-    }
-    if (time.outcome === 'delivered' && time.closed_ms !== null) acc.deliveredAt.push(time.closed_ms)
+    const scanned = orNull(storedSigned)(time.first_scan_ms)
+    const closed = orNull(storedSigned)(time.closed_ms)
+    if (scanned !== null) stop.firstScanMs = stop.firstScanMs === null ? scanned : Math.min(stop.firstScanMs, scanned)
+    if (closed !== null) stop.lastClosedMs = stop.lastClosedMs === null ? closed : Math.max(stop.lastClosedMs, closed)
+    if (time.outcome === 'delivered' && closed !== null) acc.deliveredAt.push(closed)
   }
 
   const dayEndsMs = instantOf(date, WORKDAY_END_HOUR, depot.time_zone)
@@ -208,7 +211,7 @@ export async function couriersOfDay(
   const future = date > today
   const courierDays: CourierDay[] = []
   for (const [courierId, acc] of byCourier) {
-    const rollingEnd = future ? null : past ? (acc.day?.last_action_ms ?? null) : nowMs
+    const rollingEnd = future ? null : past ? orNull(storedSigned)(acc.day?.last_action_ms) : nowMs
     const { averageRaw, ...figures } = figuresOf(acc, hourOf, rollingEnd)
     const delivered = figures.orders.delivered
     let projected: number | null = null
@@ -216,7 +219,7 @@ export async function couriersOfDay(
     else if (!future && figures.firstActionAt !== null) {
       const hoursLeft = Math.max(0, dayEndsMs - nowMs) / HOUR_MS
       const pace = averageRaw ?? 0
-      projected = Math.min(delivered + figures.orders.open, Math.round(delivered + pace * hoursLeft))
+      projected = storedCount(Math.min(delivered + figures.orders.open, Math.round(delivered + pace * hoursLeft)))
     }
     courierDays.push({
       ...figures,
@@ -244,15 +247,22 @@ export async function couriersOfDay(
 /** The depot's figures: sums of the couriers', stop times over every courier's stops, the summed pace. */
 function totalsOf(accs: Accumulated[], courierDays: CourierDay[]): DayFigures {
   const stops = stopFigures(accs.flatMap((acc) => [...acc.stops.values()]))
-  const sum = (pick: (day: CourierDay) => number): number => courierDays.reduce((total, day) => total + pick(day), 0)
+  // Sums of the couriers' figures, kept inside the safe integers however odd what was stored.
+  const sum = (pick: (day: CourierDay) => number): number =>
+    storedTotal(courierDays.reduce((total, day) => total + pick(day), 0))
   const failedByReason = noFailures()
   for (const day of courierDays)
-    for (const reason of FailureReason.options) failedByReason[reason] += day.failedByReason[reason]
+    for (const reason of FailureReason.options)
+      failedByReason[reason] = storedCount(failedByReason[reason] + day.failedByReason[reason])
   const hourly = new Array<number>(24).fill(0)
   for (const day of courierDays) day.deliveriesPerHour.hourly.forEach((count, hour) => (hourly[hour]! += count))
   const paces = courierDays.map((day) => day.deliveriesPerHour.average).filter((pace): pace is number => pace !== null)
-  const firsts = accs.map((acc) => acc.day?.first_action_ms ?? null).filter((ms): ms is number => ms !== null)
-  const lasts = accs.map((acc) => acc.day?.last_action_ms ?? null).filter((ms): ms is number => ms !== null)
+  const firsts = accs
+    .map((acc) => orNull(storedSigned)(acc.day?.first_action_ms))
+    .filter((ms): ms is number => ms !== null)
+  const lasts = accs
+    .map((acc) => orNull(storedSigned)(acc.day?.last_action_ms))
+    .filter((ms): ms is number => ms !== null)
   return {
     stops: { done: stops.done, total: stops.total },
     orders: {
@@ -264,7 +274,10 @@ function totalsOf(accs: Accumulated[], courierDays: CourierDay[]): DayFigures {
     deliveriesPerHour: {
       hourly,
       rolling: sum((d) => d.deliveriesPerHour.rolling),
-      average: paces.length === 0 ? null : Math.round(paces.reduce((a, b) => a + b, 0) * 10) / 10,
+      average:
+        paces.length === 0
+          ? null
+          : Math.min(Number.MAX_SAFE_INTEGER, Math.round(paces.reduce((a, b) => a + b, 0) * 10) / 10),
     },
     stopTime: {
       medianMs: nearestRank(stops.durations, 50),

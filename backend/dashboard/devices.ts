@@ -1,13 +1,15 @@
 import type { Kysely } from 'kysely'
-import type { DevicesStatusResponse } from '../../shared/api/dashboard'
+import { DeviceClock, type DevicesStatusResponse } from '../../shared/api/dashboard'
+import { CLOCK_SKEW_WARNING_MS } from '../../shared/api/events'
 import type { BackendSchema } from '../db/schema'
 import { courierRef, couriersOfDepot } from './couriers'
+import { orNull, storedCount, storedInstant, storedOption, storedSigned, storedTimestamp } from './stored'
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+const ClockSource = DeviceClock.shape.source.unwrap()
+
 const ageAt = (nowMs: number, at: string | null): number | null => {
-  if (at === null) return null
-  const ms = Date.parse(at)
-  return Number.isNaN(ms) ? null : Math.max(0, nowMs - ms)
+  const ms = at === null ? Number.NaN : Date.parse(at)
+  return Number.isNaN(ms) ? null : storedCount(nowMs - ms)
 }
 
 /**
@@ -21,7 +23,7 @@ export async function devicesOfDay(
   date: string,
   nowMs: number,
 ): Promise<DevicesStatusResponse> {
-  const [devices, shifts, couriers] = await Promise.all([
+  const [devices, shifts, adjusted, couriers] = await Promise.all([
     db
       .selectFrom('devices')
       .selectAll()
@@ -37,8 +39,18 @@ export async function devicesOfDay(
       .where('route_date', '=', date)
       .orderBy('started_ms')
       .execute(),
+    db
+      .selectFrom('device_events')
+      .innerJoin('shifts', 'shifts.id', 'device_events.shift_id')
+      .select(['device_events.device_id', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('shifts.depot_id', '=', depotId)
+      .where('shifts.route_date', '=', date)
+      .where('device_events.time_flag', 'is not', null)
+      .groupBy('device_events.device_id')
+      .execute(),
     couriersOfDepot(db, depotId),
   ])
+  const adjustedOn = new Map(adjusted.map((row) => [row.device_id, Number(row.count)]))
   // Ordered by start: the last shift seen for a device is its latest.
   const courierOnDevice = new Map(shifts.map((shift) => [shift.device_id, shift.courier_id]))
   return {
@@ -46,19 +58,30 @@ export async function devicesOfDay(
     generatedAt: new Date(nowMs).toISOString(),
     devices: devices.map((device) => {
       const courierId = courierOnDevice.get(device.id)
+      const pending = orNull(storedCount)(device.pending_count)
+      const oldest = storedTimestamp(device.oldest_pending_at)
+      const contact = orNull(storedSigned)(device.last_contact_ms)
+      const offset = orNull(storedSigned)(device.clock_offset_ms)
       return {
         deviceId: device.id,
         label: device.label,
         courier: courierId ? courierRef(couriers, courierId) : null,
         appVersion: device.app_version,
-        pendingCount: device.pending_count,
-        oldestPendingAt: device.oldest_pending_at,
-        oldestPendingAgeMs: device.pending_count ? ageAt(nowMs, device.oldest_pending_at) : null,
-        lastSyncAt: device.last_sync_at,
-        heartbeatAt: device.heartbeat_sent_at,
-        lastContactAt: iso(device.last_contact_ms),
-        lastContactAgeMs: device.last_contact_ms === null ? null : Math.max(0, nowMs - device.last_contact_ms),
-        ackedSeq: device.acked_seq,
+        pendingCount: pending,
+        oldestPendingAt: oldest,
+        oldestPendingAgeMs: pending ? ageAt(nowMs, oldest) : null,
+        lastSyncAt: storedTimestamp(device.last_sync_at),
+        heartbeatAt: storedTimestamp(device.heartbeat_sent_at),
+        lastContactAt: storedInstant(contact),
+        lastContactAgeMs: contact === null ? null : storedCount(nowMs - contact),
+        ackedSeq: storedCount(device.acked_seq),
+        clock: {
+          offsetMs: offset,
+          source: offset === null ? null : storedOption(ClockSource, device.clock_source),
+          measuredAt: offset === null ? null : storedInstant(device.clock_measured_ms),
+          skewed: offset !== null && Math.abs(offset) > CLOCK_SKEW_WARNING_MS,
+          adjustedEvents: storedCount(adjustedOn.get(device.id) ?? 0),
+        },
       }
     }),
   }

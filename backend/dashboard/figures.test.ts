@@ -49,6 +49,8 @@ for (const { kind, skip } of await databasesUnderTest()) {
           supervisorSessionTtlMs: 30 * 24 * 60 * MIN,
         },
       })
+      // The couriers start their shifts at 08:00; the courier's times below are within them.
+      clock = Date.parse(at('08:00:00'))
       courier = await loggedInCourier(server, {
         routeDate: DAY,
         stops: [
@@ -65,6 +67,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
         orders: [{ codFen: 2500 }, { codFen: 0 }],
       })
       supervisor = await supervisorSession(server, courier.fixture.depotId)
+      clock = Date.parse(at('11:00:00'))
     })
     afterAll(async () => server?.stop())
 

@@ -17,10 +17,10 @@ import {
 } from '../../shared/api/dashboard'
 import { hashToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
-import { authenticateSupervisor, type SupervisorSession } from '../depot/auth'
+import type { SupervisorSession } from '../depot/auth'
 import { badRequest } from '../http/errors'
 import { startEventStream, type EventStream } from '../http/event-stream'
-import { defineRoute, parsePart, type RouteDoc } from '../http/routes'
+import { defineRoute, defineStream, type RouteTable } from '../http/routes'
 import { routeDateOf } from '../manifests/route-date'
 import { attentionOfDay } from './attention'
 import { cashOfDay, recordCashHandin } from './cash'
@@ -43,7 +43,7 @@ export const STREAM_COALESCE_MS = 1_000
  * reconciliation for a day, the supervisor recording cash received, a live stream of changes, and logout.
  * Every read is for the supervisor's own depot; nothing here takes a depot from the request.
  */
-export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
   const depotOf = async (session: SupervisorSession): Promise<DepotOfDay> =>
     context.db
       .selectFrom('depots')
@@ -55,7 +55,7 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
     return { date: date ?? today, today }
   }
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}${DASHBOARD_PATHS.couriers}`,
     summary: 'Per courier for a day: stops, deliveries per hour, stop times, COD by method, failures, projection',
@@ -64,9 +64,8 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
     query: CouriersDayQuery,
     response: CouriersDayResponse,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ query, request }) => {
-      const session = await authenticateSupervisor(context, request)
-      const depot = await depotOf(session)
+    handler: async ({ query, caller }) => {
+      const depot = await depotOf(caller)
       const { date, today } = dayOf(depot, query.date)
       return couriersOfDay(context.db, depot, date, query.target ?? DEFAULT_DAILY_TARGET, context.now(), today)
     },
@@ -79,7 +78,7 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
     response: R,
     read: (db: BackendContext['db'], depotId: string, date: string, nowMs: number) => Promise<z.input<R>>,
   ): void =>
-    defineRoute(app, docs, {
+    defineRoute(app, routes, {
       method: 'GET',
       url: `${API_PREFIX}${path}`,
       summary,
@@ -88,8 +87,8 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
       query: DashboardDayQuery,
       response,
       errors: SUPERVISOR_ERRORS,
-      handler: async ({ query, request }) => {
-        const depot = await depotOf(await authenticateSupervisor(context, request))
+      handler: async ({ query, caller }) => {
+        const depot = await depotOf(caller)
         return read(context.db, depot.id, dayOf(depot, query.date).date, context.now())
       },
     })
@@ -112,7 +111,7 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
     cashOfDay,
   )
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'PUT',
     url: `${API_PREFIX}${DASHBOARD_PATHS.cash}/:courierId`,
     summary: 'Records the cash a supervisor received from a courier for a day; a discrepancy needs a note',
@@ -127,8 +126,7 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
       { status: 409, code: 'cash.version_conflict' },
       { status: 422, code: 'cash.note_required' },
     ],
-    handler: async ({ params, body, request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ params, body, caller: session, request }) => {
       const result = await recordCashHandin(context, session, params.courierId, body)
       request.log.info(
         {
@@ -145,7 +143,7 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'DELETE',
     url: `${API_PREFIX}/depot/sessions/current`,
     summary: "Logs the supervisor out: the session's token stops working",
@@ -154,14 +152,13 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
     response: LogoutResponse,
     errors: SUPERVISOR_ERRORS,
     handler: async ({ request }) => {
-      await authenticateSupervisor(context, request)
       const token = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization?.trim() ?? '')![1]!
       await context.db.deleteFrom('supervisor_sessions').where('token_hash', '=', hashToken(token)).execute()
       return { loggedOut: true as const }
     },
   })
 
-  registerDashboardStream(app, docs, context)
+  registerDashboardStream(app, routes, context)
 }
 
 /**
@@ -170,57 +167,49 @@ export function registerDashboardRoutes(app: FastifyInstance, docs: RouteDoc[], 
  * here). Wake-ups are coalesced to one message per `STREAM_COALESCE_MS`; the client refetches what it shows.
  * The supervisor token travels in the Authorization header, so it never lands in a URL or a log.
  */
-function registerDashboardStream(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  const url = `${API_PREFIX}${DASHBOARD_PATHS.stream}`
-  const StreamQuery = z.object({}).strict()
-  docs.push({
-    method: 'GET',
-    url,
+function registerDashboardStream(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineStream(app, routes, {
+    url: `${API_PREFIX}${DASHBOARD_PATHS.stream}`,
     summary: "Live changes of the supervisor's depot (server-sent events: `changed`)",
     tag: 'dashboard',
     auth: 'supervisor',
-    query: StreamQuery,
-    contentType: 'text/event-stream',
-    status: 200,
+    query: z.object({}).strict(),
     errors: SUPERVISOR_ERRORS,
-  })
+    handler: async ({ caller: session, request, reply }) => {
+      const depot = { id: session.depotId }
+      if (!/text\/event-stream|\*\/\*/.test(request.headers.accept ?? '*/*')) {
+        throw badRequest('stream.not_acceptable', 'this is a server-sent event stream: Accept: text/event-stream')
+      }
 
-  app.get(url, async (request, reply) => {
-    parsePart(StreamQuery, request.query, 'query')
-    const session = await authenticateSupervisor(context, request)
-    const depot = { id: session.depotId }
-    if (!/text\/event-stream|\*\/\*/.test(request.headers.accept ?? '*/*')) {
-      throw badRequest('stream.not_acceptable', 'this is a server-sent event stream: Accept: text/event-stream')
-    }
-
-    let stream: EventStream | null = null
-    let seq = 0
-    let lastSent = 0
-    let timer: NodeJS.Timeout | null = null
-    const send = (): void => {
-      timer = null
-      if (!stream?.open) return
-      lastSent = Date.now()
-      const data = JSON.stringify({ depotId: depot.id, at: new Date(context.now()).toISOString(), seq: ++seq })
-      stream.send(seq, 'changed', data)
-    }
-    const wake = (): void => {
-      if (!stream?.open || timer) return
-      timer = setTimeout(send, Math.max(0, lastSent + STREAM_COALESCE_MS - Date.now()))
-    }
-    // Subscribed before the answer starts, so a hub failure is still a JSON error.
-    const unsubscribe = await context.hub.subscribe(depot.id, dashboardTopic(depot.id), wake)
-    stream = startEventStream(reply, {
-      comment: `dashboard stream for ${depot.id}`,
-      keepAliveMs: context.config.keepAliveMs,
-      onClose: () => {
-        if (timer) clearTimeout(timer)
-        unsubscribe()
-      },
-    })
-    if (!stream.open) return
-    request.log.info({ event: 'dashboard.stream_open', depotId: depot.id }, 'dashboard stream opened')
-    // A dashboard (re)connecting may have missed changes while it was away: the first message says so.
-    wake()
+      let stream: EventStream | null = null
+      let seq = 0
+      let lastSent = 0
+      let timer: NodeJS.Timeout | null = null
+      const send = (): void => {
+        timer = null
+        if (!stream?.open) return
+        lastSent = Date.now()
+        const data = JSON.stringify({ depotId: depot.id, at: new Date(context.now()).toISOString(), seq: ++seq })
+        stream.send(seq, 'changed', data)
+      }
+      const wake = (): void => {
+        if (!stream?.open || timer) return
+        timer = setTimeout(send, Math.max(0, lastSent + STREAM_COALESCE_MS - Date.now()))
+      }
+      // Subscribed before the answer starts, so a hub failure is still a JSON error.
+      const unsubscribe = await context.hub.subscribe(depot.id, dashboardTopic(depot.id), wake)
+      stream = startEventStream(reply, {
+        comment: `dashboard stream for ${depot.id}`,
+        keepAliveMs: context.config.keepAliveMs,
+        onClose: () => {
+          if (timer) clearTimeout(timer)
+          unsubscribe()
+        },
+      })
+      if (!stream.open) return
+      request.log.info({ event: 'dashboard.stream_open', depotId: depot.id }, 'dashboard stream opened')
+      // A dashboard (re)connecting may have missed changes while it was away: the first message says so.
+      wake()
+    },
   })
 }

@@ -33,7 +33,9 @@ export interface SupervisorTable {
   login: string
   name: string
   password_hash: string
+  /** Superseded by `login_attempts` (migration 1796100000000); no longer written. */
   failed_logins: number
+  /** Superseded by `login_attempts`; no longer written. */
   locked_until_ms: number | null
   created_at: string
 }
@@ -52,9 +54,25 @@ export interface CourierTable {
   staff_id: string
   name: string
   pin_hash: string
+  /** Superseded by `login_attempts` (migration 1796100000000); no longer written. */
   failed_pins: number
+  /** Superseded by `login_attempts`; no longer written. */
   locked_until_ms: number | null
   created_at: string
+}
+
+/**
+ * Login attempts per account name, known or not: `scope` is `courier:<depotId>` (subject: the staff ID) or
+ * `supervisor` (subject: the login). `attempts` counts every attempt since the last success or lock, counted
+ * before its slow hash; `in_flight` those whose hash is still running.
+ */
+export interface LoginAttemptTable {
+  scope: string
+  subject: string
+  attempts: number
+  in_flight: number
+  locked_until_ms: number | null
+  updated_ms: number
 }
 
 export interface DeviceTable {
@@ -71,6 +89,10 @@ export interface DeviceTable {
   last_sync_at: string | null
   heartbeat_sent_at: string | null
   last_contact_ms: number | null
+  /** The device's latest measured clock offset (backend minus device, ms), when and from what it was learned. */
+  clock_offset_ms: number | null
+  clock_measured_ms: number | null
+  clock_source: 'events' | 'heartbeat' | null
 }
 
 export interface EnrollmentCodeTable {
@@ -97,6 +119,20 @@ export interface StopTable {
   route_id: string
   sequence: number
   address: string
+  /** Skipped for now by the courier (moved to the end of the route), and why. */
+  skipped_reason: string | null
+}
+
+/** A virtual number bound for a courier to call an order's customer. */
+export interface CallBindingTable {
+  id: string
+  order_id: string
+  shift_id: string
+  number: string
+  extension: string | null
+  provider: string
+  valid_until_ms: number
+  created_ms: number
 }
 
 export type OrderStatusValue = OrderStatus
@@ -170,6 +206,23 @@ export interface PaymentIntentTable {
   final_ms: number | null
 }
 
+/**
+ * An intent to withdraw at the acquirer (the courier moved on from it), queued in the transaction that closed
+ * it. `done_ms` is set once, when the acquirer answered; `outcome` says what it said.
+ */
+export interface IntentWithdrawalTable {
+  intent_id: string
+  depot_id: string
+  queued_ms: number
+  attempts: number
+  next_attempt_ms: number
+  claimed_until_ms: number | null
+  done_ms: number | null
+  /** `withdrawn`; `paid` (it was paid first: recorded, and flagged where it conflicts); `refused` (unknown there). */
+  outcome: 'withdrawn' | 'paid' | 'refused' | null
+  last_error: string | null
+}
+
 export interface PaymentTable {
   transaction_id: string
   intent_id: string
@@ -212,12 +265,21 @@ export interface DeviceEventTable {
   type: string
   order_id: string | null
   payload: string
+  /** The courier's time as the backend counts it: corrected by the offset and bounded (`events/courier-time.ts`). */
   occurred_at: string
   occurred_ms: number
   received_ms: number
   status: 'applied' | 'rejected' | 'duplicate'
   reason: string | null
+  /** The device's clock reading, exactly as sent. */
+  device_occurred_at: string | null
+  /** Backend clock minus device clock as the device knew it when the courier acted; null if never measured. */
+  clock_offset_ms: number | null
+  /** Why the time counted is not the corrected reading: it fell before the shift, or after receipt. */
+  time_flag: TimeFlag | null
 }
+
+export type TimeFlag = 'before_shift' | 'after_receipt'
 
 export interface DeliveryAttemptTable {
   order_id: string
@@ -391,6 +453,7 @@ export interface BackendSchema extends DashboardTables {
   supervisors: SupervisorTable
   supervisor_sessions: SupervisorSessionTable
   couriers: CourierTable
+  login_attempts: LoginAttemptTable
   devices: DeviceTable
   enrollment_codes: EnrollmentCodeTable
   routes: RouteTable
@@ -399,11 +462,13 @@ export interface BackendSchema extends DashboardTables {
   parcels: ParcelTable
   shifts: ShiftTable
   payment_intents: PaymentIntentTable
+  intent_withdrawals: IntentWithdrawalTable
   payments: PaymentTable
   acquirer_notifications: AcquirerNotificationTable
   webhook_signatures: WebhookSignatureTable
   device_events: DeviceEventTable
   device_gaps: DeviceGapTable
+  call_bindings: CallBindingTable
   delivery_attempts: DeliveryAttemptTable
   cash_declarations: CashDeclarationTable
   settlements: SettlementTable

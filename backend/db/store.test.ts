@@ -29,7 +29,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
     )
 
     it('allows at most one open intent per order, and reads money back as whole numbers', async () => {
-      const fixture = await createCourierWithRoute(server.db, { orders: [{ codFen: 100_000_000_00 }] })
+      // The largest order any deployment may configure: bigint columns read back as exact whole numbers.
+      const fixture = await createCourierWithRoute(server.db, {
+        maxOrderFen: 100_000_000_00,
+        orders: [{ codFen: 100_000_000_00 }],
+      })
       const order = fixture.orders[0]!
       const intent = (id: string, attempt: number) => ({
         id,

@@ -48,7 +48,8 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const wrong = () =>
         server.api.raw('POST', '/api/v1/depot/sessions', { json: { login: supervisor.login, password: 'nope' } })
       expect((await wrong()).status).toBe(401)
-      expect((await wrong()).status).toBe(401)
+      // The wrong password that reaches the limit says so: the login is locked from here.
+      expect((await wrong()).status).toBe(423)
       const locked = await server.api.raw('POST', '/api/v1/depot/sessions', {
         json: { login: supervisor.login, password: supervisor.password },
       })

@@ -12,20 +12,30 @@ import {
 } from '../../shared/api/depot'
 import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
 import { OrderId } from '../../shared/api/ids'
+import { attemptLogin } from '../auth/lockout'
 import { decoyHash, verifySecret } from '../auth/secrets'
 import { hashToken, issueToken } from '../auth/tokens'
 import type { BackendContext } from '../context'
 import { announceDashboardChange } from '../dashboard/live'
+import {
+  orNull,
+  storedCount,
+  storedFen,
+  storedInstant,
+  storedOption,
+  storedTimestamp,
+  storedTimestampOrEpoch,
+} from '../dashboard/stored'
+import { FlagKind } from '../../shared/api/stream'
 import type { Trx } from '../db/connect'
 import { inTransaction, type AfterCommit } from '../db/transaction'
 import { createEnrollmentCode } from '../devices/enrollment'
 import { ApiError, conflict, notFound, unauthorized } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
+import { queueWithdrawals } from '../intents/withdrawals'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
-import { authenticateSupervisor } from './auth'
 
 const OrderParams = z.object({ orderId: OrderId })
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 const SUPERVISOR_ERRORS = [
   { status: 401, code: 'auth.missing' },
   { status: 401, code: 'auth.expired' },
@@ -63,8 +73,8 @@ async function announceManifestChange(
  * The supervisor's side: login, enrollment codes, route changes (cancel, reassign) that reach the courier's
  * device as manifest messages, device backlogs and open flags. The depot dashboard builds on these.
  */
-export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/sessions`,
     summary: 'Supervisor login; repeated wrong passwords lock the login for a while',
@@ -83,66 +93,53 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
         .selectAll()
         .where('login', '=', body.login)
         .executeTakeFirst()
-      const now = context.now()
-      if (!supervisor) {
-        await verifySecret(body.password, await decoyHash())
-        throw unauthorized('depot.bad_credentials', 'wrong login or password')
-      }
-      if (supervisor.locked_until_ms !== null && supervisor.locked_until_ms > now) {
-        throw new ApiError(423, 'depot.locked', 'too many wrong passwords; try again later', {
-          lockedUntil: new Date(supervisor.locked_until_ms).toISOString(),
-        })
-      }
-      if (!(await verifySecret(body.password, supervisor.password_hash))) {
-        const { maxAttempts, lockMs } = context.config.lockout
-        const { failed_logins } = await context.db
-          .updateTable('supervisors')
-          .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
-          .where('id', '=', supervisor.id)
-          .returning('failed_logins')
-          .executeTakeFirstOrThrow()
-        if (failed_logins >= maxAttempts) {
-          await context.db
-            .updateTable('supervisors')
-            .set({ failed_logins: 0, locked_until_ms: now + lockMs })
-            .where('id', '=', supervisor.id)
+      // Unknown or not, the attempt is counted and checked the same way (a decoy hash for nobody).
+      const outcome = await attemptLogin(
+        context,
+        { scope: 'supervisor', subject: body.login },
+        async () =>
+          (await verifySecret(body.password, supervisor?.password_hash ?? (await decoyHash()))) && !!supervisor,
+        async (trx) => {
+          const now = context.now()
+          const token = issueToken('supervisor')
+          const expiresMs = now + context.config.supervisorSessionTtlMs
+          await trx
+            .insertInto('supervisor_sessions')
+            .values({
+              token_hash: hashToken(token),
+              supervisor_id: supervisor!.id,
+              depot_id: supervisor!.depot_id,
+              created_at: new Date(now).toISOString(),
+              expires_ms: expiresMs,
+            })
             .execute()
-          request.log.warn({ event: 'supervisor.locked', supervisorId: supervisor.id }, 'supervisor locked')
-        }
-        throw unauthorized('depot.bad_credentials', 'wrong login or password')
+          const depot = await trx
+            .selectFrom('depots')
+            .select(['id', 'name'])
+            .where('id', '=', supervisor!.depot_id)
+            .executeTakeFirstOrThrow()
+          return {
+            supervisorToken: token,
+            expiresAt: new Date(expiresMs).toISOString(),
+            supervisor: { supervisorId: supervisor!.id, name: supervisor!.name },
+            depot: { depotId: depot.id, name: depot.name },
+          }
+        },
+      )
+      if (outcome.kind === 'refused') {
+        throw unauthorized('depot.bad_credentials', 'wrong login or password', { attemptsLeft: outcome.attemptsLeft })
       }
-      const token = issueToken('supervisor')
-      const expiresMs = now + context.config.supervisorSessionTtlMs
-      await context.db
-        .updateTable('supervisors')
-        .set({ failed_logins: 0, locked_until_ms: null })
-        .where('id', '=', supervisor.id)
-        .execute()
-      await context.db
-        .insertInto('supervisor_sessions')
-        .values({
-          token_hash: hashToken(token),
-          supervisor_id: supervisor.id,
-          depot_id: supervisor.depot_id,
-          created_at: new Date(now).toISOString(),
-          expires_ms: expiresMs,
+      if (outcome.kind === 'locked') {
+        if (outcome.lockedNow) request.log.warn({ event: 'supervisor.locked' }, 'supervisor login locked')
+        throw new ApiError(423, 'depot.locked', 'too many wrong passwords; try again later', {
+          lockedUntil: new Date(outcome.lockedUntilMs).toISOString(),
         })
-        .execute()
-      const depot = await context.db
-        .selectFrom('depots')
-        .select(['id', 'name'])
-        .where('id', '=', supervisor.depot_id)
-        .executeTakeFirstOrThrow()
-      return {
-        supervisorToken: token,
-        expiresAt: new Date(expiresMs).toISOString(),
-        supervisor: { supervisorId: supervisor.id, name: supervisor.name },
-        depot: { depotId: depot.id, name: depot.name },
       }
+      return outcome.value
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/enrollment-codes`,
     summary: 'A new single-use enrollment code for a device of this depot',
@@ -151,8 +148,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     response: CreateEnrollmentCodeResponse,
     status: 201,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ caller: session }) => {
       return createEnrollmentCode(context.db, {
         depotId: session.depotId,
         createdBy: session.supervisorId,
@@ -164,13 +160,13 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
 
   const loadOrder = async (depotId: string, orderId: string) => {
     const order = await context.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst()
-    if (!order || order.depot_id !== depotId) throw notFound('order.not_found', `no order ${orderId} in this depot`)
-    if (order.status !== 'pending') throw conflict('order.closed', `order ${orderId} is ${order.status}`)
+    if (!order || order.depot_id !== depotId) throw notFound('order.not_found', 'no such order in this depot')
+    if (order.status !== 'pending') throw conflict('order.closed', `the order is ${order.status}`)
     return order
   }
   /**
    * An order that changed hands or was cancelled takes no payment through its old intent: it is closed here in
-   * the same transaction (so no manifest hands it out again), and withdrawn at the acquirer after the commit.
+   * the same transaction (so no manifest hands it out again), and queued there to be withdrawn at the acquirer.
    */
   const withdrawOpenIntents = async (trx: Trx, after: AfterCommit, orderId: string): Promise<void> => {
     const closed = await trx
@@ -178,12 +174,18 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
       .set({ status: 'cancelled' })
       .where('order_id', '=', orderId)
       .where('status', '=', 'pending')
-      .returning('id')
+      .returning(['id', 'depot_id'])
       .execute()
-    for (const { id } of closed) after(() => context.cancelIntentLater(id))
+    if (closed.length === 0) return
+    await queueWithdrawals(
+      trx,
+      closed.map((intent) => ({ intentId: intent.id, depotId: intent.depot_id })),
+      context.now(),
+    )
+    after(() => context.wakeWithdrawals())
   }
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/orders/:orderId/cancel`,
     summary: "Cancels an open order; the courier's device hears it as a manifest change",
@@ -192,8 +194,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     params: OrderParams,
     response: OrderChangeResponse,
     errors: [...SUPERVISOR_ERRORS, { status: 404, code: 'order.not_found' }, { status: 409, code: 'order.closed' }],
-    handler: async ({ params, request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ params, caller: session }) => {
       const order = await loadOrder(session.depotId, params.orderId)
       const version = await inTransaction(context.database, context.log, async (trx, after) => {
         const changed = await trx
@@ -202,7 +203,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           .where('id', '=', order.id)
           .where('status', '=', 'pending')
           .executeTakeFirst()
-        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just closed`)
+        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', 'the order just closed')
         await withdrawOpenIntents(trx, after, order.id)
         await announceDashboardChange(context, trx, after, session.depotId)
         return announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'cancelled')
@@ -211,7 +212,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/orders/:orderId/reassign`,
     summary: 'Moves an open order to another courier of the depot; both devices hear it',
@@ -226,8 +227,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
       { status: 404, code: 'courier.not_found' },
       { status: 409, code: 'order.closed' },
     ],
-    handler: async ({ params, body, request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ params, body, caller: session }) => {
       const order = await loadOrder(session.depotId, params.orderId)
       const courier = await context.db
         .selectFrom('couriers')
@@ -235,10 +235,10 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
         .where('id', '=', body.courierId)
         .executeTakeFirst()
       if (!courier || courier.depot_id !== session.depotId) {
-        throw notFound('courier.not_found', `no courier ${body.courierId} in this depot`)
+        throw notFound('courier.not_found', 'no such courier in this depot')
       }
       if (courier.id === order.courier_id) {
-        throw conflict('order.already_assigned', `order ${order.id} is already with ${courier.id}`)
+        throw conflict('order.already_assigned', 'the order is already with this courier')
       }
       const version = await inTransaction(context.database, context.log, async (trx, after) => {
         const changed = await trx
@@ -248,7 +248,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
           .where('status', '=', 'pending')
           .where('courier_id', '=', order.courier_id)
           .executeTakeFirst()
-        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', `order ${order.id} just changed`)
+        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', 'the order just changed')
         await withdrawOpenIntents(trx, after, order.id)
         await announceDashboardChange(context, trx, after, session.depotId)
         await announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'reassigned')
@@ -274,7 +274,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/depot/devices`,
     summary: "The depot's devices with the backlog of their last heartbeat",
@@ -282,8 +282,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     auth: 'supervisor',
     response: DepotDevicesResponse,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ caller: session }) => {
       const devices = await context.db
         .selectFrom('devices')
         .selectAll()
@@ -295,19 +294,19 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
         devices: devices.map((device) => ({
           deviceId: device.id,
           label: device.label,
-          enrolledAt: device.enrolled_at,
-          ackedSeq: device.acked_seq,
-          pendingCount: device.pending_count,
-          oldestPendingAt: device.oldest_pending_at,
+          enrolledAt: storedTimestampOrEpoch(device.enrolled_at),
+          ackedSeq: storedCount(device.acked_seq),
+          pendingCount: orNull(storedCount)(device.pending_count),
+          oldestPendingAt: storedTimestamp(device.oldest_pending_at),
           appVersion: device.app_version,
-          lastSyncAt: device.last_sync_at,
-          lastContactAt: iso(device.last_contact_ms),
+          lastSyncAt: storedTimestamp(device.last_sync_at),
+          lastContactAt: storedInstant(device.last_contact_ms),
         })),
       }
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/depot/flags`,
     summary: 'Flags the depot must put right, newest first',
@@ -315,8 +314,7 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
     auth: 'supervisor',
     response: DepotFlagsResponse,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ caller: session }) => {
       const flags = await context.db
         .selectFrom('flags')
         .innerJoin('orders', 'orders.id', 'flags.order_id')
@@ -338,18 +336,25 @@ export function registerDepotRoutes(app: FastifyInstance, docs: RouteDoc[], cont
         .limit(500)
         .execute()
       return {
-        flags: flags.map((flag) => ({
-          flagId: flag.id,
-          orderId: flag.order_id,
-          waybill: flag.waybill,
-          kind: flag.kind,
-          intentId: flag.intent_id,
-          transactionId: flag.transaction_id,
-          amountFen: flag.amount_fen,
-          note: flag.note,
-          createdAt: new Date(flag.created_ms).toISOString(),
-          resolvedAt: iso(flag.resolved_ms),
-        })),
+        // A flag of a kind this version does not know is left out rather than failing the list.
+        flags: flags.flatMap((flag) => {
+          const kind = storedOption(FlagKind, flag.kind)
+          if (kind === null) return []
+          return [
+            {
+              flagId: flag.id,
+              orderId: flag.order_id,
+              waybill: flag.waybill,
+              kind,
+              intentId: flag.intent_id,
+              transactionId: flag.transaction_id,
+              amountFen: storedFen(flag.amount_fen),
+              note: flag.note,
+              createdAt: storedTimestampOrEpoch(null, flag.created_ms),
+              resolvedAt: storedInstant(flag.resolved_ms),
+            },
+          ]
+        }),
       }
     },
   })

@@ -32,6 +32,9 @@ export function newDeviceRow(device: {
     last_sync_at: null,
     heartbeat_sent_at: null,
     last_contact_ms: device.lastContactMs,
+    clock_offset_ms: null,
+    clock_measured_ms: null,
+    clock_source: null,
   }
 }
 

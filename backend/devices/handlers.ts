@@ -8,16 +8,16 @@ import type { BackendContext } from '../context'
 import { announceDashboardChange } from '../dashboard/live'
 import { inTransaction } from '../db/transaction'
 import { unauthorized } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { newId } from '../ids'
-import { authenticateDevice } from './auth'
+import { requireOwnDevice } from './auth'
 import { hashEnrollmentCode, newDeviceRow } from './enrollment'
 
 const DeviceParams = z.object({ deviceId: DeviceId })
 
 /** Device enrollment (the code is the credential) and the device's heartbeat (device token). */
-export function registerDeviceRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerDeviceRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/devices/enroll`,
     summary: 'Exchanges a single-use enrollment code for a device ID and device token',
@@ -81,7 +81,7 @@ export function registerDeviceRoutes(app: FastifyInstance, docs: RouteDoc[], con
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/devices/:deviceId/heartbeat`,
     summary: "The device's backlog (pending events, oldest pending, app version, last sync), for the depot",
@@ -94,8 +94,8 @@ export function registerDeviceRoutes(app: FastifyInstance, docs: RouteDoc[], con
       { status: 401, code: 'auth.missing' },
       { status: 403, code: 'auth.forbidden' },
     ],
-    handler: async ({ params, body, request }) => {
-      const device = await authenticateDevice(context, request, params.deviceId)
+    handler: async ({ params, body, caller }) => {
+      const device = requireOwnDevice(caller, params.deviceId)
       const now = context.now()
       await inTransaction(context.database, context.log, async (trx, after) => {
         await trx
@@ -107,6 +107,11 @@ export function registerDeviceRoutes(app: FastifyInstance, docs: RouteDoc[], con
             last_sync_at: body.lastSyncAt,
             heartbeat_sent_at: body.sentAt,
             last_contact_ms: now,
+            // `sentAt` is the device's own clock: its distance from ours is the device's skew, give or take
+            // the request's time on the wire.
+            clock_offset_ms: now - Date.parse(body.sentAt),
+            clock_measured_ms: now,
+            clock_source: 'heartbeat',
           })
           .where('id', '=', device.id)
           .execute()

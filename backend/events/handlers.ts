@@ -6,8 +6,8 @@ import { DeviceId } from '../../shared/api/ids'
 import type { BackendContext } from '../context'
 import { POSTGRES_POOL_SIZE } from '../db/connect'
 import { lanes } from '../db/lanes'
-import { authenticateDevice } from '../devices/auth'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { requireOwnDevice } from '../devices/auth'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { ingestEvents } from './ingest'
 
 const DeviceParams = z.object({ deviceId: DeviceId })
@@ -23,9 +23,9 @@ const EVENTS_BODY_LIMIT = 2 * 1024 * 1024
 const INGEST_LANES = POSTGRES_POOL_SIZE - 4
 
 /** `POST /api/v1/devices/:deviceId/events` (that device's token). */
-export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+export function registerEventRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
   const ingest = lanes(INGEST_LANES)
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/devices/:deviceId/events`,
     summary: "Pushes a batch of the device's outbox events; each is applied at most once",
@@ -42,8 +42,8 @@ export function registerEventRoutes(app: FastifyInstance, docs: RouteDoc[], cont
       { status: 409, code: SEQUENCE_GAP },
       { status: 413, code: 'request.too_large' },
     ],
-    handler: async ({ params, body, request }) => {
-      const device = await authenticateDevice(context, request, params.deviceId)
+    handler: async ({ params, body, caller, request }) => {
+      const device = requireOwnDevice(caller, params.deviceId)
       const response = await ingest.run(() => ingestEvents(context, device.id, body.events, { gap: body.gap }))
       request.log.info(
         {

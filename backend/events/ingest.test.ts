@@ -1,15 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ACQUIRER_SIGNATURE_HEADER, ACQUIRER_TIMESTAMP_HEADER } from '../../shared/api/acquirer'
 import type { DeviceEvent } from '../../shared/api/events'
 import { signNotification } from '../acquirer/signature'
 import { openStream, errorOf } from '../testing/api'
+import { inOffsetOf } from './courier-time'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier, type LoggedInCourier } from '../testing/courier'
 import { snapshotTables } from '../testing/snapshot'
 
-const at = (minute: number): string => `2026-03-01T09:${String(minute).padStart(2, '0')}:00+08:00`
+/**
+ * The courier's time `n` seconds into the test, Suzhou time: within the shift the test starts and before the
+ * push that carries it (give or take the tolerance), as a courier's own actions are.
+ */
+let base = Date.now()
+beforeEach(() => {
+  base = Math.floor(Date.now() / 1000) * 1000
+})
+const at = (n: number): string => inOffsetOf(base + n * 1000, '+08:00')
 
 for (const { kind, skip } of await databasesUnderTest()) {
   describe.skipIf(skip !== null)(`device event ingest on ${kind}`, () => {
@@ -153,7 +162,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
         [prepaid.orderId, 'delivered', 'prepaid', at(2)],
         [cash.orderId, 'delivered', 'cash', at(6)],
       ])
-      expect(attempts[0]!.occurred_ms).toBe(Date.parse('2026-03-01T01:02:00Z'))
+      expect(attempts[0]!.occurred_ms).toBe(Date.parse(at(2)))
       const stored = await server.db
         .selectFrom('device_events')
         .selectAll()
@@ -161,7 +170,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
         .orderBy('seq')
         .execute()
       expect(stored.map((e) => e.occurred_at)).toEqual(batch.map((e) => e.occurredAt))
-      expect(stored.every((e) => e.received_ms > e.occurred_ms)).toBe(true)
+      // The courier's times as sent (their clock was right), never the time of the sync.
+      expect(stored.map((e) => e.occurred_ms)).toEqual(batch.map((e) => Date.parse(e.occurredAt)))
+      expect(stored.every((e) => e.time_flag === null)).toBe(true)
       expect(
         await server.db
           .selectFrom('cash_declarations')

@@ -9,7 +9,9 @@ import { inTransaction, type AfterCommit } from '../db/transaction'
 import { raiseFlag } from '../flags/store'
 import { badRequest, conflict } from '../http/errors'
 import { newId } from '../ids'
+import { queueWithdrawals } from '../intents/withdrawals'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
+import { courierTimeOf } from './courier-time'
 import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
 
 /** Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's bound-parameter limits. */
@@ -32,6 +34,7 @@ async function loadState(
   events: readonly DeviceEvent[],
   receiptKey: BatchState['receiptKey'],
   undoWindowMs: number,
+  maxOrderFen: number,
 ): Promise<BatchState> {
   const shiftIds = [...new Set(events.map((e) => e.shiftId))]
   const orderIds = [...new Set(events.map(orderOf).filter((id): id is string => id !== null))]
@@ -63,6 +66,24 @@ async function loadState(
           .execute()
       : [],
   ])
+  const routeIds = [...new Set(shifts.map((s) => s.route_id).filter((id): id is string => id !== null))]
+  const routeStops = new Map<string, string[]>()
+  if (events.some((e) => e.type === 'stop.moved') && routeIds.length > 0) {
+    const rows = await trx
+      .selectFrom('stops')
+      .select(['id', 'route_id'])
+      .where('route_id', 'in', routeIds)
+      .orderBy('sequence')
+      .execute()
+    for (const row of rows) routeStops.set(row.route_id, [...(routeStops.get(row.route_id) ?? []), row.id])
+  }
+  const bindingIds = [...new Set(events.flatMap((e) => (e.type === 'call.attempted' ? [e.payload.bindingId] : [])))]
+  const callBindings = new Map(
+    (bindingIds.length
+      ? await trx.selectFrom('call_bindings').select(['id', 'order_id']).where('id', 'in', bindingIds).execute()
+      : []
+    ).map((row) => [row.id, { order_id: row.order_id }]),
+  )
   const intentIds = intents.map((i) => i.id)
   const settlements = intentIds.length
     ? await trx.selectFrom('settlements').select(['intent_id', 'status']).where('intent_id', 'in', intentIds).execute()
@@ -93,10 +114,13 @@ async function loadState(
     attempts: new Set(attempts.map((a) => `${a.order_id}:${a.attempt}`)),
     attemptRows: new Map(attempts.map((a) => [`${a.order_id}:${a.attempt}`, a])),
     undoWindowMs,
+    routeStops,
+    callBindings,
     payments: paymentsByOrder,
     settlements: new Map(settlements.map((s) => [s.intent_id, s])),
     unverifiedByShift,
     receiptKey,
+    maxOrderFen,
   }
 }
 
@@ -286,7 +310,15 @@ export async function ingestEvents(
           .execute()
       ).map((row) => row.event_id),
     )
-    const state = await loadState(trx, context.database.kind, deviceId, fresh, receiptKey, context.config.undoWindowMs)
+    const state = await loadState(
+      trx,
+      context.database.kind,
+      deviceId,
+      fresh,
+      receiptKey,
+      context.config.undoWindowMs,
+      context.config.maxOrderFen,
+    )
     const effects: BatchEffects = {
       changedOrders: new Set(),
       attempts: [],
@@ -296,18 +328,19 @@ export async function ingestEvents(
       flags: [],
       cancelIntents: new Set(),
       undone: [],
+      stopOrders: new Map(),
     }
     const rows: DeviceEventTable[] = []
     const seenInBatch = new Set<string>()
     for (const event of fresh) {
-      const occurredMs = Date.parse(event.occurredAt)
+      const time = courierTimeOf(event, state.shifts.get(event.shiftId), now, context.config.eventTimeToleranceMs)
       let status: DeviceEventTable['status']
       let reason: string | null = null
       if (known.has(event.eventId) || seenInBatch.has(event.eventId)) {
         // The same event under a new sequence: it was applied once already, and holds this sequence as a no-op.
         status = 'duplicate'
       } else {
-        const verdict = judgeEvent(state, effects, event, occurredMs, now)
+        const verdict = judgeEvent(state, effects, event, time, now)
         status = verdict.status
         reason = verdict.status === 'rejected' ? verdict.reason : null
       }
@@ -321,15 +354,43 @@ export async function ingestEvents(
         type: event.type,
         order_id: orderOf(event),
         payload: JSON.stringify(event.payload),
-        occurred_at: event.occurredAt,
-        occurred_ms: occurredMs,
+        occurred_at: time.at,
+        occurred_ms: time.ms,
         received_ms: now,
         status,
         reason,
+        device_occurred_at: event.occurredAt,
+        clock_offset_ms: event.clockOffsetMs ?? null,
+        time_flag: time.flag,
       })
     }
 
     for (const part of chunks(rows, INSERT_CHUNK)) await trx.insertInto('device_events').values(part).execute()
+    // The route in the courier's order. Sequences are unique per route, so they move through negatives first.
+    for (const [routeId, { order, stopId, skippedReason }] of effects.stopOrders) {
+      for (const [i, id] of order.entries()) {
+        await trx
+          .updateTable('stops')
+          .set({ sequence: -(i + 1) })
+          .where('id', '=', id)
+          .where('route_id', '=', routeId)
+          .execute()
+      }
+      for (const [i, id] of order.entries()) {
+        await trx
+          .updateTable('stops')
+          .set({ sequence: i + 1 })
+          .where('id', '=', id)
+          .where('route_id', '=', routeId)
+          .execute()
+      }
+      await trx.updateTable('stops').set({ skipped_reason: skippedReason }).where('id', '=', stopId).execute()
+      await trx
+        .updateTable('routes')
+        .set((eb) => ({ version: eb('version', '+', 1) }))
+        .where('id', '=', routeId)
+        .execute()
+    }
     // An undo takes the completion back; both events stay in device_events, which is the audit.
     for (const undone of effects.undone) {
       await trx
@@ -359,12 +420,18 @@ export async function ingestEvents(
     // The courier moved on from these intents (cash taken, or cancelled offline): closed here, withdrawn at the
     // acquirer in the background; if one was paid meanwhile, that payment is recorded and flagged then.
     if (effects.cancelIntents.size > 0) {
-      await trx
+      const closed = await trx
         .updateTable('payment_intents')
         .set({ status: 'cancelled' })
         .where('id', 'in', [...effects.cancelIntents])
         .where('status', '=', 'pending')
+        .returning(['id', 'depot_id'])
         .execute()
+      await queueWithdrawals(
+        trx,
+        closed.map((intent) => ({ intentId: intent.id, depotId: intent.depot_id })),
+        now,
+      )
     }
     if (effects.cashDeclarations.length > 0) {
       await trx
@@ -400,9 +467,20 @@ export async function ingestEvents(
     await summariseIngestedBatch(context, trx, after, { deviceId, depotId: device.depot_id, rows, state, effects })
     await tellOtherTerminals(context, trx, after, deviceId, state, effects)
     const last = fresh.at(-1)!.seq
-    await trx.updateTable('devices').set({ acked_seq: last }).where('id', '=', deviceId).execute()
+    // The offset the device had measured most recently, as its latest event in the batch carried it.
+    const offset = fresh.findLast((e) => e.clockOffsetMs !== undefined && e.clockOffsetMs !== null)?.clockOffsetMs
+    await trx
+      .updateTable('devices')
+      .set({
+        acked_seq: last,
+        ...(offset === undefined || offset === null
+          ? {}
+          : { clock_offset_ms: offset, clock_measured_ms: now, clock_source: 'events' as const }),
+      })
+      .where('id', '=', deviceId)
+      .execute()
     if (effects.settlements.length > 0) after(() => context.wakeSettlement())
-    for (const intentId of effects.cancelIntents) after(() => context.cancelIntentLater(intentId))
+    if (effects.cancelIntents.size > 0) after(() => context.wakeWithdrawals())
     return { results, acked: last, effects, depotId: device.depot_id }
   })
 

@@ -12,6 +12,7 @@ import type {
   SettlementTable,
   ShiftTable,
 } from '../db/schema'
+import type { CourierTime } from './courier-time'
 
 /**
  * What the backend knows while it judges one batch, loaded up front and updated event by event, so the third
@@ -30,12 +31,18 @@ export interface BatchState {
   attemptRows: Map<string, DeliveryAttemptTable>
   /** How long, by the courier's clock, a prepaid, cash or failed completion may be undone. */
   undoWindowMs: number
+  /** The stops of each route the batch reorders, in their current order (loaded for `stop.moved` only). */
+  routeStops: Map<string, string[]>
+  /** Virtual-number bindings the batch's call attempts name, by ID, with the order each was bound for. */
+  callBindings: Map<string, { order_id: string }>
   /** Succeeded acquirer payments per order. */
   payments: Map<string, PaymentTable[]>
   settlements: Map<string, Pick<SettlementTable, 'intent_id' | 'status'>>
   /** "Paid, to be verified" already claimed per shift, fen. */
   unverifiedByShift: Map<string, number>
   receiptKey: KeyObject | null
+  /** The business ceiling on one order's amount (`config.maxOrderFen`). */
+  maxOrderFen: number
 }
 
 /** What applying the batch must write, beyond the event rows themselves. */
@@ -60,6 +67,8 @@ export interface BatchEffects {
   cancelIntents: Set<string>
   /** Completions and failures recorded before this batch that an undo in it took back. */
   undone: DeliveryAttemptTable[]
+  /** Routes whose stops the courier reordered, the new order, and a stop skipped with its reason. */
+  stopOrders: Map<string, { order: string[]; stopId: string; skippedReason: string | null }>
 }
 
 export type Verdict = { status: 'applied' } | { status: 'rejected'; reason: string }
@@ -77,6 +86,19 @@ export function receiptKeyFrom(keys: AcquirerKeys | null): KeyObject | null {
 export function receiptSignatureValid(token: string, key: KeyObject): boolean {
   const parsed = parseReceiptToken(token)
   return verify(null, Buffer.from(parsed.signedText), key, Buffer.from(parsed.signature))
+}
+
+/** The amounts an event states for one order: none of them may be over the ceiling. */
+function orderAmountsOf(event: DeviceEvent): number[] {
+  switch (event.type) {
+    case 'payment.confirmed':
+    case 'payment.unverified':
+      return [event.payload.amountFen]
+    case 'delivery.completed':
+      return [event.payload.dueFen, event.payload.collectedFen]
+    default:
+      return []
+  }
 }
 
 type OrderCheck = { order: OrderTable } | { verdict: Verdict }
@@ -128,7 +150,8 @@ function ensureSettlement(
 }
 
 /**
- * Judges one new event against what the backend knows: it is applied (its effects recorded in `effects` and
+ * Judges one new event, at the courier's time (`courier-time.ts`: corrected and bounded, never the device's raw
+ * reading), against what the backend knows: it is applied (its effects recorded in `effects` and
  * `state`), or rejected with a reason the device shows the courier. A rejection never touches the rest of the
  * batch. Digital money is never counted here: a device's word about a payment only opens a settlement, and
  * only the acquirer's records (notification or query) mark an intent paid.
@@ -137,12 +160,15 @@ export function judgeEvent(
   state: BatchState,
   effects: BatchEffects,
   event: DeviceEvent,
-  occurredMs: number,
+  time: Pick<CourierTime, 'at' | 'ms'>,
   nowMs: number,
 ): Verdict {
+  const occurredAt = time.at
+  const occurredMs = time.ms
   const shift = state.shifts.get(event.shiftId)
   if (!shift) return reject('shift.unknown')
   if (shift.device_id !== state.deviceId) return reject('shift.not_on_device')
+  if (orderAmountsOf(event).some((fen) => fen > state.maxOrderFen)) return reject('amount.over_ceiling')
 
   switch (event.type) {
     case 'scan.refused':
@@ -153,13 +179,13 @@ export function judgeEvent(
         seq: event.seq,
         shift,
         declaredFen: event.payload.declaredFen,
-        declaredAt: event.occurredAt,
+        declaredAt: occurredAt,
         declaredMs: occurredMs,
       })
       return applied
 
     case 'shift.closed':
-      effects.closedShifts.set(shift.id, event.occurredAt)
+      effects.closedShifts.set(shift.id, occurredAt)
       return applied
 
     case 'parcel.scanned': {
@@ -235,6 +261,30 @@ export function judgeEvent(
       return applied
     }
 
+    case 'stop.moved': {
+      if (!shift.route_id) return reject('stop.no_route')
+      const current = state.routeStops.get(shift.route_id)
+      if (!current || !current.includes(event.payload.stopId)) return reject('stop.not_on_route')
+      // The device lists every stop it holds; the route's own must all be there, each once (stops taken over from
+      // another route keep their place at the end).
+      const own = event.payload.order.filter((id) => current.includes(id))
+      if (own.length !== current.length || new Set(own).size !== own.length) return reject('stop.order_mismatch')
+      state.routeStops.set(shift.route_id, own)
+      effects.stopOrders.set(shift.route_id, {
+        order: own,
+        stopId: event.payload.stopId,
+        skippedReason: event.payload.move === 'skip' ? event.payload.reason : null,
+      })
+      return applied
+    }
+
+    case 'call.attempted': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      const binding = state.callBindings.get(event.payload.bindingId)
+      return binding && binding.order_id === check.order.id ? applied : reject('call.binding_unknown')
+    }
+
     case 'delivery.undone': {
       const check = orderOnManifest(state, shift, event.payload.orderId)
       if ('verdict' in check) return check.verdict
@@ -289,7 +339,7 @@ export function judgeEvent(
           collected_fen: 0,
           intent_id: null,
           failure_reason: event.payload.reason,
-          occurred_at: event.occurredAt,
+          occurred_at: occurredAt,
           occurred_ms: occurredMs,
           device_id: state.deviceId,
           shift_id: shift.id,
@@ -298,7 +348,7 @@ export function judgeEvent(
         Object.assign(order, {
           status: 'failed',
           failure_reason: event.payload.reason,
-          closed_at: event.occurredAt,
+          closed_at: occurredAt,
           closed_ms: occurredMs,
         })
         effects.changedOrders.add(order.id)
@@ -334,7 +384,7 @@ export function judgeEvent(
         collected_fen: collectedFen,
         intent_id: intent?.id ?? null,
         failure_reason: null,
-        occurred_at: event.occurredAt,
+        occurred_at: occurredAt,
         occurred_ms: occurredMs,
         device_id: state.deviceId,
         shift_id: shift.id,
@@ -344,7 +394,7 @@ export function judgeEvent(
         status: 'delivered',
         delivered_method: method,
         collected_cash_fen: method === 'cash' ? collectedFen : 0,
-        closed_at: event.occurredAt,
+        closed_at: occurredAt,
         closed_ms: occurredMs,
       })
       effects.changedOrders.add(order.id)

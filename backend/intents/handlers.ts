@@ -1,13 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import { IntentId } from '../../shared/api/ids'
 import { INTENT_ALREADY_PAID, IntentResponse } from '../../shared/api/intents'
 import type { BackendContext } from '../context'
-import type { OrderTable, PaymentIntentTable } from '../db/schema'
+import type { OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
 import { forbidden, notFound } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
-import { authenticateShift } from '../shifts/auth'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { refreshCoalesced } from './coalesce'
 import { cancelIntent, renewIntent, toPaymentIntent } from './service'
 
@@ -22,30 +21,29 @@ const AUTH_ERRORS = [
 /** The intent and its order, if the order is on the calling courier's manifest (403 otherwise). */
 export async function ownIntent(
   context: BackendContext,
-  request: FastifyRequest,
+  shift: ShiftTable,
   intentId: string,
 ): Promise<{ intent: PaymentIntentTable; order: OrderTable; deviceId: string; shiftId: string }> {
-  const shift = await authenticateShift(context, request)
   const intent = await context.db
     .selectFrom('payment_intents')
     .selectAll()
     .where('id', '=', intentId)
     .executeTakeFirst()
-  if (!intent) throw notFound('intent.not_found', `no intent ${intentId}`)
+  if (!intent) throw notFound('intent.not_found', 'no such intent')
   const order = await context.db
     .selectFrom('orders')
     .selectAll()
     .where('id', '=', intent.order_id)
     .executeTakeFirstOrThrow()
   if (order.courier_id !== shift.courier_id) {
-    throw forbidden('auth.forbidden', "an intent is reachable only from its order's courier", { intentId })
+    throw forbidden('auth.forbidden', "an intent is reachable only from its order's courier")
   }
   return { intent, order, deviceId: shift.device_id, shiftId: shift.id }
 }
 
 /** Payment intent status, renewal and cancellation (shift token), as `shared/api/intents.ts` describes. */
-export function registerIntentRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerIntentRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/intents/:intentId`,
     summary: "An intent's status; a pending one is checked with the acquirer (at most once a second per intent)",
@@ -54,8 +52,8 @@ export function registerIntentRoutes(app: FastifyInstance, docs: RouteDoc[], con
     params: IntentParams,
     response: IntentResponse,
     errors: AUTH_ERRORS,
-    handler: async ({ params, request }) => {
-      let { intent } = await ownIntent(context, request, params.intentId)
+    handler: async ({ params, caller, request }) => {
+      let { intent } = await ownIntent(context, caller, params.intentId)
       if (intent.status === 'pending') {
         // The poll is the fallback for a slow notification, so it asks the acquirer (coalesced: one query per
         // intent per second however many poll); if that fails, the backend's own view is still a correct answer.
@@ -68,7 +66,7 @@ export function registerIntentRoutes(app: FastifyInstance, docs: RouteDoc[], con
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/intents/:intentId/renew`,
     summary: 'A new intent (new ID, new QR) after this one expired or was cancelled',
@@ -83,13 +81,13 @@ export function registerIntentRoutes(app: FastifyInstance, docs: RouteDoc[], con
       { status: 409, code: 'order.closed' },
       { status: 503, code: 'acquirer.unavailable' },
     ],
-    handler: async ({ params, request }) => {
-      const { intent, order, deviceId } = await ownIntent(context, request, params.intentId)
+    handler: async ({ params, caller }) => {
+      const { intent, order, deviceId } = await ownIntent(context, caller, params.intentId)
       return toPaymentIntent(await renewIntent(context, intent, order, deviceId), context.now())
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/intents/:intentId/cancel`,
     summary: 'Cancels an intent with the acquirer (the courier switched to cash)',
@@ -98,8 +96,8 @@ export function registerIntentRoutes(app: FastifyInstance, docs: RouteDoc[], con
     params: IntentParams,
     response: IntentResponse,
     errors: [...AUTH_ERRORS, { status: 409, code: INTENT_ALREADY_PAID }, { status: 503, code: 'acquirer.unavailable' }],
-    handler: async ({ params, request }) => {
-      const { intent } = await ownIntent(context, request, params.intentId)
+    handler: async ({ params, caller }) => {
+      const { intent } = await ownIntent(context, caller, params.intentId)
       return toPaymentIntent(await cancelIntent(context, intent), context.now())
     },
   })

@@ -206,17 +206,18 @@ export async function renewIntent(
   deviceId: string,
 ): Promise<PaymentIntentTable> {
   if (order.status !== 'pending') {
-    throw conflict('order.closed', `order ${order.id} is ${order.status}; it takes no new payment`)
+    throw conflict('order.closed', `the order is ${order.status}; it takes no new payment`)
   }
   let latest = (await latestIntent(context, order.id)) ?? intent
   const now = context.now()
   if (latest.status === 'pending' && latest.expires_ms > now) {
     if (latest.id !== intent.id) return latest
-    throw conflict('intent.not_expired', `intent ${intent.id} can still be paid until ${intent.expires_at}`)
+    throw conflict('intent.not_expired', `this intent can still be paid until ${intent.expires_at}`)
   }
   if (latest.status === 'pending') latest = await refreshIntent(context, latest)
   if (latest.status === 'paid') {
-    throw conflict(INTENT_ALREADY_PAID, `order ${order.id} was paid through ${latest.id}`, { intentId: latest.id })
+    // The paying intent is named only when it is another than the one asked about: nothing is echoed.
+    throw conflict(INTENT_ALREADY_PAID, 'the order was paid', latest.id === intent.id ? {} : { paidThrough: latest.id })
   }
   return createNextIntent(context, order, deviceId, Math.max(order.intent_attempts, latest.attempt) + 1)
 }
@@ -227,15 +228,13 @@ export async function renewIntent(
  */
 export async function cancelIntent(context: BackendContext, intent: PaymentIntentTable): Promise<PaymentIntentTable> {
   if (intent.status === 'paid') {
-    throw conflict(INTENT_ALREADY_PAID, `intent ${intent.id} is paid`, { intentId: intent.id })
+    throw conflict(INTENT_ALREADY_PAID, 'this intent is paid')
   }
   if (intent.status === 'cancelled') return intent
   const record = await context.acquirer.cancelIntent(intent.id)
   const updated = await applyAcquirerRecord(context, record)
   if (updated.status === 'paid') {
-    throw conflict(INTENT_ALREADY_PAID, `intent ${intent.id} was paid before it could be cancelled`, {
-      intentId: intent.id,
-    })
+    throw conflict(INTENT_ALREADY_PAID, 'this intent was paid before it could be cancelled')
   }
   if (updated.status !== 'cancelled') {
     // The acquirer had already expired it: it can no longer be paid, which is what cancelling is for.

@@ -6,9 +6,9 @@ import { ShiftId, Timestamp } from '../../shared/api/ids'
 import { Manifest, type ManifestOrder, type ManifestStop } from '../../shared/api/shift'
 import type { BackendContext } from '../context'
 import type { OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { ensureOrderIntent, toPaymentIntent } from '../intents/service'
-import { authenticateShift } from '../shifts/auth'
+import { requireOwnShift } from '../shifts/auth'
 import { maskName, maskPhone } from './masking'
 
 const ManifestParams = z.object({ shiftId: ShiftId })
@@ -149,8 +149,8 @@ export async function buildManifest(context: BackendContext, shift: ShiftTable):
 }
 
 /** `GET /api/v1/shifts/:shiftId/manifest` (that shift's token). */
-export function registerManifestRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  defineRoute(app, docs, {
+export function registerManifestRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/shifts/:shiftId/manifest`,
     summary: "The shift's manifest: stops, parcels, masked recipients, amounts, intents created ahead, receipt key",
@@ -164,8 +164,8 @@ export function registerManifestRoutes(app: FastifyInstance, docs: RouteDoc[], c
       { status: 403, code: 'auth.forbidden' },
       { status: 503, code: 'acquirer.unavailable' },
     ],
-    handler: async ({ params, request }) => {
-      const shift = await authenticateShift(context, request, params.shiftId)
+    handler: async ({ params, caller }) => {
+      const shift = requireOwnShift(caller, params.shiftId)
       return buildManifest(context, shift)
     },
   })

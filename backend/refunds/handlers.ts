@@ -9,9 +9,8 @@ import type { BackendContext } from '../context'
 import type { Trx } from '../db/connect'
 import type { BackendSchema, RefundTable } from '../db/schema'
 import { inTransaction } from '../db/transaction'
-import { authenticateSupervisor } from '../depot/auth'
 import { conflict, notFound, unprocessable } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { routeDateOf } from '../manifests/route-date'
 import { recordRefund, refundNoOfFlag } from './store'
 
@@ -87,10 +86,10 @@ function refundView(row: RefundRow): RefundView {
  * with a note, under a number derived from the flag; retrying a failed one under the same number; and the day's
  * refunds with their states. "Accepted" is not "succeeded": the worker follows each to its result.
  */
-export function registerRefundRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
+export function registerRefundRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
   const one = async (depotId: string, refundNo: string): Promise<RefundView> => {
     const row = await refundsOf(context.db, depotId).where('refunds.refund_no', '=', refundNo).executeTakeFirst()
-    if (!row) throw notFound('refund.not_found', `no refund ${refundNo} at this depot`)
+    if (!row) throw notFound('refund.not_found', 'no such refund at this depot')
     return refundView(row)
   }
 
@@ -110,7 +109,7 @@ export function registerRefundRoutes(app: FastifyInstance, docs: RouteDoc[], con
       .where('status', '=', 'failed')
       .execute()
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/refunds`,
     summary: 'A supervisor approves the refund of a flagged double or late payment, with a note',
@@ -125,15 +124,14 @@ export function registerRefundRoutes(app: FastifyInstance, docs: RouteDoc[], con
       { status: 422, code: 'refund.not_refundable' },
       { status: 422, code: 'refund.exceeds_flag' },
     ],
-    handler: async ({ body, request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ body, caller: session }) => {
       const flag = await context.db
         .selectFrom('flags')
         .selectAll()
         .where('id', '=', body.flagId)
         .where('depot_id', '=', session.depotId)
         .executeTakeFirst()
-      if (!flag) throw notFound('flag.not_found', `no flag ${body.flagId} at this depot`)
+      if (!flag) throw notFound('flag.not_found', 'no such flag at this depot')
       if (!REFUND_FLAG_KINDS.includes(flag.kind) || flag.transaction_id === null || flag.intent_id === null) {
         throw unprocessable('refund.not_refundable', `a ${flag.kind} flag is not money to pay back`, {
           kind: flag.kind,
@@ -166,7 +164,7 @@ export function registerRefundRoutes(app: FastifyInstance, docs: RouteDoc[], con
           .executeTakeFirst()
         if (existing) {
           if (existing.amount_fen !== amountFen) {
-            throw conflict('refund.key_conflict', `refund ${refundNo} was approved for ${existing.amount_fen} fen`)
+            throw conflict('refund.key_conflict', `this refund was approved for ${existing.amount_fen} fen`)
           }
           if (existing.status === 'failed') await retry(trx, existing, session.supervisorId, body.note, now)
           return
@@ -191,7 +189,7 @@ export function registerRefundRoutes(app: FastifyInstance, docs: RouteDoc[], con
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/refunds/:refundNo/retry`,
     summary: 'Retries a failed refund under the same refund number',
@@ -205,8 +203,7 @@ export function registerRefundRoutes(app: FastifyInstance, docs: RouteDoc[], con
       { status: 404, code: 'refund.not_found' },
       { status: 409, code: 'refund.not_failed' },
     ],
-    handler: async ({ params, body, request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ params, body, caller: session }) => {
       const current = await one(session.depotId, params.refundNo)
       if (current.status !== 'failed') {
         throw conflict(
@@ -227,7 +224,7 @@ export function registerRefundRoutes(app: FastifyInstance, docs: RouteDoc[], con
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/depot/refunds`,
     summary: "The day's refunds (by the orders' route day) with their states",
@@ -236,8 +233,7 @@ export function registerRefundRoutes(app: FastifyInstance, docs: RouteDoc[], con
     query: RefundsQuery,
     response: RefundsResponse,
     errors: SUPERVISOR_ERRORS,
-    handler: async ({ query, request }) => {
-      const session = await authenticateSupervisor(context, request)
+    handler: async ({ query, caller: session }) => {
       const depot = await context.db
         .selectFrom('depots')
         .select('time_zone')

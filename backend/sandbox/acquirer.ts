@@ -20,9 +20,9 @@ import { decodeCollectionQr, encodeCollectionQr, type CollectionQr } from '../..
 import { TuotouError } from '../../shared/errors'
 import { formatReceiptToken, receiptSignedText } from '../../shared/receipt'
 import { ApiError, badRequest, conflict, notFound, unprocessable } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { newId } from '../ids'
-import { merchantGuard } from './merchant'
+import { merchantGuard, withMerchantAuth } from './merchant'
 import type { Notifier } from './notifier'
 import type { SandboxIntentRow, SandboxStore } from './store'
 import { walletRefusal } from './wallets'
@@ -44,7 +44,11 @@ export interface SandboxAcquirerOptions {
  * customer's side the wallet page, e2e tests and rounds use (preview, pay), plus its behaviour switches. It
  * keeps its own state and reaches the backend only through the notifications it sends.
  */
-export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], options: SandboxAcquirerOptions): void {
+export function registerSandboxAcquirer(
+  app: FastifyInstance,
+  table: RouteTable,
+  options: SandboxAcquirerOptions,
+): void {
   const { store, notifier, now } = options
   const identity = store.identity()
   const privateKey: KeyObject = createPrivateKey(identity.privateKeyPem)
@@ -67,9 +71,10 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     })),
   })
   const merchant = merchantGuard(store)
+  const routes = withMerchantAuth(table, store)
   const intentOf = (intentId: string): SandboxIntentRow => {
     const row = store.intentById(intentId)
-    if (!row) throw notFound('intent.not_found', `no intent ${intentId}`)
+    if (!row) throw notFound('intent.not_found', 'no such intent')
     return row
   }
   /** Reads a scanned collection QR and finds its intent, refusing anything tampered with or not ours. */
@@ -92,7 +97,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     }
     return { qr, intent }
   }
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/intents`,
     summary: 'Sandbox acquirer: creates (or finds by key) the intent for one payment',
@@ -110,7 +115,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
         const existing = store.intentByKey(body.key)
         if (existing) {
           if (existing.amount_fen !== body.amountFen || existing.waybill !== body.waybill) {
-            throw conflict('intent.key_conflict', `key ${body.key} was used for another payment`)
+            throw conflict('intent.key_conflict', 'this key was used for another payment')
           }
           return existing
         }
@@ -150,7 +155,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/v1/intents/:intentId`,
     summary: "Sandbox acquirer's query API: what it holds for an intent",
@@ -169,7 +174,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/intents/:intentId/cancel`,
     summary: 'Sandbox acquirer: cancels an unpaid intent',
@@ -186,7 +191,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
       await merchant(request)
       const row = store.transaction(() => {
         const intent = intentOf(params.intentId)
-        if (intent.status === 'paid') throw conflict('intent.already_paid', `intent ${intent.intent_id} is paid`)
+        if (intent.status === 'paid') throw conflict('intent.already_paid', 'this intent is paid')
         store.setIntentStatus(intent.intent_id, 'cancelled')
         return intentOf(params.intentId)
       })
@@ -194,7 +199,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/v1/keys`,
     summary: "Sandbox acquirer's identity and receipt-signing public key",
@@ -204,7 +209,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     handler: () => Promise.resolve({ acquirerId: identity.acquirerId, receiptPublicKey: identity.publicKey }),
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/preview`,
     summary: 'Sandbox wallet: what a scanned collection QR asks for, before paying',
@@ -233,7 +238,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/pay`,
     summary: 'Sandbox wallet: pays a collection QR and answers a signed receipt',
@@ -323,7 +328,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/behaviour`,
     summary: 'Sandbox acquirer: how it notifies now',
@@ -333,7 +338,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     handler: () => Promise.resolve(store.behaviour()),
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'PUT',
     url: `${SANDBOX_PREFIX}/behaviour`,
     summary: 'Sandbox acquirer: delay, duplicate, reorder or hold its notifications',
@@ -348,7 +353,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/queries`,
     summary: 'Sandbox acquirer: when the merchant asked about an intent, charge or refund (for tests and rounds)',
@@ -362,7 +367,7 @@ export function registerSandboxAcquirer(app: FastifyInstance, docs: RouteDoc[], 
     }),
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/notifications`,
     summary: 'Sandbox acquirer: its outgoing notifications and how delivery went, newest first',

@@ -17,10 +17,10 @@ import {
   WalletId,
 } from '../../shared/api/sandbox'
 import { conflict, notFound, unprocessable } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { newId } from '../ids'
 import { SANDBOX_PREFIX } from './acquirer'
-import { merchantGuard } from './merchant'
+import { merchantGuard, withMerchantAuth } from './merchant'
 import type { SandboxStore } from './store'
 import {
   currentPaymentCode,
@@ -160,9 +160,10 @@ export interface SandboxChargeOptions {
  * runner does), a customer who takes a while, and the faults a real acquirer has (a lost answer, a revoke racing
  * the customer's PIN).
  */
-export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], options: SandboxChargeOptions): void {
+export function registerSandboxCharges(app: FastifyInstance, table: RouteTable, options: SandboxChargeOptions): void {
   const { store, now, wake } = options
   const merchant = merchantGuard(store)
+  const routes = withMerchantAuth(table, store)
 
   const walletView = (walletId: string): SandboxWallet => {
     const at = now()
@@ -203,14 +204,14 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
 
   const pendingOf = (walletId: string, chargeNo: string): SandboxChargeRow => {
     const charge = chargeByNo(store, chargeNo)
-    if (!charge || charge.wallet_id !== walletId) throw notFound('charge.not_found', `no charge ${chargeNo} here`)
+    if (!charge || charge.wallet_id !== walletId) throw notFound('charge.not_found', 'no such charge here')
     if (charge.status !== 'user_paying') {
-      throw conflict('charge.not_waiting', `charge ${chargeNo} is ${charge.status}, not waiting for the customer`)
+      throw conflict('charge.not_waiting', `the charge is ${charge.status}, not waiting for the customer`)
     }
     return charge
   }
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/charges`,
     summary: "Sandbox acquirer: charges a customer's payment code (付款码) under the merchant's charge number",
@@ -238,14 +239,14 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
             existing.amount_fen === body.amountFen &&
             existing.intent_id === body.intentId
           if (!tombstone && !same) {
-            throw conflict('charge.key_conflict', `charge number ${body.chargeNo} was used for another charge`)
+            throw conflict('charge.key_conflict', 'this charge number was used for another charge')
           }
           return existing
         }
         const intent = store.intentById(body.intentId)
-        if (!intent) throw notFound('intent.not_found', `no intent ${body.intentId}`)
+        if (!intent) throw notFound('intent.not_found', 'no such intent')
         if (intent.amount_fen !== body.amountFen) {
-          throw unprocessable('charge.amount_mismatch', `intent ${intent.intent_id} is for ${intent.amount_fen} fen`)
+          throw unprocessable('charge.amount_mismatch', `the intent is for ${intent.amount_fen} fen`)
         }
         const row: SandboxChargeRow = {
           charge_no: body.chargeNo,
@@ -291,7 +292,7 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/v1/charges/:chargeNo`,
     summary: "Sandbox acquirer's query API for a charge",
@@ -308,12 +309,12 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
       store.noteQuery(params.chargeNo, now())
       await merchant(request, 'query')
       const charge = chargeByNo(store, params.chargeNo)
-      if (!charge) throw notFound('charge.not_found', `no charge ${params.chargeNo}`)
+      if (!charge) throw notFound('charge.not_found', 'no such charge')
       return chargeRecord(charge)
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/charges/:chargeNo/revoke`,
     summary: 'Sandbox acquirer: revokes (撤销) a charge that is not paid, even one it never received',
@@ -354,7 +355,7 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
           return chargeByNo(store, params.chargeNo)!
         }
         if (existing.status === 'paid') {
-          throw conflict('charge.already_paid', `charge ${existing.charge_no} is paid; the payment stands`)
+          throw conflict('charge.already_paid', 'the charge is paid; the payment stands')
         }
         if (existing.status !== 'user_paying') return existing
         const race = store.behaviour().revokeRace
@@ -371,7 +372,7 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/wallets/:walletId`,
     summary: 'Sandbox wallet: its tier, limits, current payment code and charges waiting for the customer',
@@ -382,7 +383,7 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
     handler: ({ params }) => walletView(params.walletId),
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'PUT',
     url: `${SANDBOX_PREFIX}/wallets/:walletId`,
     summary: 'Sandbox wallet: its tier, balance, PIN and how the customer behaves',
@@ -397,7 +398,7 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/wallets/:walletId/code`,
     summary: 'Sandbox wallet: a fresh payment code (the one before can no longer be charged)',
@@ -411,7 +412,7 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/wallets/:walletId/confirm`,
     summary: 'Sandbox wallet: the customer types their PIN for a charge of their code',
@@ -453,7 +454,7 @@ export function registerSandboxCharges(app: FastifyInstance, docs: RouteDoc[], o
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/wallets/:walletId/decline`,
     summary: 'Sandbox wallet: the customer cancels a charge of their code on the phone',

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { configureJsonService } from '../http/service'
-import type { RouteDoc } from '../http/routes'
+import { configureJsonService, jsonServiceOptions } from '../http/service'
+import { RouteTable } from '../http/routes'
 import type { BackgroundLoop } from '../background'
 import { registerSandboxAcquirer, SANDBOX_PREFIX } from './acquirer'
 import { registerSandboxCharges } from './charges'
@@ -29,7 +29,7 @@ export interface Sandbox {
   /** Customers confirming charges after a while, refunds reaching their result. */
   clock: BackgroundLoop
   /** Mounts its API (and the wallet page) on a Fastify app under `/sandbox/`. */
-  register(app: FastifyInstance, docs: RouteDoc[]): Promise<void>
+  register(app: FastifyInstance, routes: RouteTable): Promise<void>
   close(): Promise<void>
 }
 
@@ -52,11 +52,11 @@ export function openSandbox(options: SandboxOptions): Sandbox {
     store,
     notifier,
     clock,
-    async register(app, docs) {
-      registerSandboxAcquirer(app, docs, { store, notifier, now })
-      registerSandboxCharges(app, docs, { store, now, wake })
-      registerSandboxRefunds(app, docs, { store, now, wake })
-      registerSandboxStatements(app, docs, store)
+    async register(app, routes) {
+      registerSandboxAcquirer(app, routes, { store, notifier, now })
+      registerSandboxCharges(app, routes, { store, now, wake })
+      registerSandboxRefunds(app, routes, { store, now, wake })
+      registerSandboxStatements(app, routes, store)
       if (options.rendererDir) await registerWalletPage(app, options.rendererDir)
     },
     async close() {
@@ -84,10 +84,10 @@ export async function startSandboxServer(options: {
   port?: number
   now?: () => number
 }): Promise<SandboxServer> {
-  const app = Fastify({ logger: false, forceCloseConnections: true })
+  const app = Fastify({ ...jsonServiceOptions, logger: false, forceCloseConnections: true })
   configureJsonService(app)
   const sandbox = openSandbox({ file: options.file, log: app.log, now: options.now })
-  await sandbox.register(app, [])
+  await sandbox.register(app, new RouteTable({}))
   app.addHook('onClose', () => sandbox.close())
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 })
   const address = app.server.address()

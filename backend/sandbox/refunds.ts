@@ -7,10 +7,10 @@ import {
   type AcquirerRefundStatus,
 } from '../../shared/api/acquirer'
 import { conflict, notFound, unprocessable } from '../http/errors'
-import { defineRoute, type RouteDoc } from '../http/routes'
+import { defineRoute, type RouteTable } from '../http/routes'
 import { newId } from '../ids'
 import { SANDBOX_PREFIX } from './acquirer'
-import { merchantGuard } from './merchant'
+import { merchantGuard, withMerchantAuth } from './merchant'
 import type { SandboxPaymentRow, SandboxStore } from './store'
 
 export interface SandboxRefundRow {
@@ -102,13 +102,14 @@ const RefundParams = z.object({ refundNo: RefundNo })
  */
 export function registerSandboxRefunds(
   app: FastifyInstance,
-  docs: RouteDoc[],
+  table: RouteTable,
   options: { store: SandboxStore; now: () => number; wake: () => void },
 ): void {
   const { store, now, wake } = options
   const merchant = merchantGuard(store)
+  const routes = withMerchantAuth(table, store)
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/refunds`,
     summary: 'Sandbox acquirer: refunds part or all of a payment under the merchant’s refund number',
@@ -131,10 +132,10 @@ export function registerSandboxRefunds(
         const payment = store.sqlite
           .prepare(`select * from payments where transaction_id = ? and outcome = 'succeeded'`)
           .get(body.transactionId) as SandboxPaymentRow | undefined
-        if (!payment) throw notFound('refund.transaction_unknown', `no payment ${body.transactionId} to refund`)
+        if (!payment) throw notFound('refund.transaction_unknown', 'no such payment to refund')
         const existing = refundByNo(store, body.refundNo)
         if (existing && (existing.transaction_id !== body.transactionId || existing.amount_fen !== body.amountFen)) {
-          throw conflict('refund.key_conflict', `refund number ${body.refundNo} was used for another refund`)
+          throw conflict('refund.key_conflict', 'this refund number was used for another refund')
         }
         if (existing && existing.status !== 'failed') return existing
         const left = refundable(store, payment, existing?.refund_no ?? null)
@@ -172,7 +173,7 @@ export function registerSandboxRefunds(
     },
   })
 
-  defineRoute(app, docs, {
+  defineRoute(app, routes, {
     method: 'GET',
     url: `${SANDBOX_PREFIX}/v1/refunds/:refundNo`,
     summary: "Sandbox acquirer's query API for a refund",
@@ -189,7 +190,7 @@ export function registerSandboxRefunds(
       store.noteQuery(params.refundNo, now())
       await merchant(request, 'query')
       const refund = refundByNo(store, params.refundNo)
-      if (!refund) throw notFound('refund.not_found', `no refund ${params.refundNo}`)
+      if (!refund) throw notFound('refund.not_found', 'no such refund')
       return recordOf(refund)
     },
   })

@@ -6,7 +6,7 @@ import { statementFee } from '../statements/fees'
 import { writeStatement } from '../statements/format'
 import { SANDBOX_PREFIX } from './acquirer'
 import { merchantGuard } from './merchant'
-import type { RouteDoc } from '../http/routes'
+import type { RouteTable } from '../http/routes'
 import { parsePart } from '../http/routes'
 import type { SandboxStore } from './store'
 
@@ -51,10 +51,10 @@ export function sandboxStatement(store: SandboxStore, date: string): string {
 }
 
 /** `GET /sandbox/acquirer/v1/statements/:date` (merchant key): the day's statement as `text/csv`. */
-export function registerSandboxStatements(app: FastifyInstance, docs: RouteDoc[], store: SandboxStore): void {
+export function registerSandboxStatements(app: FastifyInstance, table: RouteTable, store: SandboxStore): void {
   const merchant = merchantGuard(store)
   const url = `${SANDBOX_PREFIX}/v1/statements/:date`
-  docs.push({
+  table.docs.push({
     method: 'GET',
     url,
     summary: "Sandbox acquirer: a merchant's daily statement (对账单), CSV with a checksummed header",
@@ -69,8 +69,9 @@ export function registerSandboxStatements(app: FastifyInstance, docs: RouteDoc[]
     ],
   })
   app.get(url, async (request, reply) => {
-    const { date } = parsePart(StatementParams, request.params, 'params')
+    // The key first, as every merchant route: a caller without one learns nothing about the parameters.
     await merchant(request)
+    const { date } = parsePart(StatementParams, request.params, 'params')
     return reply.header('content-type', 'text/csv; charset=utf-8').send(sandboxStatement(store, date))
   })
 }

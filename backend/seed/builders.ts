@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { DEFAULT_MAX_ORDER_FEN, MAX_FEN } from '../../shared/money'
 import { parcelBarcode } from '../../shared/waybill'
 import { hashSecret } from '../auth/secrets'
 import { issueToken } from '../auth/tokens'
@@ -165,6 +166,8 @@ export interface RouteSpec {
   stops: StopSpec[]
   /** Builds deterministic IDs from this when given, e.g. the demo seed's date. */
   idSeed?: string
+  /** The ceiling on one order's COD amount (the backend's `maxOrderFen`); ¥50,000 unless said. */
+  maxOrderFen?: number
 }
 
 export interface BuiltOrder {
@@ -187,9 +190,15 @@ export function freshWaybill(): string {
 
 /**
  * A courier's route for one day: stops in order, orders at each stop, parcels per order with their labels.
- * Inserting it again (same IDs) changes nothing.
+ * Inserting it again (same IDs) changes nothing. An order over the ceiling is refused (RangeError), and with it
+ * the whole route.
  */
 export async function createRoute(db: Db, spec: RouteSpec): Promise<BuiltRoute> {
+  const ceiling = Math.min(spec.maxOrderFen ?? DEFAULT_MAX_ORDER_FEN, MAX_FEN)
+  for (const order of spec.stops.flatMap((stop) => stop.orders)) {
+    if (!Number.isSafeInteger(order.codFen) || order.codFen < 0) throw new RangeError('codFen must be whole fen')
+    if (order.codFen > ceiling) throw new RangeError(`codFen ${order.codFen} is over the ceiling of ${ceiling} fen`)
+  }
   const seed = spec.idSeed
   const routeId = spec.id ?? (seed ? `rte_${seed}` : newId('rte'))
   const now = new Date().toISOString()
@@ -216,7 +225,6 @@ export async function createRoute(db: Db, spec: RouteSpec): Promise<BuiltRoute> 
         .onConflict((c) => c.doNothing())
         .execute()
       for (const [o, order] of stop.orders.entries()) {
-        if (!Number.isSafeInteger(order.codFen) || order.codFen < 0) throw new RangeError('codFen must be whole fen')
         position++
         const orderId = order.id ?? (seed ? `ord_${seed}S${s + 1}O${o + 1}` : newId('ord'))
         const waybill = order.waybill ?? freshWaybill()

@@ -6,12 +6,11 @@ import { forbidden, unauthorized } from '../http/errors'
 
 /**
  * The shift the request's shift token opens. Expired or superseded (the courier logged in again) is 401
- * `auth.expired`; with `shiftId`, the token must be that shift's (403 otherwise).
+ * `auth.expired`.
  */
 export async function authenticateShift(
   context: Pick<BackendContext, 'db' | 'now'>,
   request: FastifyRequest,
-  shiftId?: string,
 ): Promise<ShiftTable> {
   const hash = bearerTokenHash(request, 'shift')
   const shift = await context.db.selectFrom('shifts').selectAll().where('token_hash', '=', hash).executeTakeFirst()
@@ -35,8 +34,11 @@ export async function authenticateShift(
     throw unauthorized('auth.expired', 'this shift was superseded by a newer login')
   }
   if (shift.expires_ms <= context.now()) throw unauthorized('auth.expired', 'this shift token has expired')
-  if (shiftId !== undefined && shift.id !== shiftId) {
-    throw forbidden('auth.forbidden', "a shift token reaches only its own shift's manifest", { shiftId })
-  }
+  return shift
+}
+
+/** A shift token reaches only its own shift's manifest: the path's shift must be the caller's (403). */
+export function requireOwnShift(shift: ShiftTable, shiftId: string): ShiftTable {
+  if (shift.id !== shiftId) throw forbidden('auth.forbidden', "a shift token reaches only its own shift's manifest")
   return shift
 }

@@ -1,17 +1,17 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import { DeviceId } from '../../shared/api/ids'
 import type { BackendContext } from '../context'
-import { authenticateDevice } from '../devices/auth'
 import { POSTGRES_POOL_SIZE } from '../db/connect'
 import { lanes } from '../db/lanes'
+import { requireOwnDevice } from '../devices/auth'
 import { badRequest } from '../http/errors'
 import { startEventStream, type EventStream } from '../http/event-stream'
-import type { RouteDoc } from '../http/routes'
+import { defineStream, type RouteTable } from '../http/routes'
 
 const StreamParams = z.object({ deviceId: DeviceId })
-const StreamQuery = z.object({ lastEventId: z.string().optional() }).loose()
+const StreamQuery = z.object({ lastEventId: z.string().max(32).optional() }).strict()
 const CURSOR = /^\d{1,15}$/
 
 /** How many stored messages one read sends; a resuming device catches up in pages. */
@@ -21,8 +21,7 @@ const PAGE = 200
  * Streams being opened at once on one instance (each a few queries, one at a time, so at most this many of the
  * pool's connections). After a depot-wide blip, thousands arrive within a second; the rest wait their turn, and
  * one whose device gave up waiting (the core's answer timeout) is dropped at its turn instead of spending
- * queries on a socket that is gone. Three lanes halved the opens a second on PostgreSQL, where each open waits
- * on round trips more than on the CPU.
+ * queries on a socket that is gone.
  */
 export const STREAM_OPEN_LANES = POSTGRES_POOL_SIZE - 4
 
@@ -32,101 +31,92 @@ export const STREAM_OPEN_LANES = POSTGRES_POOL_SIZE - 4
  * after it from the stored stream, then live messages. Without one, the stream starts at the present.
  * `: keep-alive` comments keep proxies and the device's network from closing an idle stream.
  */
-export function registerStreamRoutes(app: FastifyInstance, docs: RouteDoc[], context: BackendContext): void {
-  const url = `${API_PREFIX}/devices/:deviceId/stream`
-  docs.push({
-    method: 'GET',
-    url,
+export function registerStreamRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+  const opens = lanes(STREAM_OPEN_LANES)
+  defineStream(app, routes, {
+    url: `${API_PREFIX}/devices/:deviceId/stream`,
     summary: 'Device stream (server-sent events): payment, manifest, settlement and flag messages',
     tag: 'stream',
     auth: 'device',
     params: StreamParams,
     query: StreamQuery,
-    contentType: 'text/event-stream',
-    status: 200,
     errors: [
       { status: 401, code: 'auth.missing' },
       { status: 403, code: 'auth.forbidden' },
     ],
-  })
+    handler: ({ params, query, caller, request, reply }) =>
+      opens.run(async () => {
+        if (request.raw.socket.destroyed) {
+          reply.hijack()
+          return
+        }
+        const device = requireOwnDevice(caller, params.deviceId)
+        const header = request.headers['last-event-id']
+        const given = typeof header === 'string' ? header : query.lastEventId
+        if (given !== undefined && !CURSOR.test(given.trim())) {
+          throw badRequest('stream.bad_cursor', 'Last-Event-ID must be a message id (a whole number)')
+        }
+        let cursor: number
+        if (given !== undefined) {
+          cursor = Number(given.trim())
+        } else {
+          const row = await context.db
+            .selectFrom('stream_cursors')
+            .select('last_seq')
+            .where('device_id', '=', device.id)
+            .executeTakeFirst()
+          cursor = row?.last_seq ?? 0
+        }
 
-  const opens = lanes(STREAM_OPEN_LANES)
-  app.get(url, (request, reply) => opens.run(() => openStream(request, reply)))
-
-  const openStream = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (request.raw.socket.destroyed) {
-      reply.hijack()
-      return
-    }
-    const params = StreamParams.safeParse(request.params)
-    if (!params.success) throw badRequest('request.invalid', 'params: deviceId must be an id like dev_…')
-    const device = await authenticateDevice(context, request, params.data.deviceId)
-    const query = StreamQuery.safeParse(request.query)
-    const header = request.headers['last-event-id']
-    const given = typeof header === 'string' ? header : query.success ? query.data.lastEventId : undefined
-    if (given !== undefined && !CURSOR.test(given.trim())) {
-      throw badRequest('stream.bad_cursor', 'Last-Event-ID must be a message id (a whole number)')
-    }
-    let cursor: number
-    if (given !== undefined) {
-      cursor = Number(given.trim())
-    } else {
-      const row = await context.db
-        .selectFrom('stream_cursors')
-        .select('last_seq')
-        .where('device_id', '=', device.id)
-        .executeTakeFirst()
-      cursor = row?.last_seq ?? 0
-    }
-
-    let stream: EventStream | null = null
-    let reading = false
-    let again = false
-    const pump = async (): Promise<void> => {
-      if (!stream?.open) return
-      if (reading) {
-        again = true
-        return
-      }
-      reading = true
-      try {
-        do {
-          again = false
-          for (;;) {
-            const rows = await context.db
-              .selectFrom('stream_messages')
-              .select(['seq', 'name', 'data'])
-              .where('device_id', '=', device.id)
-              .where('seq', '>', cursor)
-              .orderBy('seq')
-              .limit(PAGE)
-              .execute()
-            if (!stream.open) return
-            for (const row of rows) {
-              stream.send(row.seq, row.name, row.data)
-              cursor = row.seq
-            }
-            if (rows.length < PAGE) break
+        let stream: EventStream | null = null
+        let reading = false
+        let again = false
+        const pump = async (): Promise<void> => {
+          if (!stream?.open) return
+          if (reading) {
+            again = true
+            return
           }
-        } while (again && stream.open)
-      } finally {
-        reading = false
-      }
-    }
-    const wake = (): void => {
-      pump().catch((error: unknown) => request.log.error({ err: error }, 'stream read failed'))
-    }
+          reading = true
+          try {
+            do {
+              again = false
+              for (;;) {
+                const rows = await context.db
+                  .selectFrom('stream_messages')
+                  .select(['seq', 'name', 'data'])
+                  .where('device_id', '=', device.id)
+                  .where('seq', '>', cursor)
+                  .orderBy('seq')
+                  .limit(PAGE)
+                  .execute()
+                if (!stream.open) return
+                for (const row of rows) {
+                  stream.send(row.seq, row.name, row.data)
+                  cursor = row.seq
+                }
+                if (rows.length < PAGE) break
+              }
+            } while (again && stream.open)
+          } finally {
+            reading = false
+          }
+        }
+        const wake = (): void => {
+          pump().catch((error: unknown) => request.log.error({ err: error }, 'stream read failed'))
+        }
 
-    // Subscribed before the answer starts, so a failure is still a plain JSON error and nothing committed in
-    // between is missed: the first read below catches up from the cursor.
-    const unsubscribe = await context.hub.subscribe(device.depot_id, device.id, wake)
-    stream = startEventStream(reply, {
-      comment: `stream for ${device.id} from ${cursor}`,
-      keepAliveMs: context.config.keepAliveMs,
-      onClose: unsubscribe,
-    })
-    if (!stream.open) return
-    request.log.info({ event: 'stream.open', deviceId: device.id, cursor }, 'device stream opened')
-    wake()
-  }
+        // Subscribed before the answer starts, so a failure is still a plain JSON error and nothing committed in
+        // between is missed: the first read below catches up from the cursor.
+        const unsubscribe = await context.hub.subscribe(device.depot_id, device.id, wake)
+        stream = startEventStream(reply, {
+          comment: `stream for ${device.id} from ${cursor}`,
+          keepAliveMs: context.config.keepAliveMs,
+          onClose: unsubscribe,
+        })
+        if (!stream.open) return
+        request.log.info({ event: 'stream.open', deviceId: device.id, cursor }, 'device stream opened')
+        wake()
+      }),
+  })
 }

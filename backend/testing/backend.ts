@@ -46,6 +46,12 @@ export interface TestBackend {
   demo: DemoSeed | null
   /** The database target, for a second instance on the same data. */
   target: string
+  /**
+   * Resolves once the background work already due is done (intents being withdrawn at the acquirer, claims being
+   * settled, the sandbox acquirer's notifications going out), so a snapshot taken after it sees no change that
+   * a request did not make.
+   */
+  settled(timeoutMs?: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -112,6 +118,36 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
     dir,
     demo,
     target: fresh.target,
+    async settled(timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const now = backend.context.now()
+        const [withdrawals, settlements] = await Promise.all([
+          database.db
+            .selectFrom('intent_withdrawals')
+            .select('intent_id')
+            .where('done_ms', 'is', null)
+            .limit(1)
+            .execute(),
+          database.db
+            .selectFrom('settlements')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_attempt_ms', '<=', now)
+            .limit(1)
+            .execute(),
+        ])
+        const notifications =
+          backend.sandbox?.store.notifications().filter((row) => row.status === 'pending' && row.next_attempt_ms <= now)
+            .length ?? 0
+        if (withdrawals.length + settlements.length + notifications === 0) return
+        if (Date.now() > until) throw new Error('queued background work was not done in time')
+        backend.context.wakeWithdrawals()
+        backend.context.wakeSettlement()
+        backend.sandbox?.notifier.wake()
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
     async stop() {
       await backend.close()
       await database.close()

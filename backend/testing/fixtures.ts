@@ -30,6 +30,8 @@ export interface CourierRouteOptions {
   /** The route's stops; or give `orders` for one stop per order. */
   stops?: StopSpec[]
   orders?: OrderSpec[]
+  /** The ceiling on one order's amount, as the backend under test is configured; ¥50,000 unless said. */
+  maxOrderFen?: number
 }
 
 export interface CourierWithRoute {
@@ -74,7 +76,7 @@ export async function createCourierWithRoute(
       address: `苏州市相城区元和街道嘉元路${100 + i}号 玉成家园${i + 1}幢`,
       orders: [order],
     }))
-  const route = await createRoute(db, { depotId, courierId, routeDate, stops })
+  const route = await createRoute(db, { depotId, courierId, routeDate, stops, maxOrderFen: options.maxOrderFen })
   const { code } = await createEnrollmentCode(db, {
     depotId,
     createdBy: 'fixture',

@@ -81,12 +81,17 @@ export class BackendRecords {
     )
   }
 
-  /** Every event the backend holds for a device, in sequence order. */
+  /**
+   * Every event the backend holds for a device, in sequence order: `occurredAt` as the device sent it (its own
+   * clock), `courierAt` the courier's time the backend counts (corrected by the device's offset, bounded by the
+   * shift and the receipt, `timeFlag` when moved to a bound).
+   */
   deviceEvents(deviceId: string) {
     return this.read((db) =>
       db
         .prepare(
-          `SELECT seq, event_id AS eventId, type, status, reason, occurred_at AS occurredAt, received_ms AS receivedMs
+          `SELECT seq, event_id AS eventId, type, status, reason, COALESCE(device_occurred_at, occurred_at) AS occurredAt,
+             occurred_at AS courierAt, time_flag AS timeFlag, received_ms AS receivedMs
            FROM device_events WHERE device_id = ? ORDER BY seq`,
         )
         .all(deviceId),
@@ -97,6 +102,8 @@ export class BackendRecords {
       status: string
       reason: string | null
       occurredAt: string
+      courierAt: string
+      timeFlag: string | null
       receivedMs: number
     }[]
   }
@@ -138,7 +145,7 @@ export class BackendRecords {
     ) as { kind: string; status: string; claimed_fen: number }[]
   }
 
-  /** When each recorded delivery attempt happened, as its device stated it, in sequence order. */
+  /** When each recorded delivery attempt happened, by the courier's time the backend counts, in sequence order. */
   attemptTimes(deviceId: string): { seq: number; occurredAt: string }[] {
     return this.read((db) =>
       db

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Fen, MAX_FEN } from '../money'
+import { Fen, SignedTotalFen, TotalFen } from '../money'
 import { FailureReason } from './events'
 import { CourierId, DepotId, DeviceId, IntentId, OrderId, SupervisorId, Timestamp } from './ids'
 import { FlagKind } from './stream'
@@ -42,7 +42,7 @@ export type CouriersDayQuery = z.input<typeof CouriersDayQuery>
 
 const Count = z.number().int().min(0)
 /** A difference of money that may be negative (short) or positive (over). */
-export const SignedFen = z.number().int().min(-MAX_FEN).max(MAX_FEN)
+export const SignedFen = SignedTotalFen
 
 export const CourierRef = z.object({ courierId: CourierId, staffId: z.string(), name: z.string() })
 export type CourierRef = z.infer<typeof CourierRef>
@@ -54,14 +54,14 @@ export type DashboardDepot = z.infer<typeof DashboardDepot>
 export const FailuresByReason = z.record(FailureReason, Count)
 export type FailuresByReason = z.infer<typeof FailuresByReason>
 
-/** COD by method. Digital money counts only once the acquirer confirmed it; until then it is "awaiting". */
+/** COD by method, totals of the day. Digital money counts only once the acquirer confirmed it; until then it is "awaiting". */
 export const CodByMethod = z.object({
-  digitalFen: Fen,
+  digitalFen: TotalFen,
   digitalCount: Count,
   /** Delivered digitally on the device's word ("paid, to be verified", an offline receipt) and not yet confirmed. */
-  digitalAwaitingFen: Fen,
+  digitalAwaitingFen: TotalFen,
   digitalAwaitingCount: Count,
-  cashFen: Fen,
+  cashFen: TotalFen,
   cashCount: Count,
   prepaidCount: Count,
 })
@@ -114,6 +114,20 @@ export const CouriersDayResponse = z.object({
 })
 export type CouriersDayResponse = z.infer<typeof CouriersDayResponse>
 
+/** How far a device's clock is from the backend's, as last measured, and what that did to the day's events. */
+export const DeviceClock = z.object({
+  /** Backend clock minus device clock, ms; null while never measured. */
+  offsetMs: z.number().int().nullable(),
+  /** `events`: the offset the device measured and sent with its events; `heartbeat`: its clock when it beat. */
+  source: z.enum(['events', 'heartbeat']).nullable(),
+  measuredAt: Timestamp.nullable(),
+  /** Further off than `CLOCK_SKEW_WARNING_MS` (two minutes). */
+  skewed: z.boolean(),
+  /** The day's events whose time fell before their shift or after their receipt, counted at the bound instead. */
+  adjustedEvents: Count,
+})
+export type DeviceClock = z.infer<typeof DeviceClock>
+
 /** `GET /api/v1/depot/dashboard/devices?date`: each device's backlog from its heartbeat, and its last contact. */
 export const DeviceStatus = z.object({
   deviceId: DeviceId,
@@ -132,6 +146,7 @@ export const DeviceStatus = z.object({
   lastContactAgeMs: Count.nullable(),
   /** Highest event sequence the backend holds for it. */
   ackedSeq: Count,
+  clock: DeviceClock,
 })
 export type DeviceStatus = z.infer<typeof DeviceStatus>
 
@@ -212,13 +227,13 @@ export type SupervisorRef = z.infer<typeof SupervisorRef>
 export const CashRow = z.object({
   courier: CourierRef,
   /** The sum of the day's cash collections. */
-  expectedFen: Fen,
+  expectedFen: TotalFen,
   cashCount: Count,
   /** The courier's latest declaration on the terminal. */
-  declaredFen: Fen.nullable(),
+  declaredFen: TotalFen.nullable(),
   declaredAt: Timestamp.nullable(),
   /** What the supervisor received, once recorded. */
-  receivedFen: Fen.nullable(),
+  receivedFen: TotalFen.nullable(),
   note: z.string().nullable(),
   recordedBy: SupervisorRef.nullable(),
   recordedAt: Timestamp.nullable(),
@@ -237,10 +252,10 @@ export const CashAuditEntry = z.object({
   courier: CourierRef,
   supervisor: SupervisorRef,
   action: z.enum(['recorded', 'changed']),
-  previousFen: Fen.nullable(),
-  receivedFen: Fen,
-  expectedFen: Fen,
-  declaredFen: Fen.nullable(),
+  previousFen: TotalFen.nullable(),
+  receivedFen: TotalFen,
+  expectedFen: TotalFen,
+  declaredFen: TotalFen.nullable(),
   note: z.string().nullable(),
   at: Timestamp,
 })
@@ -263,7 +278,7 @@ export type CashDayResponse = z.infer<typeof CashDayResponse>
 export const RecordCashRequest = z
   .object({
     date: RouteDay,
-    receivedFen: Fen,
+    receivedFen: TotalFen,
     note: z.string().trim().max(500).optional(),
     version: z.number().int().min(0),
   })

@@ -28,12 +28,16 @@ export type CreateEnrollmentCodeResponse = z.infer<typeof CreateEnrollmentCodeRe
  * `POST /api/v1/devices/:deviceId/heartbeat` (device token): the device's backlog, so the depot sees it.
  * Sent on every sync and once a minute while online.
  */
+/** The most an outbox count can be and still be stored (a 32-bit column). */
+const MAX_PENDING = 2_147_483_647
+
 export const HeartbeatRequest = z
   .object({
-    pendingCount: z.number().int().min(0),
+    pendingCount: z.number().int().min(0).max(MAX_PENDING),
     oldestPendingAt: Timestamp.nullable(),
     lastSyncAt: Timestamp.nullable(),
     appVersion: z.string().min(1).max(32),
+    /** The device's own clock when it sent this (never corrected): the backend reads the device's skew from it. */
     sentAt: Timestamp,
   })
   .strict()

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { Fen } from '../money'
-import { IntentId, OrderId, ParcelId, ShiftId, Timestamp } from './ids'
+import { Fen, TotalFen } from '../money'
+import { IntentId, OrderId, ParcelId, ShiftId, StopId, Timestamp } from './ids'
 
 export const ScanSource = z.enum(['wedge', 'camera', 'manual'])
 export type ScanSource = z.infer<typeof ScanSource>
@@ -31,6 +31,10 @@ export type ScanRefusal = z.infer<typeof ScanRefusal>
 /** How the device learned a digital payment went through. */
 export const PaymentConfirmation = z.enum(['push', 'poll', 'receipt'])
 export type PaymentConfirmation = z.infer<typeof PaymentConfirmation>
+
+/** Why a courier moves a stop later in the route, or skips it for now (it stays on the route, at its end). */
+export const StopMoveReason = z.enum(['no_access', 'closed', 'customer_asked', 'traffic', 'other'])
+export type StopMoveReason = z.infer<typeof StopMoveReason>
 
 export const DeliveryMethod = z.enum(['digital', 'cash', 'prepaid'])
 export type DeliveryMethod = z.infer<typeof DeliveryMethod>
@@ -113,8 +117,29 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
       .strict(),
   }),
   z.object({
+    /**
+     * The courier moved a stop later in the route, or skipped it for now (to the end of the route): `order` is the
+     * shift's stops in their new order, so the backend and the depot see the route as the courier will walk it.
+     */
+    type: z.literal('stop.moved'),
+    payload: z
+      .object({
+        stopId: StopId,
+        move: z.enum(['later', 'skip']),
+        reason: StopMoveReason,
+        order: z.array(StopId).min(1).max(1000),
+      })
+      .strict(),
+  }),
+  z.object({
+    /** The courier called the customer through a virtual number bound for this order (隐私号): evidence of trying. */
+    type: z.literal('call.attempted'),
+    payload: z.object({ orderId: OrderId, bindingId: z.string().min(1).max(64) }).strict(),
+  }),
+  z.object({
     type: z.literal('shift.cash_declared'),
-    payload: z.object({ declaredFen: Fen }).strict(),
+    /** The cash the courier counted for the whole shift: a total. */
+    payload: z.object({ declaredFen: TotalFen }).strict(),
   }),
   z.object({
     type: z.literal('shift.closed'),
@@ -134,6 +159,9 @@ export type DeviceEventType = DeviceEventBody['type']
 
 /** A device clock more than ten years off is not a clock reading anyone can correct. */
 export const MAX_CLOCK_OFFSET_MS = 10 * 366 * 24 * 3600_000
+
+/** A device clock further than this from the backend's is shown as skewed, on the terminal and to the depot. */
+export const CLOCK_SKEW_WARNING_MS = 2 * 60_000
 
 export const DeviceEvent = z.intersection(
   z.object({

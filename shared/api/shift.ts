@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Fen } from '../money'
+import { Fen, TotalFen } from '../money'
 import { DeliveryMethod, FailureReason } from './events'
 import {
   CourierId,
@@ -23,7 +23,7 @@ export const LoginRequest = z.object({ staffId: StaffId, pin: Pin }).strict()
 export type LoginRequest = z.infer<typeof LoginRequest>
 
 /** Limits on "paid, to be verified" payments, in fen; the terminal shows both. */
-export const UnverifiedLimits = z.object({ perOrderFen: Fen, perShiftFen: Fen })
+export const UnverifiedLimits = z.object({ perOrderFen: Fen, perShiftFen: TotalFen })
 export type UnverifiedLimits = z.infer<typeof UnverifiedLimits>
 
 export const LoginResponse = z.object({

@@ -1,10 +1,10 @@
 import { z } from 'zod'
-import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource } from '../api/events'
+import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource, StopMoveReason } from '../api/events'
 import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, Timestamp } from '../api/ids'
 import { EnrollmentCode } from '../api/device'
 import { IntentStatus, OrderStatus } from '../api/shift'
 import { SettlementVerdict } from '../api/stream'
-import { Fen } from '../money'
+import { Fen, TotalFen } from '../money'
 
 /**
  * The IPC contract between the terminal's renderer and the device core: the one source of truth for the
@@ -23,6 +23,10 @@ export const Settings = z.object({
   backendUrl: z.url({ protocol: /^https?$/ }),
   /** `KeyboardEvent.code` of the key that opens the camera, so it does not depend on keyboard layout. */
   cameraTriggerKey: z.string().regex(/^[A-Za-z0-9]{1,20}$/),
+  /** Every confirmed payment is spoken aloud (收款播报). */
+  announcePayments: z.boolean(),
+  /** The tones' and the voice's volume, 0 to 100. */
+  volume: z.number().int().min(0).max(100),
 })
 export type Settings = z.infer<typeof Settings>
 
@@ -63,7 +67,7 @@ export const ShiftInfo = z.object({
   routeDate: z.string().nullable(),
   manifestVersion: z.number().int().nullable(),
   manifestLoaded: z.boolean(),
-  unverifiedLimits: z.object({ perOrderFen: Fen, perShiftFen: Fen }),
+  unverifiedLimits: z.object({ perOrderFen: Fen, perShiftFen: TotalFen }),
   /** How long a prepaid, cash or failed completion can be undone. */
   undoWindowMs: z.number().int().min(0),
   /**
@@ -183,6 +187,8 @@ export const OrderView = z.object({
   closedAt: Timestamp.nullable(),
   payment: PaymentView.nullable(),
   flags: z.array(OrderFlag),
+  /** Calls to the customer for this attempt (through a virtual number): evidence for a "not home". */
+  calls: z.array(z.object({ at: Timestamp, number: z.string() })),
 })
 export type OrderView = z.infer<typeof OrderView>
 
@@ -190,14 +196,16 @@ export const ShiftCounters = z.object({
   delivered: z.number().int().min(0),
   failed: z.number().int().min(0),
   toGo: z.number().int().min(0),
-  digitalFen: Fen,
-  cashFen: Fen,
+  digitalFen: TotalFen,
+  cashFen: TotalFen,
 })
 export type ShiftCounters = z.infer<typeof ShiftCounters>
 
 export const RouteOrder = z.object({
   orderId: OrderId,
   waybill: z.string(),
+  /** For finding the stop by the recipient (masked, e.g. 吴*). */
+  maskedName: z.string(),
   codFen: Fen,
   parcelCount: z.number().int().min(1),
   scannedCount: z.number().int().min(0),
@@ -212,9 +220,12 @@ export const RouteStop = z.object({
   address: z.string(),
   /** `done` once no order at the stop is pending. */
   status: z.enum(['pending', 'partial', 'done']),
-  codFen: Fen,
+  /** The stop's orders together. */
+  codFen: TotalFen,
   parcelCount: z.number().int().min(0),
   orders: z.array(RouteOrder),
+  /** Skipped for now (it moved to the end of the route), and why; null otherwise. */
+  skippedReason: StopMoveReason.nullable(),
 })
 export type RouteStop = z.infer<typeof RouteStop>
 
@@ -289,6 +300,20 @@ export type ScanOutcome = z.infer<typeof ScanOutcome>
 
 export const OrderRequest = z.object({ orderId: OrderId }).strict()
 
+/** Move a stop one place later, or skip it for now (to the end of the route), with the courier's reason. */
+export const MoveStopRequest = z
+  .object({ stopId: StopId, move: z.enum(['later', 'skip']), reason: StopMoveReason })
+  .strict()
+
+/** A virtual number (隐私号) bound for one order: the courier calls it, the customer's own number never shows. */
+export const CallBinding = z.object({
+  orderId: OrderId,
+  number: z.string(),
+  extension: z.string().nullable(),
+  validUntil: Timestamp,
+})
+export type CallBinding = z.infer<typeof CallBinding>
+
 export const StartCashResult = z.object({
   /** `cancelled`: the backend cancelled the intent; `recorded`: no coverage, cancelled on sync; `none`: nothing to cancel. */
   intentCancellation: z.enum(['cancelled', 'recorded', 'none']),
@@ -322,9 +347,9 @@ export type PaymentUpdate = z.infer<typeof PaymentUpdate>
 /** "Paid, to be verified": the limits from login and what this shift has used of them. */
 export const UnverifiedAllowance = z.object({
   perOrderFen: Fen,
-  perShiftFen: Fen,
-  usedFen: Fen,
-  remainingFen: Fen,
+  perShiftFen: TotalFen,
+  usedFen: TotalFen,
+  remainingFen: TotalFen,
 })
 export type UnverifiedAllowance = z.infer<typeof UnverifiedAllowance>
 
@@ -334,8 +359,8 @@ export const ShiftSummary = z.object({
   /** Stops with an order still to deliver. */
   stopsLeft: z.number().int().min(0),
   /** Cash collected, to hand in at the depot. */
-  cashToHandInFen: Fen,
-  declaredCashFen: Fen.nullable(),
+  cashToHandInFen: TotalFen,
+  declaredCashFen: TotalFen.nullable(),
   declaredAt: Timestamp.nullable(),
   ordersTotal: z.number().int().min(0),
   pendingEvents: z.number().int().min(0),
@@ -345,7 +370,7 @@ export const ShiftSummary = z.object({
 })
 export type ShiftSummary = z.infer<typeof ShiftSummary>
 
-export const DeclareCashRequest = z.object({ declaredFen: Fen }).strict()
+export const DeclareCashRequest = z.object({ declaredFen: TotalFen }).strict()
 /**
  * Ending the shift while something is open (stops left, events not sent, cash not declared) needs
  * `confirmOpen`; without it the core answers `shift.open_items` with what is open, and changes nothing.
@@ -358,7 +383,7 @@ export const ShiftOpenItems = z.object({
   ordersLeft: z.number().int().min(0),
   pendingEvents: z.number().int().min(0),
   /** Cash collected this shift while no declaration was made; 0 when declared or none was taken. */
-  cashUndeclaredFen: Fen,
+  cashUndeclaredFen: TotalFen,
 })
 export type ShiftOpenItems = z.infer<typeof ShiftOpenItems>
 
@@ -394,6 +419,11 @@ export type CompletionNotice = z.infer<typeof CompletionNotice>
  */
 export const DoorstepView = z.object({
   order: OrderView.nullable(),
+  /**
+   * How the order came to be in hand: its parcel was scanned (everything can be done), or it was opened from the
+   * route (calling and a failure can; collecting needs the parcel's scan first).
+   */
+  how: z.enum(['scanned', 'opened']).nullable(),
   collecting: Collecting.nullable(),
   /** A scan that arrived during a collection, waiting for the courier to keep or switch. */
   conflict: z.object({ code: z.string(), orderId: OrderId, waybill: z.string() }).nullable(),
@@ -401,9 +431,6 @@ export const DoorstepView = z.object({
   notice: CompletionNotice.nullable(),
 })
 export type DoorstepView = z.infer<typeof DoorstepView>
-
-/** A device clock this far off the backend's is shown to the courier, and on the depot's devices view. */
-export const CLOCK_SKEW_SHOWN_MS = 2 * 60_000
 
 /** What the sync engine knows: coverage (the backend actually answered), the queue, and what blocks it. */
 export const SyncStatus = z.object({
@@ -509,6 +536,11 @@ export const ipcChannels = {
   /** Hand over a prepaid order in hand whose completion was undone. */
   deliverPrepaid: channel(OrderRequest, OrderView),
   dismissNotice: channel(z.object({ id: z.number().int().min(1) }).strict(), DoorstepView),
+  /** Opens a stop's order from the route: calling and a failure can be done; collecting needs its scan. */
+  openOrder: channel(OrderRequest, OrderView),
+  moveStop: channel(MoveStopRequest, RouteView),
+  /** Binds a virtual number for the order's customer and records the call attempt; needs coverage. */
+  callCustomer: channel(OrderRequest, CallBinding),
 
   getShiftSummary: channel(Empty, ShiftSummary),
   declareCash: channel(DeclareCashRequest, ShiftSummary),

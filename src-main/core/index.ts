@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { appHandlers } from './app/handlers'
 import { createBackendClient } from './backend/client'
 import { createClockOffset } from './clock/offset'
+import { contactHandlers } from './contact/handlers'
 import type { CoreContext, CoreHandlers, DeviceCoreOptions } from './context'
 import { createFileCredentialStore } from './credentials/store'
 import { openDeviceDb, storageFailure } from './db'
@@ -16,6 +17,7 @@ import { downloadManifest } from './manifest/download'
 import { manifestHandlers } from './manifest/handlers'
 import { deviceMigrations } from './migrations'
 import { paymentHandlers, pollIntent } from './payments/handlers'
+import { routeHandlers } from './route/handlers'
 import { createPaymentWatcher } from './payments/watch'
 import { scanHandlers } from './scan/handlers'
 import { defaultSettings, readSettings, writeSettings } from './settings/store'
@@ -133,6 +135,8 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     ...paymentHandlers(ctx),
     ...deliveryHandlers(ctx),
     ...doorstepHandlers(ctx),
+    ...routeHandlers(ctx),
+    ...contactHandlers(ctx),
     ...syncHandlers(ctx, sync),
   } satisfies CoreHandlers
 

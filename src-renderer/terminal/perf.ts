@@ -11,6 +11,8 @@ export const MARK_QR_VISIBLE = 'tt:qr-visible'
 export const MEASURE_TAP_TO_QR = 'tt:tap-to-qr'
 export const MARK_PAID_VISIBLE = 'tt:paid-visible'
 export const MARK_TONE = 'tt:tone'
+/** When a confirmed payment starts being spoken (`detail.intentId`, `detail.wallClock`): confirmation → speech. */
+export const MARK_SPEECH_START = 'tt:speech-start'
 
 /** Runs `then` once the current DOM changes have been painted: after the next frame's paint. */
 export function afterPaint(then: () => void): void {
@@ -46,6 +48,10 @@ export function markPaidVisible(intentId: string): void {
   performance.mark(MARK_PAID_VISIBLE, { detail: { intentId, wallClock: performance.timeOrigin + performance.now() } })
 }
 
-export function markTone(tone: 'good' | 'refused' | 'notice'): void {
+export function markTone(tone: string): void {
   performance.mark(MARK_TONE, { detail: { tone } })
+}
+
+export function markSpeechStart(intentId: string, wallClock: number): void {
+  performance.mark(MARK_SPEECH_START, { detail: { intentId, wallClock } })
 }

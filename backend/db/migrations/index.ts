@@ -2,7 +2,11 @@ import type { Migration } from 'kysely'
 import { logistics } from './1795800000000_logistics'
 import { dashboard } from './1795900000000_dashboard'
 import { streamRetention } from './1796000000000_stream_retention'
+import { loginAttempts } from './1796100000000_login_attempts'
+import { courierTime } from './1796200000000_courier_time'
+import { intentWithdrawals } from './1796300000000_intent_withdrawals'
 import { deviceGaps } from './1796400000000_device_gaps'
+import { callsAndStops } from './1796450000000_calls_and_stops'
 import { closure } from './1796500000000_closure'
 
 /**
@@ -13,6 +17,10 @@ export const backendMigrations: Record<string, Migration> = {
   '1795800000000_logistics': logistics,
   '1795900000000_dashboard': dashboard,
   '1796000000000_stream_retention': streamRetention,
+  '1796100000000_login_attempts': loginAttempts,
+  '1796200000000_courier_time': courierTime,
+  '1796300000000_intent_withdrawals': intentWithdrawals,
   '1796400000000_device_gaps': deviceGaps,
+  '1796450000000_calls_and_stops': callsAndStops,
   '1796500000000_closure': closure,
 }

@@ -76,7 +76,8 @@ export function deliveryHandlers(ctx: CoreContext): DeliveryHandlers {
 
     recordFailure: ({ orderId, reason }) =>
       answer(() => {
-        const order = requireInHand(ctx, orderId)
+        // A failure can be recorded from a stop opened on the route (nobody answers the door, the gate is shut).
+        const order = requireInHand(ctx, orderId, { opened: true })
         if (ctx.doorstep.collecting() === 'qr') {
           // The customer may be paying that QR: go back from it first, so a failure is a deliberate choice.
           throw new TuotouError('doorstep.qr_open', `leave the QR of ${order.waybill} first`, {

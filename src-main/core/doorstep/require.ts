@@ -7,7 +7,7 @@ import { findOrder, orderParcels, requirePendingOrder, type OrderRow } from '../
  * The order in hand is the only order: anything done for an order (collect, fail, undo aside) needs it to be the
  * last accepted scan. After a refusal, nothing of another order can be acted on until it is scanned again.
  */
-export function requireInHand(ctx: CoreContext, orderId: string): OrderRow {
+export function requireInHand(ctx: CoreContext, orderId: string, allow: { opened?: boolean } = {}): OrderRow {
   requireActiveRoute(ctx)
   const order = requirePendingOrder(ctx.db, orderId)
   const inHand = ctx.doorstep.inHand()
@@ -17,6 +17,15 @@ export function requireInHand(ctx: CoreContext, orderId: string): OrderRow {
       waybill: order.waybill,
       inHand: held?.waybill ?? null,
     })
+  }
+  if (ctx.doorstep.how() === 'opened' && !allow.opened) {
+    throw new TuotouError(
+      'collect.scan_first',
+      `scan ${order.waybill} before collecting: it was opened from the route`,
+      {
+        waybill: order.waybill,
+      },
+    )
   }
   return order
 }

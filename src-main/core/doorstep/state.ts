@@ -34,6 +34,8 @@ interface OpenUndo extends UndoWindow {
 export interface Doorstep {
   /** The order in hand, or null. */
   inHand(): string | null
+  /** How it came to be in hand: its parcel scanned, or opened from the route (no collecting until scanned). */
+  how(): 'scanned' | 'opened' | null
   collecting(): Collecting | null
   held(): HeldScan | null
   undo(): Readonly<OpenUndo> | null
@@ -41,6 +43,8 @@ export interface Doorstep {
 
   /** An accepted scan: this order is in hand now, nothing is open for it yet. */
   take(orderId: string): void
+  /** Opened from the route: in hand for a call or a failure; its parcel's scan makes it `scanned`. */
+  open(orderId: string): void
   /** A refusal, a completion or a switch: nothing is in hand. */
   letGo(): void
   /** The QR or cash panel of the order in hand opened, or closed (`null`). */
@@ -71,6 +75,7 @@ export interface DoorstepOptions {
 
 export function createDoorstep(options: DoorstepOptions): Doorstep {
   let inHand: string | null = null
+  let how: 'scanned' | 'opened' | null = null
   let collecting: Collecting | null = null
   let held: HeldScan | null = null
   let undo: OpenUndo | null = null
@@ -86,6 +91,7 @@ export function createDoorstep(options: DoorstepOptions): Doorstep {
 
   const door: Doorstep = {
     inHand: () => inHand,
+    how: () => (inHand === null ? null : how),
     collecting: () => collecting,
     held: () => held,
     undo: () => undo,
@@ -93,6 +99,14 @@ export function createDoorstep(options: DoorstepOptions): Doorstep {
     take(orderId) {
       if (inHand !== orderId) collecting = null
       inHand = orderId
+      how = 'scanned'
+      held = null
+    },
+    open(orderId) {
+      if (inHand === orderId) return
+      collecting = null
+      inHand = orderId
+      how = 'opened'
       held = null
     },
     letGo() {
@@ -131,6 +145,7 @@ export function createDoorstep(options: DoorstepOptions): Doorstep {
       const open = undo && performance.now() < undo.deadline ? undo : null
       return {
         order: order ? orderView(db, order) : null,
+        how: order ? how : null,
         collecting: order ? collecting : null,
         conflict: held ? { code: held.code, orderId: held.orderId, waybill: held.waybill } : null,
         undo: open

@@ -1,4 +1,4 @@
-import type { DeliveryMethod, FailureReason } from '../../../shared/api/events'
+import type { DeliveryMethod, FailureReason, StopMoveReason } from '../../../shared/api/events'
 import type { IntentStatus, OrderStatus } from '../../../shared/api/shift'
 import type { SettlementVerdict } from '../../../shared/api/stream'
 import type {
@@ -210,6 +210,10 @@ export function orderView(db: DeviceDb, order: OrderRow): OrderView {
     closedAt: order.closed_at,
     payment: intent ? paymentView(intent, order.waybill) : null,
     flags: orderFlags(db, order.order_id),
+    calls: db.all<{ at: string; number: string }>(
+      'SELECT at, number FROM call_attempts WHERE order_id = ? AND attempt = ? ORDER BY id',
+      [order.order_id, order.attempt],
+    ),
   }
 }
 
@@ -229,8 +233,8 @@ export function shiftCounters(db: DeviceDb, shiftId: string): ShiftCounters {
 
 /** The whole route in order, built in three queries so a 150-stop round stays quick. */
 export function routeView(db: DeviceDb, shift: ShiftRow): RouteView {
-  const stops = db.all<{ stop_id: string; sequence: number; address: string }>(
-    'SELECT stop_id, sequence, address FROM stops WHERE shift_id = ? ORDER BY sequence',
+  const stops = db.all<{ stop_id: string; sequence: number; address: string; skipped_reason: StopMoveReason | null }>(
+    'SELECT stop_id, sequence, address, skipped_reason FROM stops WHERE shift_id = ? ORDER BY sequence',
     [shift.shift_id],
   )
   const orders = db.all<OrderRow & { parcel_count: number; scanned_count: number }>(
@@ -257,9 +261,11 @@ export function routeView(db: DeviceDb, shift: ShiftRow): RouteView {
       status: pending === 0 ? 'done' : pending === list.length ? 'pending' : 'partial',
       codFen: list.reduce((sum, order) => sum + order.cod_fen, 0),
       parcelCount: list.reduce((sum, order) => sum + order.parcel_count, 0),
+      skippedReason: pending > 0 ? stop.skipped_reason : null,
       orders: list.map((order) => ({
         orderId: order.order_id,
         waybill: order.waybill,
+        maskedName: order.masked_name,
         codFen: order.cod_fen,
         parcelCount: order.parcel_count,
         scannedCount: order.scanned_count,

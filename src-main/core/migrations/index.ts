@@ -6,6 +6,7 @@ import offline from './1795900000000_offline'
 import rejectedSeen from './1796000000000_rejected_seen'
 import doorstep from './1796100000000_doorstep'
 import clockOffset from './1796200000000_clock_offset'
+import routeAndCalls from './1796300000000_route_and_calls'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
 export const deviceMigrations: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const deviceMigrations: readonly Migration[] = [
   rejectedSeen,
   doorstep,
   clockOffset,
+  routeAndCalls,
 ]

@@ -5,6 +5,8 @@ export const defaultSettings = (backendUrl: string): Settings => ({
   locale: 'system',
   backendUrl,
   cameraTriggerKey: 'F8',
+  announcePayments: true,
+  volume: 80,
 })
 
 /** Reads the stored settings over the defaults; a stored value that no longer validates falls back. */

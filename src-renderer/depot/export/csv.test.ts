@@ -45,6 +45,39 @@ describe('CSV export', () => {
     expect(second).toBe(`'@SUM(A1),'-2+3,3,0.00,-1.00`)
   })
 
+  it('neutralises a formula behind leading blanks, line breaks, invisible characters or full-width signs (OWASP)', () => {
+    // The one cell after the header line `h\r\n`, without the final CRLF.
+    const one = (text: string) =>
+      toCsv([{ header: 'h', value: (r: { t: string }) => r.t }], [{ t: text }]).slice('\ufeffh\r\n'.length, -2)
+    for (const text of [
+      ' =1+1',
+      '  +cmd',
+      '\n=1',
+      '\r\n-2',
+      '\u00a0@SUM(A1)',
+      '\u3000=1',
+      '\u200b=HYPERLINK("http://x")',
+      '\u200d\u2060+1',
+      '\ufeff=1',
+      '\u202e=1',
+      '＝1+1',
+      '＋1',
+      '－1',
+      '＠SUM(A1)',
+      ' \u200b ＝1',
+      '\t',
+      '\rtext',
+    ]) {
+      const cell = one(text)
+      const inner = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell
+      expect(inner, JSON.stringify(text)).toBe(`'${text}`)
+    }
+    for (const text of ['李强', 'a=b', '1-2', 'note: +1', ' padded ']) {
+      const cell = one(text)
+      expect(cell.startsWith("'") || cell.startsWith(`"'`), JSON.stringify(text)).toBe(false)
+    }
+  })
+
   it('refuses a number that is not a whole number rather than writing a float', () => {
     expect(() => toCsv(columns, [{ name: 'x', note: null, delivered: 1.5, cashFen: 0, gapFen: 0 }])).toThrow(RangeError)
   })

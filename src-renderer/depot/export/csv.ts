@@ -9,12 +9,24 @@ export interface CsvColumn<Row> {
 }
 
 /**
- * Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) is
- * prefixed with `'`, so a waybill or a note can never become a command in Excel. Numbers and money are written
- * by us and stay numbers, negatives included.
+ * Characters a spreadsheet skips at the start of a cell before it looks for a formula: blanks and line breaks
+ * (`\s` covers the no-break and ideographic spaces and U+FEFF), and the invisible ones: soft hyphen, Mongolian
+ * vowel separator, zero-width spaces and joiners, direction marks and embeddings, word joiner.
+ */
+const LEADING_INVISIBLE = /^[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]*/u
+
+/** What starts a formula: `= + - @`, their full-width and small forms, and the minus sign. */
+const FORMULA_START = /^[=+\-@\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\ufe6b\u2212]/u
+
+/**
+ * OWASP's rule for CSV injection: a cell whose first character is a tab, carriage return or line feed, or whose
+ * first visible character (after blanks, line breaks and invisible characters) starts a formula, is prefixed
+ * with `'`, so a waybill or a note can never become a command in Excel or LibreOffice. Numbers and money are
+ * written by us and stay numbers, negatives included.
  */
 function neutralised(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
+  const visible = text.replace(LEADING_INVISIBLE, '')
+  return /^[\t\r\n]/.test(text) || FORMULA_START.test(visible) ? `'${text}` : text
 }
 
 function quoted(text: string): string {

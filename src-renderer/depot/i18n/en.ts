@@ -83,6 +83,12 @@ const en: typeof zhCN = {
     none: 'None',
     empty: 'No devices enrolled in this depot yet',
     stale: '{age} ago',
+    clock: 'Clock',
+    clockAhead: '{d} ahead',
+    clockBehind: '{d} behind',
+    clockInStep: 'In step',
+    clockUnknown: 'Not measured',
+    adjusted: '{n} event(s) re-timed',
   },
   attention: {
     settlements: '"To be verified" payments and their settlement',

@@ -81,6 +81,12 @@ export default {
     none: '无',
     empty: '本站点还没有登记设备',
     stale: '{age}前',
+    clock: '时钟',
+    clockAhead: '快 {d}',
+    clockBehind: '慢 {d}',
+    clockInStep: '准确',
+    clockUnknown: '未测量',
+    adjusted: '{n} 条事件时间已校正',
   },
   attention: {
     settlements: '待核实支付与核实结果',
