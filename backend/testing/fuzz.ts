@@ -540,7 +540,8 @@ export async function fuzzRoutes(server: TestBackend, world: FuzzWorld, options:
       {
         seed: options.seed + i,
         numRuns: options.maxRunsPerRoute,
-        interruptAfterTimeLimit: shareOfRoute + 100,
+        // Only a safety net: the deadline above stops new requests; a loaded machine's first one may be slow.
+        interruptAfterTimeLimit: shareOfRoute + 10_000,
         markInterruptAsFailure: false,
         endOnFailure: !options.shrink,
       },
