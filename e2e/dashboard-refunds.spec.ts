@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { test as base, expect } from '@playwright/test'
-import { RefundsResponse } from '../shared/api/closure'
+import { ClosureResponse, RefundsResponse } from '../shared/api/closure'
 import { SupervisorLoginResponse } from '../shared/api/depot'
 import { CreateEnrollmentCodeResponse } from '../shared/api/device'
 import { BackendApi, EventWriter } from '../backend/testing/api'
@@ -123,3 +123,59 @@ for (const viewport of [
     expect(errors).toEqual([])
   })
 }
+
+test('the dashboard lists an intent past the bound while the acquirer is down, with why (1440x900)', async ({
+  page,
+}) => {
+  test.setTimeout(120_000)
+  await page.setViewportSize({ width: 1440, height: 900 })
+  // A 2 s bound instead of 10 min, so the worker reaches the intent while the test watches.
+  process.env.TUOTOU_CLOSURE_AFTER_MS = '2000'
+  const backend = await startBackend(['--sandbox', '--seed', 'demo']).finally(() => {
+    delete process.env.TUOTOU_CLOSURE_AFTER_MS
+  })
+  try {
+    const api = new BackendApi(backend.url)
+    const session = await api.call('POST', '/api/v1/depot/sessions', SupervisorLoginResponse, { json: SUPERVISOR })
+    const { code } = await api.call('POST', '/api/v1/depot/enrollment-codes', CreateEnrollmentCodeResponse, {
+      token: session.supervisorToken,
+    })
+    const device = await api.enroll(code, 'Handheld C')
+    const shift = await api.login(device.deviceToken, 'SZ1001', '1234')
+    const manifest = await api.manifest(shift.shiftToken, shift.shiftId)
+    const order = manifest.stops.flatMap((stop) => stop.orders).find((o) => o.codFen > 0 && o.intent)!
+    // The acquirer goes down; the courier fails the door, so the intent must be withdrawn, and cannot be.
+    await api.setBehaviour({ outage: true })
+    await api.push(device.deviceToken, device.deviceId, [
+      new EventWriter(shift.shiftId).next({
+        type: 'delivery.failed',
+        payload: { orderId: order.orderId, attempt: 1, reason: 'not_home' },
+      }),
+    ])
+    const closure = () => api.call('GET', '/api/v1/depot/closure', ClosureResponse, { token: session.supervisorToken })
+    await expect
+      .poll(async () => (await closure()).intents.find((i) => i.intentId === order.intent!.intentId)?.attempts ?? 0, {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(0)
+
+    await page.goto(`${backend.url}/depot`)
+    await page.getByTestId('depot-login').fill(SUPERVISOR.login)
+    await page.getByTestId('depot-password').fill(SUPERVISOR.password)
+    await page.getByTestId('depot-login-submit').click()
+    await page.getByTestId('tab-attention').click()
+    const row = page.locator(`[data-testid="closure-row"][data-intent-id="${order.intent!.intentId}"]`)
+    await expect(row).toHaveText(order.waybill)
+    await expect(page.getByTestId('closure-panel')).toContainText('未终结的支付')
+    await page.screenshot({ path: join(SHOTS, 'dashboard-closure-zh-CN-1440x900.png'), animations: 'disabled' })
+    await page.getByTestId('depot-lang-en').click()
+    await expect(page.getByTestId('closure-panel')).toContainText('Payments not yet final')
+    await page.screenshot({ path: join(SHOTS, 'dashboard-closure-en-1440x900.png'), animations: 'disabled' })
+
+    // The acquirer is back: the worker settles it and the list is empty again.
+    await api.setBehaviour({ outage: false })
+    await expect.poll(async () => (await closure()).intents.length, { timeout: 60_000 }).toBe(0)
+  } finally {
+    await backend.stop()
+  }
+})
