@@ -59,6 +59,8 @@ export const useDoorstepStore = defineStore('doorstep', () => {
   const payment = ref<PaymentView | null>(null)
   const slow = ref(false)
   const cashStart = ref<StartCashResult | null>(null)
+  /** The order whose collection QR was on screen: only then does the cash panel say the digital payment ended. */
+  const qrShownFor = ref<string | null>(null)
   const finished = ref<Finished | null>(null)
   const flags = ref<OrderFlag[]>([])
   /** A receipt that told the device nothing new (already recorded), shown so the courier is not left guessing. */
@@ -101,6 +103,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     order.value = null
     payment.value = null
     cashStart.value = null
+    qrShownFor.value = null
     lastScan.value = null
     slow.value = false
     finished.value = done
@@ -301,6 +304,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     if (!current) return
     const view = await act(() => bridge.showPaymentQr({ orderId: current.orderId }))
     if (!view) return
+    qrShownFor.value = current.orderId
     if (view.status === 'paid') return settlePaid(current, view)
     startWaiting(view)
   }
@@ -465,6 +469,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     payment,
     slow,
     cashStart,
+    qrShownFor,
     finished,
     flags,
     conflict,
