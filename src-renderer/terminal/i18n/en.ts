@@ -199,6 +199,7 @@ export default {
     receiptKnown: 'This receipt was already recorded for {waybill}.',
   },
   order: {
+    openedScanFirst: 'Opened from the route: scan {waybill} to take payment.',
     due: 'To collect',
     prepaid: 'Prepaid: nothing to collect',
     parcels: 'Parcels',
@@ -283,7 +284,17 @@ export default {
     alreadyPaid: 'The customer has already paid digitally. Take no cash.',
     back: 'Back',
   },
+  call: {
+    button: 'Call',
+    dial: 'Call',
+    extension: 'ext. {extension}',
+    validUntil: 'virtual, until {time}',
+    offline: 'No coverage: calling needs the network. Try again when online.',
+    evidence: 'Called {time} via {number}',
+  },
   failure: {
+    called: 'Called the customer once, at {time} | Called the customer {count} times, last at {time}',
+    notCalled: 'The customer has not been called on this attempt.',
     title: 'Why did the delivery fail?',
     cancel: 'Cancel',
     recorded: 'Failed delivery recorded: {reason}',
@@ -318,6 +329,24 @@ export default {
     dismiss: 'OK',
   },
   route: {
+    search: 'Find: waybill digits, name or address',
+    noMatch: 'No stop matches “{query}”.',
+    showDone: 'Show {n} done stop | Show {n} done stops',
+    hideDone: 'Hide done stops',
+    moreOrders: '+{n} more',
+    skipped: 'Skipped: {reason}',
+    move: 'Move or skip this stop',
+    moveTitle: 'Stop {sequence}: later or skip',
+    moveLater: 'Move one stop later',
+    skipWhy: 'Skip for now, because:',
+    moveCancel: 'Cancel',
+    reason: {
+      no_access: 'No access',
+      closed: 'Closed',
+      customer_asked: 'Customer asked',
+      traffic: 'Traffic',
+      other: 'Other',
+    },
     title: 'Route',
     date: 'Route of {date}',
     next: 'Next',
@@ -421,6 +450,7 @@ export default {
       failed: 'The device’s storage failed: nothing was recorded. Restart the terminal.',
     },
     doorstep: {
+      collecting: 'Finish or leave the collection that is open first.',
       not_in_hand: 'Scan {waybill} first: it is not the parcel in hand.',
       no_conflict: 'There is no scan waiting for a choice.',
       qr_open: 'Go back from the QR of {waybill} first.',
@@ -441,6 +471,7 @@ export default {
       closed: '{waybill} is already closed ({status}).',
     },
     collect: {
+      scan_first: 'Scan {waybill} before taking payment: it was opened from the route.',
       parcels_missing: 'Scan every parcel first: {scanned} of {count} scanned.',
     },
     payment: {
@@ -453,6 +484,16 @@ export default {
       intent_active: 'Cancel the digital payment before taking cash.',
       panel_closed: 'Open cash for {waybill} first.',
       already_paid: 'This order was paid digitally. Take no cash.',
+    },
+    route: {
+      stop_not_found: 'This stop is not on your route.',
+      stop_done: 'This stop has nothing left to deliver.',
+    },
+    call: {
+      offline: 'No coverage: calling needs the network.',
+    },
+    telephony: {
+      unavailable: 'The calling service is not available. Try again shortly.',
     },
     unverified: {
       over_order_limit: '{amount} is over the {limit} limit per order for unverified payments.',

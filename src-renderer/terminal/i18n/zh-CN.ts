@@ -200,6 +200,7 @@ export default {
     receiptKnown: '该付款凭证已为 {waybill} 记录过。',
   },
   order: {
+    openedScanFirst: '从路线打开：收款前请扫描 {waybill}。',
     due: '应收',
     prepaid: '已预付：无需收款',
     parcels: '包裹',
@@ -284,7 +285,17 @@ export default {
     alreadyPaid: '客户已完成数字支付，请勿收取现金。',
     back: '返回',
   },
+  call: {
+    button: '致电',
+    dial: '拨打',
+    extension: '分机 {extension}',
+    validUntil: '隐私号 至 {time}',
+    offline: '无网络：致电需要网络，请在有信号时重试。',
+    evidence: '{time} 经 {number} 致电',
+  },
   failure: {
+    called: '已致电客户 1 次（{time}） | 已致电客户 {count} 次，最近一次 {time}',
+    notCalled: '本次投递尚未致电客户。',
     title: '投递失败原因',
     cancel: '取消',
     recorded: '已记录投递失败：{reason}',
@@ -318,6 +329,24 @@ export default {
     dismiss: '知道了',
   },
   route: {
+    search: '查找：运单尾号、姓名或地址',
+    noMatch: '没有与“{query}”匹配的站点。',
+    showDone: '显示 {n} 个已完成站点 | 显示 {n} 个已完成站点',
+    hideDone: '隐藏已完成站点',
+    moreOrders: '另 {n} 单',
+    skipped: '已跳过：{reason}',
+    move: '调整或跳过此站',
+    moveTitle: '第 {sequence} 站：延后或跳过',
+    moveLater: '延后一站',
+    skipWhy: '暂时跳过，原因：',
+    moveCancel: '取消',
+    reason: {
+      no_access: '无法进入',
+      closed: '无人/关门',
+      customer_asked: '客户要求',
+      traffic: '交通原因',
+      other: '其他',
+    },
     title: '路线',
     date: '{date} 的路线',
     next: '下一站',
@@ -420,6 +449,7 @@ export default {
       failed: '设备存储出错：未记录任何内容。请重启终端。',
     },
     doorstep: {
+      collecting: '请先完成或退出正在进行的收款。',
       not_in_hand: '请先扫描 {waybill}：它不是手中的包裹。',
       no_conflict: '没有等待选择的扫描。',
       qr_open: '请先从 {waybill} 的收款码返回。',
@@ -440,6 +470,7 @@ export default {
       closed: '{waybill} 已关闭（{status}）。',
     },
     collect: {
+      scan_first: '收款前请扫描 {waybill}：该订单是从路线打开的。',
       parcels_missing: '请先扫描全部包裹：已扫 {scanned} / {count} 件。',
     },
     payment: {
@@ -452,6 +483,16 @@ export default {
       intent_active: '收取现金前请先取消数字支付。',
       panel_closed: '请先打开 {waybill} 的现金收款。',
       already_paid: '该订单已完成数字支付，请勿收取现金。',
+    },
+    route: {
+      stop_not_found: '该站点不在您的路线上。',
+      stop_done: '该站点已无待派送的包裹。',
+    },
+    call: {
+      offline: '无网络：致电需要网络。',
+    },
+    telephony: {
+      unavailable: '通话服务暂不可用，请稍后重试。',
     },
     unverified: {
       over_order_limit: '{amount} 超过待核实付款的单笔上限 {limit}。',
