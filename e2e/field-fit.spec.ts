@@ -11,7 +11,7 @@ import { MIN_TOUCH_PX, shotBoth, switchLocale } from './support/screens'
  * in both languages at every handheld size.
  */
 
-// Each test shoots several moments in two languages at three sizes.
+// Page code runs as strings: these sources are type-checked without the DOM. Each test shoots several moments in two languages at three sizes.
 test.describe.configure({ timeout: 180_000 })
 
 /** Wholly inside the viewport, and not cut off by a scrolling or clipping ancestor. */
@@ -27,23 +27,26 @@ async function expectInView(page: Page, locator: Locator, what: string): Promise
   expect(box!.x + box!.width, `${what}: right edge within ${view.width}`).toBeLessThanOrEqual(view.width + 0.5)
   expect(box!.y + box!.height, `${what}: bottom edge above ${bottom}`).toBeLessThanOrEqual(bottom + 0.5)
   // Text wider than its own box (¥1,299.00 running past the card's edge) is cut off even when the box fits.
-  const overflow = await locator.evaluate((element) => {
+  const overflow = Number(
+    await locator.evaluate(`(element) => {
     const outer = element.getBoundingClientRect()
     const range = document.createRange()
     range.selectNodeContents(element)
     const inner = range.getBoundingClientRect()
     if (inner.width === 0) return 0
     return Math.max(outer.left - inner.left, inner.right - outer.right)
-  })
+  }`),
+  )
   expect(overflow, `${what}: its text stays inside its box`).toBeLessThanOrEqual(1)
   // Nothing pinned or layered over it (the sticky way-out row, a sheet): its middle is itself.
-  const uncovered = await locator.evaluate((element) => {
+  const uncovered =
+    (await locator.evaluate(`(element) => {
     const r = element.getBoundingClientRect()
     const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)
     return hit !== null && (element.contains(hit) || hit.contains(element))
-  })
+  }`)) === true
   expect(uncovered, `${what}: not covered`).toBe(true)
-  expect(await page.evaluate(() => window.scrollY), `${what}: nothing scrolled`).toBe(0)
+  expect(await page.evaluate<number>('window.scrollY'), `${what}: nothing scrolled`).toBe(0)
 }
 
 /** In the lower half of the screen, where a thumb reaches. */
@@ -89,10 +92,16 @@ test('at 360×640 the order card, the QR screen and the slow-payment panels fit 
   await switchLocale(fieldTerminal.url, 'zh-CN')
   // At 720×1280 the QR uses the space: larger than at 360×640, and the amount in larger type.
   const small = (await courier.byId('payment-qr').locator('canvas').boundingBox())!
-  const smallType = await courier.byId('payment-amount').evaluate((e) => parseFloat(getComputedStyle(e).fontSize))
+  const smallType = await courier
+    .byId('payment-amount')
+    .evaluate('(e) => parseFloat(getComputedStyle(e).fontSize)')
+    .then(Number)
   await page.setViewportSize({ width: 720, height: 1280 })
   const large = (await courier.byId('payment-qr').locator('canvas').boundingBox())!
-  const largeType = await courier.byId('payment-amount').evaluate((e) => parseFloat(getComputedStyle(e).fontSize))
+  const largeType = await courier
+    .byId('payment-amount')
+    .evaluate('(e) => parseFloat(getComputedStyle(e).fontSize)')
+    .then(Number)
   expect(large.width).toBeGreaterThan(small.width * 1.5)
   expect(largeType).toBeGreaterThan(smallType * 1.3)
   await page.setViewportSize({ width: 360, height: 640 })
