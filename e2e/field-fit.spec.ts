@@ -15,7 +15,8 @@ import { MIN_TOUCH_PX, shotBoth, switchLocale } from './support/screens'
 test.describe.configure({ timeout: 180_000 })
 
 /** Wholly inside the viewport, and not cut off by a scrolling or clipping ancestor. */
-async function expectInView(page: Page, locator: Locator, what: string): Promise<void> {
+async function expectInView(page: Page, testId: string, what: string): Promise<void> {
+  const locator = page.getByTestId(testId)
   const box = await locator.boundingBox()
   expect(box, `${what}: on screen`).not.toBeNull()
   const view = page.viewportSize()!
@@ -27,24 +28,27 @@ async function expectInView(page: Page, locator: Locator, what: string): Promise
   expect(box!.x + box!.width, `${what}: right edge within ${view.width}`).toBeLessThanOrEqual(view.width + 0.5)
   expect(box!.y + box!.height, `${what}: bottom edge above ${bottom}`).toBeLessThanOrEqual(bottom + 0.5)
   // Text wider than its own box (¥1,299.00 running past the card's edge) is cut off even when the box fits.
+  // In the page, as a string: these sources are type-checked without the DOM.
+  const found = `document.querySelector(${JSON.stringify(`[data-testid="${testId}"]`)})`
   const overflow = Number(
-    await locator.evaluate(`(element) => {
-    const outer = element.getBoundingClientRect()
-    const range = document.createRange()
-    range.selectNodeContents(element)
-    const inner = range.getBoundingClientRect()
-    if (inner.width === 0) return 0
-    return Math.max(outer.left - inner.left, inner.right - outer.right)
-  }`),
+    await page.evaluate(`(() => {
+      const element = ${found}
+      const outer = element.getBoundingClientRect()
+      const range = document.createRange()
+      range.selectNodeContents(element)
+      const inner = range.getBoundingClientRect()
+      if (inner.width === 0) return 0
+      return Math.max(outer.left - inner.left, inner.right - outer.right)
+    })()`),
   )
   expect(overflow, `${what}: its text stays inside its box`).toBeLessThanOrEqual(1)
   // Nothing pinned or layered over it (the sticky way-out row, a sheet): its middle is itself.
-  const uncovered =
-    (await locator.evaluate(`(element) => {
+  const uncovered = await page.evaluate(`(() => {
+    const element = ${found}
     const r = element.getBoundingClientRect()
     const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)
     return hit !== null && (element.contains(hit) || hit.contains(element))
-  }`)) === true
+  })()`)
   expect(uncovered, `${what}: not covered`).toBe(true)
   expect(await page.evaluate<number>('window.scrollY'), `${what}: nothing scrolled`).toBe(0)
 }
@@ -69,7 +73,7 @@ test('at 360×640 the order card, the QR screen and the slow-payment panels fit 
     await switchLocale(fieldTerminal.url, locale)
     await expect(page.locator('html')).toHaveAttribute('lang', locale)
     for (const id of ['order-amount', 'order-address', 'pay-digital', 'pay-cash', 'pay-failed']) {
-      await expectInView(page, courier.byId(id), `${locale} ${id}`)
+      await expectInView(page, id, `${locale} ${id}`)
     }
     await expectInReach(page, courier.byId('pay-digital'), `${locale} pay-digital`)
   }
@@ -86,21 +90,19 @@ test('at 360×640 the order card, the QR screen and the slow-payment panels fit 
     await switchLocale(fieldTerminal.url, locale)
     await expect(page.locator('html')).toHaveAttribute('lang', locale)
     for (const id of ['payment-amount', 'payment-qr', 'pay-cash', 'payment-back']) {
-      await expectInView(page, courier.byId(id), `${locale} ${id}`)
+      await expectInView(page, id, `${locale} ${id}`)
     }
   }
   await switchLocale(fieldTerminal.url, 'zh-CN')
   // At 720×1280 the QR uses the space: larger than at 360×640, and the amount in larger type.
   const small = (await courier.byId('payment-qr').locator('canvas').boundingBox())!
-  const smallType = await courier
-    .byId('payment-amount')
-    .evaluate('(e) => parseFloat(getComputedStyle(e).fontSize)')
+  const smallType = await page
+    .evaluate(`parseFloat(getComputedStyle(document.querySelector('[data-testid="payment-amount"]')).fontSize)`)
     .then(Number)
   await page.setViewportSize({ width: 720, height: 1280 })
   const large = (await courier.byId('payment-qr').locator('canvas').boundingBox())!
-  const largeType = await courier
-    .byId('payment-amount')
-    .evaluate('(e) => parseFloat(getComputedStyle(e).fontSize)')
+  const largeType = await page
+    .evaluate(`parseFloat(getComputedStyle(document.querySelector('[data-testid="payment-amount"]')).fontSize)`)
     .then(Number)
   expect(large.width).toBeGreaterThan(small.width * 1.5)
   expect(largeType).toBeGreaterThan(smallType * 1.3)
@@ -116,7 +118,7 @@ test('at 360×640 the order card, the QR screen and the slow-payment panels fit 
     await switchLocale(fieldTerminal.url, locale)
     await expect(page.locator('html')).toHaveAttribute('lang', locale)
     for (const id of ['payment-amount', 'pay-cash', 'payment-back', 'payment-elapsed']) {
-      await expectInView(page, courier.byId(id), `${locale} slow ${id}`)
+      await expectInView(page, id, `${locale} slow ${id}`)
     }
   }
   await switchLocale(fieldTerminal.url, 'zh-CN')
@@ -142,7 +144,7 @@ test('cash: glove-size keys, one tap for the exact amount, a short amount in six
     const box = (await courier.byId(id).boundingBox())!
     expect(box.height, `${id} height`).toBeGreaterThanOrEqual(MIN_TOUCH_PX)
     expect(box.width, `${id} width`).toBeGreaterThanOrEqual(MIN_TOUCH_PX)
-    await expectInView(page, courier.byId(id), id)
+    await expectInView(page, id, id)
   }
   await shotBoth(page, fieldTerminal.url, 'cash-keypad', { targets: true })
   await courier.keyCash(19000)
@@ -177,7 +179,7 @@ test('cash: glove-size keys, one tap for the exact amount, a short amount in six
   await expect(courier.byId('cash-change-due')).toHaveAttribute('data-change-fen', String(50000 - 39900))
   // With the notice above, the keypad and both buttons still fit the 360×640 screen.
   for (const id of ['cash-notice', 'cash-key-7', 'cash-exact', 'cash-confirm', 'cash-back']) {
-    await expectInView(page, courier.byId(id), `with the notice, ${id}`)
+    await expectInView(page, id, `with the notice, ${id}`)
   }
   await expect(courier.byId('cash-change-due')).toContainText(formatFen(50000 - 39900))
   await shotBoth(page, fieldTerminal.url, 'cash-change-due', { targets: true })
