@@ -15,7 +15,9 @@ test('cash with the exact amount completes at once', async ({ courier, route, sa
   const order = singleCod(route)
   await courier.scan(order.barcodes[0]!)
   await courier.tap('pay-cash')
-  await expect(courier.byId('cash-notice')).toBeVisible()
+  // No QR was shown, so there is no digital payment to speak of.
+  await expect(courier.byId('cash-panel')).toBeVisible()
+  await expect(courier.byId('cash-notice')).toHaveCount(0)
   await expect(courier.byId('cash-amount')).toHaveValue((order.codFen / 100).toFixed(2))
   await expect(courier.byId('cash-difference')).not.toHaveClass(/off/)
   await courier.tap('cash-confirm')
@@ -30,19 +32,22 @@ test('cash with the exact amount completes at once', async ({ courier, route, sa
   await expect(courier.byId('shift-cash-to-hand-in')).toHaveText(formatFen(order.codFen))
 })
 
-test('cash with a short amount needs an explicit confirmation', async ({ courier, route, sandbox }) => {
+test('cash with a short amount is recorded by a button that names the shortfall', async ({
+  courier,
+  route,
+  sandbox,
+}) => {
   const order = singleCod(route)
   const short = order.codFen - 1000
   await courier.scan(order.barcodes[0]!)
   await courier.tap('pay-cash')
   await courier.type('cash-amount', (short / 100).toFixed(2))
   await expect(courier.byId('cash-difference')).toContainText(formatFen(1000))
-  await courier.tap('cash-confirm')
-  // Nothing is recorded until the courier confirms the difference.
-  await expect(courier.byId('cash-mismatch')).toBeVisible()
-  await expect(courier.byId('cash-mismatch')).toContainText(formatFen(short))
+  // Nothing is recorded until the courier taps the button that says what is short.
+  await expect(courier.byId('cash-confirm')).toContainText(formatFen(short))
+  await expect(courier.byId('cash-confirm')).toContainText(formatFen(1000))
   await expect(courier.byId('delivery-done')).toHaveCount(0)
-  await courier.tap('cash-mismatch-confirm')
+  await courier.tap('cash-confirm')
   await expect(courier.byId('delivery-done')).toContainText(formatFen(short))
 
   // The backend records the delivery as the courier confirmed it: cash, with the short amount taken.

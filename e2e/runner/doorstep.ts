@@ -1,6 +1,6 @@
 import { expect, type Page } from '@playwright/test'
 import { decodeCollectionQr } from '../../shared/emv/collection-qr'
-import { fenToDecimal, formatFen } from '../../shared/money'
+import { formatFen } from '../../shared/money'
 import { parcelBarcode } from '../../shared/waybill'
 import type { Courier } from '../support/courier'
 import { walletPays, type WalletAnswer } from './customer'
@@ -181,28 +181,27 @@ export class Doorstep {
     }
   }
 
-  /** The cash panel: the amount taken (typed only when it is not the amount due), confirmed, and a difference confirmed. */
+  /**
+   * The cash panel: the amount due is taken with one tap on "exact"; a short amount is keyed on the keypad and
+   * recorded by the tap on the button that names the shortfall.
+   */
   private async takeCash(takenFen: number): Promise<void> {
     await this.see('the cash panel', DONE_TIMEOUT_MS, (timeout) =>
       expect(this.byId('cash-panel')).toBeVisible({ timeout }),
     )
-    const short = takenFen !== this.stop.codFen
-    if (short) {
-      await this.ctx.courier.type('cash-amount', fenToDecimal(takenFen))
-      this.step('courier', `types the cash taken: ${formatFen(takenFen)}`)
+    if (takenFen === this.stop.codFen) {
+      await this.ctx.courier.tap('cash-exact')
+      this.step('courier', `taps "exact ${formatFen(takenFen)}"`)
     } else {
-      await this.see(`the amount due ${formatFen(this.stop.codFen)} in the cash field`, DONE_TIMEOUT_MS, (timeout) =>
-        expect(this.byId('cash-amount')).toHaveValue(fenToDecimal(this.stop.codFen), { timeout }),
+      await this.ctx.courier.keyCash(takenFen)
+      this.step('courier', `keys the cash taken: ${formatFen(takenFen)}`)
+      await this.see(`the shortfall of ${formatFen(this.stop.codFen - takenFen)}`, DONE_TIMEOUT_MS, (timeout) =>
+        expect(this.byId('cash-difference')).toHaveAttribute('data-short-fen', String(this.stop.codFen - takenFen), {
+          timeout,
+        }),
       )
-    }
-    await this.ctx.courier.tap('cash-confirm')
-    this.step('courier', 'taps "confirm cash"')
-    if (short) {
-      await this.see('the terminal asking to confirm the difference', DONE_TIMEOUT_MS, (timeout) =>
-        expect(this.byId('cash-mismatch')).toBeVisible({ timeout }),
-      )
-      await this.ctx.courier.tap('cash-mismatch-confirm')
-      this.step('courier', 'confirms the difference')
+      await this.ctx.courier.tap('cash-confirm')
+      this.step('courier', 'taps "record, short"')
     }
     await this.awaitDone(`the cash delivery of ${formatFen(takenFen)}`, formatFen(takenFen))
     this.step('terminal', `delivered, cash ${formatFen(takenFen)}`)

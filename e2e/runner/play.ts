@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { expect, type Page } from '@playwright/test'
 import { openBackendDb } from '../../backend/db/connect'
 import { createCourierWithRoute, createSupervisorLogin, spawnBackend, type SpawnedBackend } from '../../backend/testing'
-import { formatFen } from '../../shared/money'
+import { fenToDecimal, formatFen } from '../../shared/money'
 import { parcelBarcode } from '../../shared/waybill'
 import { ensureBuilt } from '../../scripts/launch'
 import { Courier } from '../support/courier'
@@ -456,6 +456,8 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     }
     cashToHandIn = result.terminalTotals.cashFen
     const declaredBefore = device.lastSeq()
+    // A blind count: the field starts empty, and the courier types what was counted.
+    await courier.type('cash-declare-amount', fenToDecimal(cashToHandIn))
     await courier.tap('cash-declare-submit')
     await expect(page.getByTestId('shift-declared')).toContainText(formatFen(cashToHandIn))
     // The declaration is an outbox event like any other; the round waits for it to reach the depot.
@@ -537,7 +539,7 @@ const firstLine = (error: unknown): string => (error instanceof Error ? error.me
 
 /** After a failed stop: close whatever sheet or panel is open so the next scan starts clean (not counted). */
 async function recover(page: Page): Promise<void> {
-  for (const testId of ['failure-cancel', 'cash-mismatch-cancel', 'payment-back', 'cash-back']) {
+  for (const testId of ['failure-cancel', 'payment-back', 'cash-back']) {
     const control = page.getByTestId(testId)
     if (await control.isVisible().catch(() => false)) await control.click({ timeout: 2000 }).catch(() => undefined)
   }

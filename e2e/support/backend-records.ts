@@ -166,4 +166,36 @@ export class BackendRecords {
         (db.prepare(`SELECT COUNT(*) AS n FROM device_events WHERE type = 'shift.closed'`).get() as { n: number }).n,
     )
   }
+
+  /** Where the order's stop sits in the route the backend holds, and why it was skipped, if it was. */
+  stop(waybill: string): { sequence: number; skipped_reason: string | null } {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT s.sequence, s.skipped_reason FROM stops s JOIN orders o ON o.stop_id = s.id WHERE o.waybill = ?`,
+        )
+        .get(waybill),
+    ) as { sequence: number; skipped_reason: string | null }
+  }
+
+  /** The customer's own number, which only the backend holds. */
+  recipientPhone(waybill: string): string {
+    return this.read(
+      (db) =>
+        (db.prepare('SELECT recipient_phone FROM orders WHERE waybill = ?').get(waybill) as { recipient_phone: string })
+          .recipient_phone,
+    )
+  }
+
+  /** The virtual numbers bound for the order's customer. */
+  callBindings(waybill: string): { number: string; provider: string }[] {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT b.number, b.provider FROM call_bindings b JOIN orders o ON o.id = b.order_id WHERE o.waybill = ?
+           ORDER BY b.created_ms`,
+        )
+        .all(waybill),
+    ) as { number: string; provider: string }[]
+  }
 }

@@ -141,6 +141,19 @@ export class Courier {
     await this.byId(testId).click()
   }
 
+  /**
+   * Keys an amount on the cash keypad, as few keys as a courier would press (¥190.00 is "1", "9", "0"; ¥60.50 is
+   * "6", "0", ".", "5"): each key is one deliberate action. The first key replaces the amount due shown.
+   */
+  async keyCash(fen: number): Promise<void> {
+    const whole = String(Math.floor(fen / 100))
+    const cents = String(fen % 100)
+      .padStart(2, '0')
+      .replace(/0$/, '')
+    const keys = [...whole, ...(cents.length > 0 && cents !== '0' ? ['.', ...cents] : [])]
+    for (const key of keys) await this.tap(key === '.' ? 'cash-key-dot' : `cash-key-${key}`)
+  }
+
   /** Types into a field (manual entry, an amount): one deliberate action. */
   async type(testId: string, text: string): Promise<void> {
     this.actions.push(`type ${testId}`)

@@ -37,6 +37,8 @@ export interface Finished {
   reason: FailureReason | null
   /** For a digital delivery: how the payment was known (a receipt, or "paid, to be verified"). */
   confirmation: PaymentConfirmation | null
+  /** For a failure: the calls to the customer this attempt, the evidence that the courier tried. */
+  calls?: OrderView['calls']
 }
 
 /**
@@ -59,6 +61,10 @@ export const useDoorstepStore = defineStore('doorstep', () => {
   const payment = ref<PaymentView | null>(null)
   const slow = ref(false)
   const cashStart = ref<StartCashResult | null>(null)
+  /** The order whose collection QR was on screen: only then does the cash panel say the digital payment ended. */
+  const qrShownFor = ref<string | null>(null)
+  /** The order on the card was opened from the route: calling and a failure can be done; collecting needs its scan. */
+  const opened = ref(false)
   const finished = ref<Finished | null>(null)
   const flags = ref<OrderFlag[]>([])
   /** A receipt that told the device nothing new (already recorded), shown so the courier is not left guessing. */
@@ -101,6 +107,8 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     order.value = null
     payment.value = null
     cashStart.value = null
+    qrShownFor.value = null
+    opened.value = false
     lastScan.value = null
     slow.value = false
     finished.value = done
@@ -150,6 +158,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
       phase.value = outcome.completed ? 'scan' : 'order'
     }
     order.value = outcome.order
+    opened.value = false
     lastScan.value = outcome
     if (outcome.completed) {
       finished.value = {
@@ -175,6 +184,38 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     } else if (outcome.outcome === 'conflict') {
       conflict.value = outcome
     }
+  }
+
+  /**
+   * Opens a stop's order from the route, on its card. The core holds it in hand the way a scan does, except that
+   * collecting waits for the parcel's scan; calling the customer and a failure can be done at once.
+   */
+  async function openFromRoute(orderId: string): Promise<boolean> {
+    const view = await act(() => bridge.openOrder({ orderId }))
+    if (!view) return false
+    clearTimers()
+    receiptKnown.value = null
+    refusal.value = null
+    finished.value = null
+    conflict.value = null
+    payment.value = null
+    cashStart.value = null
+    qrShownFor.value = null
+    lastScan.value = null
+    slow.value = false
+    order.value = view
+    opened.value = true
+    phase.value = 'order'
+    cardVersion.value++
+    return true
+  }
+
+  /** Reads the order on the card again (a call was recorded for it), if it is still the one on the card. */
+  async function refreshOrder(): Promise<void> {
+    const current = order.value
+    if (!current) return
+    const fresh = await act(() => bridge.getOrder({ orderId: current.orderId }))
+    if (fresh && order.value?.orderId === fresh.orderId) order.value = fresh
   }
 
   /** Undoes the completion whose window is open: the order is open and in hand again, on its card. */
@@ -251,6 +292,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     notice.value = view.notice
     if (!view.order || order.value) return
     order.value = view.order
+    opened.value = view.how === 'opened'
     if (view.collecting === 'qr' && view.order.payment) startWaiting(view.order.payment)
     else phase.value = view.collecting === 'cash' ? 'cash' : 'order'
   }
@@ -301,6 +343,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     if (!current) return
     const view = await act(() => bridge.showPaymentQr({ orderId: current.orderId }))
     if (!view) return
+    qrShownFor.value = current.orderId
     if (view.status === 'paid') return settlePaid(current, view)
     startWaiting(view)
   }
@@ -404,6 +447,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
       amountFen: 0,
       reason,
       confirmation: null,
+      calls: current.calls,
     })
   }
 
@@ -465,6 +509,8 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     payment,
     slow,
     cashStart,
+    qrShownFor,
+    opened,
     finished,
     flags,
     conflict,
@@ -477,6 +523,8 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     cardVersion,
     scan,
     resolveConflict,
+    openFromRoute,
+    refreshOrder,
     undoCompletion,
     deliverPrepaid,
     dismissNotice,
