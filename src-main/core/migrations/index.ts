@@ -7,6 +7,7 @@ import rejectedSeen from './1796000000000_rejected_seen'
 import doorstep from './1796100000000_doorstep'
 import clockOffset from './1796200000000_clock_offset'
 import routeAndCalls from './1796300000000_route_and_calls'
+import flagResolved from './1796700000000_flag_resolved'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
 export const deviceMigrations: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const deviceMigrations: readonly Migration[] = [
   doorstep,
   clockOffset,
   routeAndCalls,
+  flagResolved,
 ]
