@@ -53,6 +53,7 @@ const en: typeof zhCN = {
     staffId: 'Staff ID',
     name: 'Name',
     stops: 'Stops',
+    outcome: 'Done / failed / open',
     delivered: 'Delivered',
     failed: 'Failed',
     open: 'To go',

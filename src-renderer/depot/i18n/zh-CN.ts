@@ -51,6 +51,7 @@ export default {
     staffId: '工号',
     name: '姓名',
     stops: '站点',
+    outcome: '妥投 / 未妥投 / 待派',
     delivered: '妥投',
     failed: '未妥投',
     open: '待派',
