@@ -73,7 +73,7 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
     handler: async ({ query, caller }) => {
       const depot = await depotOf(caller)
       const { date, today } = dayOf(depot, query.date)
-      return couriersOfDay(context.db, depot, date, query.target ?? DEFAULT_DAILY_TARGET, context.now(), today)
+      return couriersOfDay(context.db, depot, date, query.target ?? null, context.now(), today)
     },
   })
 
