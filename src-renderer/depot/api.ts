@@ -82,7 +82,7 @@ export const logOut = async (token: string): Promise<void> => {
   await call('DELETE', '/depot/sessions/current', LogoutResponse, { token })
 }
 
-export const fetchCouriers = (token: string, date: string | null, target: number) =>
+export const fetchCouriers = (token: string, date: string | null, target: number | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.couriers, { date, target }), CouriersDayResponse, { token })
 
 export const fetchDevices = (token: string, date: string | null) =>
