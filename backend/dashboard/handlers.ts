@@ -8,7 +8,6 @@ import {
   CouriersDayResponse,
   DASHBOARD_PATHS,
   DashboardDayQuery,
-  DEFAULT_DAILY_TARGET,
   DevicesStatusResponse,
   LogoutResponse,
   RecordCashRequest,
