@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MAX_FEN } from '../shared/money'
 import { RENDERER_DIR, ROOT } from '../scripts/launch'
+import { defaultConfig } from './context'
 import { databaseKind, openBackendDb } from './db/connect'
 import { migrateToLatest } from './db/migrate'
 import { seedDemo } from './seed/demo'
@@ -13,7 +14,8 @@ const USAGE =
   '                          [--sandbox-db FILE] [--public-url URL]\n' +
   'Without --sandbox, an acquirer is configured with TUOTOU_ACQUIRER_URL, TUOTOU_ACQUIRER_KEY and\n' +
   'TUOTOU_ACQUIRER_SECRET; without either, payment calls answer 503 acquirer.not_configured.\n' +
-  'TUOTOU_MAX_ORDER_FEN sets the ceiling on one COD order in fen (default 5000000, i.e. ¥50,000).'
+  'TUOTOU_MAX_ORDER_FEN sets the ceiling on one COD order in fen (default 5000000, i.e. ¥50,000).\n' +
+  'TUOTOU_CLOSURE_AFTER_MS sets how long after the courier left the door an intent must be final (default 600000).'
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`)
@@ -77,6 +79,14 @@ if (maxOrderFen !== undefined && !(Number.isSafeInteger(maxOrderFen) && maxOrder
   fail(`TUOTOU_MAX_ORDER_FEN must be a whole number of fen from 1 to ${MAX_FEN}`)
 }
 
+// The payment-closure bound: past it, the reconciliation worker settles an intent with no final state.
+const closureAfter = process.env.TUOTOU_CLOSURE_AFTER_MS
+const closureAfterMs = closureAfter === undefined ? undefined : Number(closureAfter)
+if (closureAfterMs !== undefined && !(Number.isSafeInteger(closureAfterMs) && closureAfterMs >= 1_000)) {
+  fail('TUOTOU_CLOSURE_AFTER_MS must be a whole number of ms, at least 1000')
+}
+const defaults = defaultConfig(version)
+
 const database = openBackendDb(target)
 const applied = await migrateToLatest(database)
 const backend = await buildBackend({
@@ -85,7 +95,18 @@ const backend = await buildBackend({
   acquirer,
   publicUrl: args['public-url'],
   rendererDir: RENDERER_DIR,
-  config: maxOrderFen === undefined ? {} : { maxOrderFen },
+  config: {
+    ...(maxOrderFen === undefined ? {} : { maxOrderFen }),
+    ...(closureAfterMs === undefined
+      ? {}
+      : {
+          closure: {
+            ...defaults.closure,
+            afterMs: closureAfterMs,
+            pollMs: Math.min(defaults.closure.pollMs, closureAfterMs),
+          },
+        }),
+  },
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
 })
 const seed = args.seed === 'demo' ? await seedDemo(database.db) : null

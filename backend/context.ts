@@ -31,7 +31,10 @@ export interface BackendConfig {
   supervisorSessionTtlMs: number
   /** Seconds between `: keep-alive` comments on device streams. */
   keepAliveMs: number
-  /** A polling device makes the backend ask the acquirer at most this often per intent. */
+  /**
+   * A polling device makes the backend ask the acquirer at most this often per intent, however many ask at once and
+   * on however many instances (`intents/coalesce.ts`).
+   */
   intentRecheckMs: number
   /** Settlement retries back off from `retryBaseMs` to `retryMaxMs` while the acquirer cannot be reached. */
   settlement: { pollMs: number; retryBaseMs: number; retryMaxMs: number }
@@ -42,6 +45,21 @@ export interface BackendConfig {
   stream: { retentionMs: number; pruneEveryMs: number }
   /** How long, by the courier's clock, a prepaid, cash or failed completion can be undone (told at login). */
   undoWindowMs: number
+  /**
+   * Charging a customer's payment code (付款码), by WeChat Pay's and Alipay's merchant rules: how long to wait for
+   * the acquirer's answer, the query every 3 to 5 s while the charge is neither paid nor failed, and how long before
+   * it is revoked. `pollMs`: how often the worker looks for due queries.
+   */
+  charge: { answerTimeoutMs: number; queryMinMs: number; queryMaxMs: number; queryForMs: number; pollMs: number }
+  /**
+   * The reconciliation worker: an intent that has not reached a final state `afterMs` after the courier left the
+   * door is asked about and settled; while the acquirer cannot be reached it retries with backoff.
+   */
+  closure: { afterMs: number; pollMs: number; retryBaseMs: number; retryMaxMs: number }
+  /** Refunds: an accepted one with no result after `queryAfterMs` is asked about, retried with backoff. */
+  refunds: { queryAfterMs: number; pollMs: number; retryMaxMs: number }
+  /** The acquirer's contracted fee on payments, in basis points: a statement listing another fee is a mismatch. */
+  acquirerFeeBp: number
 }
 
 /** The production defaults: intents and shifts last the working day; five wrong PINs lock for 15 minutes. */
@@ -55,11 +73,15 @@ export const defaultConfig = (version: string): BackendConfig => ({
   enrollmentCodeTtlMs: 24 * 60 * 60 * 1000,
   supervisorSessionTtlMs: 12 * 60 * 60 * 1000,
   keepAliveMs: 15_000,
-  intentRecheckMs: 2_000,
+  intentRecheckMs: 1_000,
   settlement: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
   withdrawals: { pollMs: 1_000, retryBaseMs: 1_000, retryMaxMs: 60_000 },
   stream: { retentionMs: 7 * 24 * 60 * 60 * 1000, pruneEveryMs: 60 * 60 * 1000 },
   undoWindowMs: DEFAULT_UNDO_WINDOW_MS,
+  charge: { answerTimeoutMs: 8_000, queryMinMs: 3_000, queryMaxMs: 5_000, queryForMs: 60_000, pollMs: 250 },
+  closure: { afterMs: 10 * 60_000, pollMs: 5_000, retryBaseMs: 2_000, retryMaxMs: 60_000 },
+  refunds: { queryAfterMs: 10_000, pollMs: 1_000, retryMaxMs: 60_000 },
+  acquirerFeeBp: 6,
 })
 
 /** Everything a handler needs, built once by `buildBackend`. */
@@ -82,4 +104,6 @@ export interface BackendContext {
   telephony: TelephonyProvider | null
   /** Asks the withdrawal worker to look for queued withdrawals now (`intents/withdrawals.ts`). */
   wakeWithdrawals(): void
+  /** Asks the payment-closure workers (charge queries, refunds, reconciliation) to look for due work now. */
+  wakeClosure(): void
 }

@@ -5,6 +5,10 @@ import { httpAcquirerClient, missingAcquirer, type AcquirerClient } from './acqu
 import { registerWebhookRoutes } from './acquirer/webhook'
 import { backendAuthenticators } from './auth/callers'
 import { decoyHash } from './auth/secrets'
+import { registerChargeRoutes } from './charges/handlers'
+import { startChargeWorker } from './charges/worker'
+import { registerClosureRoutes } from './closure/handlers'
+import { startClosureWorker } from './closure/worker'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { registerDashboardRoutes } from './dashboard/handlers'
 import { registerDashboardPage } from './dashboard/page'
@@ -18,6 +22,8 @@ import { defineRoute, RouteTable, type RouteDoc } from './http/routes'
 import { startWithdrawalWorker } from './intents/withdrawals'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
+import { registerRefundRoutes } from './refunds/handlers'
+import { startRefundWorker } from './refunds/service'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
 import { registerCallRoutes } from './telephony/handlers'
 import { sandboxTelephony } from './telephony/sandbox'
@@ -64,6 +70,12 @@ export interface Backend {
   routes: readonly RouteDoc[]
   /** Deletes device stream messages past retention; it also runs by itself every `config.stream.pruneEveryMs`. */
   streamPruner: StreamPruner
+  /** The payment-closure workers: charge queries and revokes, refunds, reconciliation; `drain()` works through what is due. */
+  workers: {
+    charges: { drain(): Promise<number> }
+    refunds: { drain(): Promise<number> }
+    closure: { drain(): Promise<number> }
+  }
   /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`. */
   listen(port: number, host?: string): Promise<string>
   /** Stops serving, the settlement worker, the sandbox and the stream hub; the database stays open. */
@@ -107,6 +119,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
 
   const hub = options.database.kind === 'postgres' ? postgresHub(options.database, app.log) : inProcessHub()
   let wakeSettlement = (): void => undefined
+  let wakeClosure = (): void => undefined
   let wakeWithdrawals = (): void => undefined
   const context: BackendContext = {
     database: options.database,
@@ -119,6 +132,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     now,
     publicUrl,
     wakeSettlement: () => wakeSettlement(),
+    wakeClosure: () => wakeClosure(),
     // The sandbox telephony comes with the sandbox acquirer: a development and test setup, off in production.
     telephony: sandbox ? sandboxTelephony(app.log) : null,
     wakeWithdrawals: () => wakeWithdrawals(),
@@ -149,6 +163,9 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerEventRoutes(app, routes, context)
   registerStreamRoutes(app, routes, context)
   registerWebhookRoutes(app, routes, context)
+  registerChargeRoutes(app, routes, context)
+  registerRefundRoutes(app, routes, context)
+  registerClosureRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
@@ -162,8 +179,19 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   const withdrawals = startWithdrawalWorker(context)
   wakeWithdrawals = () => withdrawals.wake()
   const pruner = startStreamPruner(context)
+  const workers = {
+    charges: startChargeWorker(context),
+    refunds: startRefundWorker(context),
+    closure: startClosureWorker(context),
+  }
+  wakeClosure = () => {
+    workers.charges.wake()
+    workers.refunds.wake()
+    workers.closure.wake()
+  }
   app.addHook('onClose', async () => {
     pruner.stop()
+    await Promise.all([workers.charges.stop(), workers.refunds.stop(), workers.closure.stop()])
     await withdrawals.stop()
     await settlement.stop()
     await sandbox?.close()
@@ -177,6 +205,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     sandbox,
     routes: routes.docs,
     streamPruner: pruner,
+    workers,
     async listen(port, host = '127.0.0.1') {
       await app.listen({ host, port, backlog: LISTEN_BACKLOG })
       const address = app.server.address()

@@ -1,9 +1,13 @@
 import type { z } from 'zod'
 import {
+  AcquirerChargeRecord,
   AcquirerCreatedIntent,
   AcquirerIntentRecord,
   AcquirerKeys,
+  AcquirerRefundRecord,
+  type AcquirerChargeRequest,
   type AcquirerCreateIntentRequest,
+  type AcquirerRefundRequest,
 } from '../../shared/api/acquirer'
 import { ErrorBody } from '../../shared/errors'
 import { ApiError } from '../http/errors'
@@ -19,6 +23,22 @@ export interface AcquirerClient {
   getIntent(intentId: string): Promise<AcquirerIntentRecord>
   /** Cancels an intent; answers the record as it stands, paid included (then it was not cancelled). */
   cancelIntent(intentId: string): Promise<AcquirerIntentRecord>
+  /**
+   * Charges a customer's payment code under the merchant's charge number. No answer in `timeoutMs` is 503
+   * `acquirer.unavailable`: the outcome is unknown, not failed, and must be queried.
+   */
+  createCharge(request: AcquirerChargeRequest, timeoutMs?: number): Promise<AcquirerChargeRecord>
+  /** The charge query API; 502 `acquirer.refused` with `acquirerStatus` 404 when it never arrived. */
+  getCharge(chargeNo: string): Promise<AcquirerChargeRecord>
+  /** Revokes (撤销) a charge that is not paid, even one never received; a paid one answers its record, paid. */
+  revokeCharge(chargeNo: string, intentId: string): Promise<AcquirerChargeRecord>
+  /** Asks for a refund under the merchant's refund number: accepted (`processing`) is not succeeded. */
+  createRefund(request: AcquirerRefundRequest): Promise<AcquirerRefundRecord>
+  getRefund(refundNo: string): Promise<AcquirerRefundRecord>
+  /** The merchant's statement for a day, as the CSV text the acquirer wrote. */
+  statement(date: string): Promise<string>
+  /** The key statements' checksums are made with: the merchant's API key. */
+  statementKey(): string | null
   /** Its identity and receipt public key, fetched once and kept. */
   keys(): Promise<AcquirerKeys>
   /** The key if already fetched, for work that must not wait on the network (ingest). */
@@ -41,6 +61,7 @@ export function httpAcquirerClient(connection: AcquirerConnection): AcquirerClie
     path: string,
     schema: S,
     body?: unknown,
+    timeoutMs = connection.timeoutMs ?? 5_000,
   ): Promise<z.output<S>> {
     const url = `${connection.baseUrl()}${path}`
     let response: Response
@@ -53,7 +74,7 @@ export function httpAcquirerClient(connection: AcquirerConnection): AcquirerClie
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(connection.timeoutMs ?? 5_000),
+        signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (error) {
       const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : ''
@@ -94,6 +115,38 @@ export function httpAcquirerClient(connection: AcquirerConnection): AcquirerClie
           throw error
         },
       ),
+    createCharge: (request, timeoutMs) => call('POST', '/v1/charges', AcquirerChargeRecord, request, timeoutMs),
+    getCharge: (chargeNo) => call('GET', `/v1/charges/${encodeURIComponent(chargeNo)}`, AcquirerChargeRecord),
+    revokeCharge: (chargeNo, intentId) =>
+      // Refused because it was paid first: the record says so, and the payment stands.
+      call('POST', `/v1/charges/${encodeURIComponent(chargeNo)}/revoke`, AcquirerChargeRecord, { intentId }).catch(
+        async (error: unknown) => {
+          if (error instanceof ApiError && error.details.acquirerCode === 'charge.already_paid') {
+            return call('GET', `/v1/charges/${encodeURIComponent(chargeNo)}`, AcquirerChargeRecord)
+          }
+          throw error
+        },
+      ),
+    createRefund: (request) => call('POST', '/v1/refunds', AcquirerRefundRecord, request),
+    getRefund: (refundNo) => call('GET', `/v1/refunds/${encodeURIComponent(refundNo)}`, AcquirerRefundRecord),
+    async statement(date) {
+      let response: Response
+      try {
+        response = await fetch(`${connection.baseUrl()}/v1/statements/${encodeURIComponent(date)}`, {
+          headers: { authorization: `Bearer ${connection.apiKey}`, accept: 'text/csv' },
+          signal: AbortSignal.timeout(30_000),
+        })
+      } catch (error) {
+        throw new ApiError(503, 'acquirer.unavailable', `the acquirer cannot be reached: ${String(error)}`)
+      }
+      if (!response.ok) {
+        throw new ApiError(502, 'acquirer.refused', `the acquirer refused the statement for ${date}`, {
+          acquirerStatus: response.status,
+        })
+      }
+      return response.text()
+    },
+    statementKey: () => connection.apiKey,
     async keys() {
       keys ??= await call('GET', '/v1/keys', AcquirerKeys)
       return keys
@@ -116,6 +169,13 @@ export function missingAcquirer(): AcquirerClient {
     createIntent: refuse,
     getIntent: refuse,
     cancelIntent: refuse,
+    createCharge: refuse,
+    getCharge: refuse,
+    revokeCharge: refuse,
+    createRefund: refuse,
+    getRefund: refuse,
+    statement: refuse,
+    statementKey: () => null,
     keys: refuse,
     cachedKeys: () => null,
   }

@@ -1,3 +1,6 @@
+import { refundPaymentAfterRevoke } from '../charges/late'
+import { finishCharge } from '../charges/store'
+import { markIntentFinal } from '../closure/final'
 import type { BackendContext } from '../context'
 import type { Trx } from '../db/connect'
 import type { PaymentIntentTable } from '../db/schema'
@@ -14,16 +17,22 @@ export interface AcquirerPaymentFact {
   amountFen: number
   paidAt: string
   outcome: 'succeeded' | 'refused_duplicate'
-  source: 'notification' | 'query'
+  source: 'notification' | 'query' | 'charge'
+  /** The merchant's charge number, when the payment was taken by charging a customer's code. */
+  chargeNo?: string | null
 }
 
 export type PaymentRecordResult =
   | { status: 'applied' }
   /** This transaction was already recorded: nothing changed. */
   | { status: 'known' }
-  | { status: 'rejected'; code: 'webhook.unknown_intent' | 'webhook.amount_mismatch'; message: string }
+  | {
+      status: 'rejected'
+      code: 'webhook.unknown_intent' | 'webhook.amount_mismatch' | 'webhook.unknown_refund'
+      message: string
+    }
 
-type Context = Pick<BackendContext, 'hub' | 'now' | 'log' | 'database'>
+type Context = Pick<BackendContext, 'hub' | 'now' | 'log' | 'database' | 'wakeClosure'>
 
 /** Where messages about an order's payment go: its courier's current device, else the device it was made for. */
 export async function paymentTarget(trx: Trx, intent: PaymentIntentTable, courierId: string): Promise<StreamTarget> {
@@ -91,6 +100,21 @@ export async function recordAcquirerPayment(
     .onConflict((conflict) => conflict.column('transaction_id').doNothing())
     .executeTakeFirst()
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { status: 'known' }
+  const charge = fact.chargeNo
+    ? await trx.selectFrom('charges').selectAll().where('charge_no', '=', fact.chargeNo).executeTakeFirst()
+    : undefined
+  if (charge && fact.outcome === 'succeeded' && (charge.status === 'revoked' || charge.status === 'failed')) {
+    // The courier was told this charge was off: its money is not the delivery's, and goes back by itself.
+    await refundPaymentAfterRevoke(context, trx, after, charge, fact)
+    return { status: 'applied' }
+  }
+  if (charge && fact.outcome === 'succeeded') {
+    await finishCharge(context, trx, after, charge.charge_no, {
+      status: 'paid',
+      transactionId: fact.transactionId,
+      paidAt: fact.paidAt,
+    })
+  }
   if (fact.outcome === 'refused_duplicate') {
     context.log.warn({ event: 'payment.duplicate_attempt', intentId: intent.id }, 'acquirer refused a second payment')
     return { status: 'applied' }
@@ -121,6 +145,7 @@ export async function recordAcquirerPayment(
       .set({ status: 'paid', paid_at: fact.paidAt, transaction_id: fact.transactionId })
       .where('id', '=', intent.id)
       .execute()
+    await markIntentFinal(trx, intent.id, 'paid', now)
     await appendStreamMessage(context, trx, after, target, 'payment', {
       intentId: intent.id,
       orderId: order.id,
@@ -143,6 +168,18 @@ export async function recordAcquirerPayment(
     .where('outcome', '=', 'succeeded')
     .where('transaction_id', '!=', fact.transactionId)
     .where('intent_id', '!=', intent.id)
+    // A revoked charge's late payment is refunded by itself: it is not a second payment for the depot to repay.
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('refunds')
+            .select('refund_no')
+            .whereRef('refunds.transaction_id', '=', 'payments.transaction_id')
+            .where('refunds.kind', '=', 'automatic'),
+        ),
+      ),
+    )
     .execute()
   if (others.length > 0) {
     await flag('double_payment', `order already paid by ${others.map((o) => o.transaction_id).join(', ')}`)

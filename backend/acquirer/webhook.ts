@@ -5,7 +5,8 @@ import type { BackendContext } from '../context'
 import { inTransaction } from '../db/transaction'
 import { ApiError, conflict } from '../http/errors'
 import { defineRoute, type RouteTable } from '../http/routes'
-import { recordAcquirerPayment } from './payments'
+import { applyRefundNotification } from '../refunds/service'
+import { recordAcquirerPayment, type PaymentRecordResult } from './payments'
 
 /** Notifications are small; anything bigger is not one. */
 const WEBHOOK_BODY_LIMIT = 16 * 1024
@@ -34,6 +35,7 @@ export function registerWebhookRoutes(app: FastifyInstance, routes: RouteTable, 
       { status: 413, code: 'request.too_large' },
       { status: 422, code: 'webhook.unknown_intent' },
       { status: 422, code: 'webhook.amount_mismatch' },
+      { status: 422, code: 'webhook.unknown_refund' },
       { status: 503, code: 'acquirer.not_configured' },
     ],
     handler: async ({ body: notification, caller, request }) => {
@@ -95,14 +97,24 @@ export function registerWebhookRoutes(app: FastifyInstance, routes: RouteTable, 
           .where('notification_id', '=', notification.notificationId)
           .executeTakeFirstOrThrow()
         if (current.outcome !== 'received') return { status: 'duplicate' as const }
-        const result = await recordAcquirerPayment(context, trx, after, {
-          intentId: notification.intentId,
-          transactionId: notification.transactionId,
-          amountFen: notification.amountFen,
-          paidAt: notification.occurredAt,
-          outcome: notification.type === 'payment.succeeded' ? 'succeeded' : 'refused_duplicate',
-          source: 'notification',
-        })
+        const refund = notification.type === 'refund.succeeded' || notification.type === 'refund.failed'
+        const result: PaymentRecordResult = refund
+          ? (await applyRefundNotification(context, trx, after, notification))
+            ? { status: 'applied' }
+            : {
+                status: 'rejected',
+                code: 'webhook.unknown_refund',
+                message: `no refund ${notification.refundNo ?? '(none)'}`,
+              }
+          : await recordAcquirerPayment(context, trx, after, {
+              intentId: notification.intentId,
+              transactionId: notification.transactionId,
+              amountFen: notification.amountFen,
+              paidAt: notification.occurredAt,
+              outcome: notification.type === 'payment.succeeded' ? 'succeeded' : 'refused_duplicate',
+              source: 'notification',
+              chargeNo: notification.chargeNo ?? null,
+            })
         await trx
           .updateTable('acquirer_notifications')
           .set({

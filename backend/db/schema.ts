@@ -1,4 +1,7 @@
 import type { IntentStatus, OrderStatus } from '../../shared/api/shift'
+import type { ChargeFailure } from '../../shared/api/acquirer'
+import type { ChargeState } from '../../shared/api/charges'
+import type { IntentFinalState, RefundState } from '../../shared/api/closure'
 import type { FlagKind, SettlementVerdict } from '../../shared/api/stream'
 import type { DashboardTables } from '../dashboard/schema'
 
@@ -16,6 +19,9 @@ export interface DepotTable {
   time_zone: string
   merchant_name: string
   merchant_city: string
+  /** The Chinese name and city the QR carries in its language template (tag 64). */
+  merchant_name_zh: string | null
+  merchant_city_zh: string | null
   unverified_per_order_fen: number
   unverified_per_shift_fen: number
   created_at: string
@@ -195,6 +201,9 @@ export interface PaymentIntentTable {
   device_id: string
   created_at: string
   checked_ms: number | null
+  /** The final state the acquirer's word gave it (paid, cancelled, expired, refunded…); null while it has none. */
+  final_state: IntentFinalState | null
+  final_ms: number | null
 }
 
 /**
@@ -223,7 +232,8 @@ export interface PaymentTable {
   paid_at: string
   paid_ms: number
   outcome: 'succeeded' | 'refused_duplicate'
-  source: 'notification' | 'query'
+  /** How the backend learned it: the notification, a query, or the answer to charging a customer's code. */
+  source: 'notification' | 'query' | 'charge'
   recorded_ms: number
 }
 
@@ -356,6 +366,88 @@ export interface DeviceGapTable {
   recorded_ms: number
 }
 
+/** A customer's payment code charged for an intent, and where its query-and-revoke schedule stands. */
+export interface ChargeTable {
+  charge_no: string
+  intent_id: string
+  order_id: string
+  depot_id: string
+  device_id: string
+  shift_id: string
+  code_hash: string
+  code_masked: string
+  amount_fen: number
+  status: ChargeState
+  failure: ChargeFailure | null
+  limit_fen: number | null
+  transaction_id: string | null
+  paid_at: string | null
+  created_ms: number
+  updated_ms: number
+  /** Past this the charge is revoked if it is neither paid nor failed. */
+  deadline_ms: number
+  next_query_ms: number | null
+  queries: number
+  claimed_until_ms: number | null
+  last_error: string | null
+  final_ms: number | null
+}
+
+export interface RefundTable {
+  refund_no: string
+  depot_id: string
+  order_id: string
+  intent_id: string
+  transaction_id: string
+  /** The flag it repays (a supervisor approved it), or the charge whose late payment it returns (automatic). */
+  flag_id: string | null
+  charge_no: string | null
+  kind: 'approved' | 'automatic'
+  amount_fen: number
+  status: RefundState
+  failure: string | null
+  approved_by: string | null
+  note: string
+  attempts: number
+  created_ms: number
+  updated_ms: number
+  settled_ms: number | null
+  next_check_ms: number | null
+  claimed_until_ms: number | null
+  last_error: string | null
+}
+
+export interface StatementTable {
+  id: string
+  merchant_id: string
+  depot_id: string | null
+  statement_date: string
+  checksum: string
+  rows: number
+  imported_by: string
+  imported_ms: number
+}
+
+export interface StatementLineTable {
+  statement_id: string
+  line: number
+  transaction_id: string
+  intent_id: string
+  amount_fen: number
+  fee_fen: number
+  time_ms: number
+  type: 'payment' | 'refund'
+}
+
+/** The reconciliation worker's schedule for an intent past the bound with no final state. */
+export interface IntentClosureTable {
+  intent_id: string
+  attempts: number
+  next_check_ms: number
+  claimed_until_ms: number | null
+  last_error: string | null
+}
+
 export interface BackendSchema extends DashboardTables {
   depots: DepotTable
   supervisors: SupervisorTable
@@ -383,4 +475,9 @@ export interface BackendSchema extends DashboardTables {
   flags: FlagTable
   stream_cursors: StreamCursorTable
   stream_messages: StreamMessageTable
+  charges: ChargeTable
+  refunds: RefundTable
+  statements: StatementTable
+  statement_lines: StatementLineTable
+  intent_closure: IntentClosureTable
 }

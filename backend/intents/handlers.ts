@@ -7,7 +7,8 @@ import type { BackendContext } from '../context'
 import type { OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
 import { forbidden, notFound } from '../http/errors'
 import { defineRoute, type RouteTable } from '../http/routes'
-import { cancelIntent, refreshIntent, renewIntent, toPaymentIntent } from './service'
+import { refreshCoalesced } from './coalesce'
+import { cancelIntent, renewIntent, toPaymentIntent } from './service'
 
 const IntentParams = z.object({ intentId: IntentId })
 const AUTH_ERRORS = [
@@ -18,11 +19,11 @@ const AUTH_ERRORS = [
 ] as const
 
 /** The intent and its order, if the order is on the calling courier's manifest (403 otherwise). */
-async function ownIntent(
+export async function ownIntent(
   context: BackendContext,
   shift: ShiftTable,
   intentId: string,
-): Promise<{ intent: PaymentIntentTable; order: OrderTable; deviceId: string }> {
+): Promise<{ intent: PaymentIntentTable; order: OrderTable; deviceId: string; shiftId: string }> {
   const intent = await context.db
     .selectFrom('payment_intents')
     .selectAll()
@@ -37,7 +38,7 @@ async function ownIntent(
   if (order.courier_id !== shift.courier_id) {
     throw forbidden('auth.forbidden', "an intent is reachable only from its order's courier")
   }
-  return { intent, order, deviceId: shift.device_id }
+  return { intent, order, deviceId: shift.device_id, shiftId: shift.id }
 }
 
 /** Payment intent status, renewal and cancellation (shift token), as `shared/api/intents.ts` describes. */
@@ -45,7 +46,7 @@ export function registerIntentRoutes(app: FastifyInstance, routes: RouteTable, c
   defineRoute(app, routes, {
     method: 'GET',
     url: `${API_PREFIX}/intents/:intentId`,
-    summary: "An intent's status; a pending one is checked with the acquirer (at most every 2 s)",
+    summary: "An intent's status; a pending one is checked with the acquirer (at most once a second per intent)",
     tag: 'intents',
     auth: 'shift',
     params: IntentParams,
@@ -53,12 +54,10 @@ export function registerIntentRoutes(app: FastifyInstance, routes: RouteTable, c
     errors: AUTH_ERRORS,
     handler: async ({ params, caller, request }) => {
       let { intent } = await ownIntent(context, caller, params.intentId)
-      const now = context.now()
-      const stale = intent.checked_ms === null || now - intent.checked_ms >= context.config.intentRecheckMs
-      if (intent.status === 'pending' && stale) {
-        // The poll is the fallback for a slow notification, so it asks the acquirer; if that fails, the
-        // backend's own view is still a correct answer.
-        intent = await refreshIntent(context, intent).catch((error: unknown) => {
+      if (intent.status === 'pending') {
+        // The poll is the fallback for a slow notification, so it asks the acquirer (coalesced: one query per
+        // intent per second however many poll); if that fails, the backend's own view is still a correct answer.
+        intent = await refreshCoalesced(context, intent).catch((error: unknown) => {
           request.log.warn({ err: error, intentId: intent.id }, 'acquirer query failed; answering what we know')
           return intent
         })

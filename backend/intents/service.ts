@@ -3,6 +3,7 @@ import { INTENT_ALREADY_PAID } from '../../shared/api/intents'
 import type { AcquirerIntentRecord } from '../../shared/api/acquirer'
 import { API_PREFIX } from '../../shared/api/common'
 import { recordAcquirerPayment } from '../acquirer/payments'
+import { markIntentFinal } from '../closure/final'
 import type { BackendContext } from '../context'
 import type { OrderTable, PaymentIntentTable } from '../db/schema'
 import { inTransaction } from '../db/transaction'
@@ -160,7 +161,12 @@ export async function applyAcquirerRecord(
         paidAt: payment.paidAt,
         outcome: payment.outcome,
         source: 'query',
+        chargeNo: payment.chargeNo ?? null,
       })
+    }
+    // The acquirer's word closes the intent: paid, or it can no longer be paid.
+    if (record.status === 'cancelled' || record.status === 'expired' || record.status === 'paid') {
+      await markIntentFinal(trx, record.intentId, record.status, context.now())
     }
     if (record.status === 'cancelled') {
       await trx

@@ -1,14 +1,13 @@
-import { createPrivateKey, sign, timingSafeEqual, type KeyObject } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import {
   AcquirerCreatedIntent,
   AcquirerCreateIntentRequest,
   AcquirerIntentRecord,
   AcquirerKeys,
-  type AcquirerNotification,
 } from '../../shared/api/acquirer'
-import { IntentId } from '../../shared/api/ids'
+import { IntentId, Timestamp } from '../../shared/api/ids'
 import {
   SandboxBehaviour,
   SandboxNotificationsResponse,
@@ -20,11 +19,13 @@ import {
 import { decodeCollectionQr, encodeCollectionQr, type CollectionQr } from '../../shared/emv/collection-qr'
 import { TuotouError } from '../../shared/errors'
 import { formatReceiptToken, receiptSignedText } from '../../shared/receipt'
-import { ApiError, badRequest, conflict, notFound, unauthorized } from '../http/errors'
+import { ApiError, badRequest, conflict, notFound, unprocessable } from '../http/errors'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { newId } from '../ids'
+import { merchantGuard, withMerchantAuth } from './merchant'
 import type { Notifier } from './notifier'
 import type { SandboxIntentRow, SandboxStore } from './store'
+import { walletRefusal } from './wallets'
 
 /** Where the sandbox acquirer's API lives on the server that mounts it. */
 export const SANDBOX_PREFIX = '/sandbox/acquirer'
@@ -66,25 +67,11 @@ export function registerSandboxAcquirer(
       paidAt: payment.paid_at,
       walletId: payment.wallet_id,
       outcome: payment.outcome,
+      chargeNo: payment.charge_no,
     })),
   })
-  const merchant = (request: FastifyRequest): void => {
-    const given = Buffer.from((request.headers.authorization ?? '').replace(/^Bearer /i, ''))
-    const expected = Buffer.from(identity.apiKey)
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw unauthorized('acquirer.unauthorized', 'a valid merchant API key is required')
-    }
-  }
-  // The merchant API's key is checked from the headers, before anything else about the request.
-  const routes = table.with({
-    acquirer_merchant: {
-      reads: 'headers',
-      authenticate(request) {
-        merchant(request)
-        return null
-      },
-    },
-  })
+  const merchant = merchantGuard(store)
+  const routes = withMerchantAuth(table, store)
   const intentOf = (intentId: string): SandboxIntentRow => {
     const row = store.intentById(intentId)
     if (!row) throw notFound('intent.not_found', 'no such intent')
@@ -110,23 +97,6 @@ export function registerSandboxAcquirer(
     }
     return { qr, intent }
   }
-  const enqueue = (notification: AcquirerNotification, notifyUrl: string): void => {
-    store.insertNotification({
-      notification_id: notification.notificationId,
-      intent_id: notification.intentId,
-      transaction_id: notification.transactionId,
-      type: notification.type,
-      body: JSON.stringify(notification),
-      notify_url: notifyUrl,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_ms: now() + store.behaviour().notifyDelayMs,
-      last_error: null,
-      created_ms: now(),
-      delivered_ms: null,
-    })
-  }
-
   defineRoute(app, routes, {
     method: 'POST',
     url: `${SANDBOX_PREFIX}/v1/intents`,
@@ -139,7 +109,8 @@ export function registerSandboxAcquirer(
       { status: 401, code: 'acquirer.unauthorized' },
       { status: 409, code: 'intent.key_conflict' },
     ],
-    handler: ({ body }) => {
+    handler: async ({ body, request }) => {
+      await merchant(request)
       const created = store.transaction(() => {
         const existing = store.intentByKey(body.key)
         if (existing) {
@@ -158,6 +129,8 @@ export function registerSandboxAcquirer(
           expires_ms: Date.parse(body.expiresAt),
           merchant_name: body.merchantName,
           merchant_city: body.merchantCity,
+          merchant_name_zh: body.merchantNameZh ?? null,
+          merchant_city_zh: body.merchantNameZh ? (body.merchantCityZh ?? null) : null,
           waybill: body.waybill,
           device_id: body.deviceId,
           qr_payload: encodeCollectionQr({
@@ -169,6 +142,8 @@ export function registerSandboxAcquirer(
             waybill: body.waybill,
             intentId,
             deviceId: body.deviceId,
+            ...(body.merchantNameZh ? { merchantNameZh: body.merchantNameZh } : {}),
+            ...(body.merchantNameZh && body.merchantCityZh ? { merchantCityZh: body.merchantCityZh } : {}),
           }),
           notify_url: body.notifyUrl,
           created_ms: now(),
@@ -192,7 +167,9 @@ export function registerSandboxAcquirer(
       { status: 401, code: 'acquirer.unauthorized' },
       { status: 404, code: 'intent.not_found' },
     ],
-    handler: ({ params }) => {
+    handler: async ({ params, request }) => {
+      store.noteQuery(params.intentId, now())
+      await merchant(request, 'query')
       return recordOf(intentOf(params.intentId))
     },
   })
@@ -210,7 +187,8 @@ export function registerSandboxAcquirer(
       { status: 404, code: 'intent.not_found' },
       { status: 409, code: 'intent.already_paid' },
     ],
-    handler: ({ params }) => {
+    handler: async ({ params, request }) => {
+      await merchant(request)
       const row = store.transaction(() => {
         const intent = intentOf(params.intentId)
         if (intent.status === 'paid') throw conflict('intent.already_paid', 'this intent is paid')
@@ -250,6 +228,8 @@ export function registerSandboxAcquirer(
         intentId: intent.intent_id,
         merchantName: qr.merchantName,
         merchantCity: qr.merchantCity,
+        merchantNameZh: qr.merchantNameZh ?? null,
+        merchantCityZh: qr.merchantCityZh ?? null,
         amountFen: qr.amountFen,
         waybill: qr.waybill,
         status: statusOf(intent),
@@ -274,6 +254,9 @@ export function registerSandboxAcquirer(
       { status: 409, code: 'intent.expired' },
       { status: 409, code: 'intent.cancelled' },
       { status: 422, code: 'qr.mismatch' },
+      { status: 422, code: 'wallet.limit_per_payment' },
+      { status: 422, code: 'wallet.limit_per_day' },
+      { status: 422, code: 'wallet.insufficient_balance' },
     ],
     handler: ({ body, request }) => {
       const { qr, intent: seen } = scanned(body.qrPayload)
@@ -285,6 +268,12 @@ export function registerSandboxAcquirer(
         if (status === 'expired') throw conflict('intent.expired', 'this payment request has expired')
         if (status === 'cancelled') throw conflict('intent.cancelled', 'the courier cancelled this payment request')
         const duplicate = status === 'paid'
+        const refusal = duplicate ? null : walletRefusal(store, body.walletId, intent.amount_fen, now())
+        if (refusal) {
+          throw unprocessable(`wallet.${refusal.failure}`, `the wallet cannot pay this: ${refusal.failure}`, {
+            limitFen: refusal.limitFen,
+          })
+        }
         const signedText = receiptSignedText({
           intentId: intent.intent_id,
           amountFen: intent.amount_fen,
@@ -303,9 +292,10 @@ export function registerSandboxAcquirer(
           outcome: duplicate ? 'refused_duplicate' : 'succeeded',
           receipt,
           created_ms: now(),
+          charge_no: null,
         })
         if (!duplicate) store.setIntentStatus(intent.intent_id, 'paid')
-        enqueue(
+        store.enqueue(
           {
             notificationId: newId('ntf'),
             type: duplicate ? 'payment.duplicate_attempt' : 'payment.succeeded',
@@ -315,6 +305,7 @@ export function registerSandboxAcquirer(
             occurredAt: paidAt,
           },
           intent.notify_url,
+          now(),
         )
         return { duplicate, receipt, intent }
       })
@@ -360,6 +351,20 @@ export function registerSandboxAcquirer(
       notifier.wake()
       return store.behaviour()
     },
+  })
+
+  defineRoute(app, routes, {
+    method: 'GET',
+    url: `${SANDBOX_PREFIX}/queries`,
+    summary: 'Sandbox acquirer: when the merchant asked about an intent, charge or refund (for tests and rounds)',
+    tag: 'sandbox',
+    auth: 'none',
+    query: z.object({ id: z.string().min(1).max(80) }).strict(),
+    response: z.object({ id: z.string(), at: z.array(Timestamp) }),
+    handler: ({ query }) => ({
+      id: query.id,
+      at: (store.queries.get(query.id) ?? []).map((ms) => new Date(ms).toISOString()),
+    }),
   })
 
   defineRoute(app, routes, {

@@ -1,8 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { configureJsonService, jsonServiceOptions } from '../http/service'
 import { RouteTable } from '../http/routes'
+import type { BackgroundLoop } from '../background'
 import { registerSandboxAcquirer, SANDBOX_PREFIX } from './acquirer'
+import { registerSandboxCharges } from './charges'
+import { startSandboxClock } from './clock'
 import { startNotifier, type Notifier } from './notifier'
+import { registerSandboxRefunds } from './refunds'
+import { registerSandboxStatements } from './statements'
 import { SandboxStore, type SandboxIdentity } from './store'
 import { registerWalletPage } from './wallet'
 
@@ -21,6 +26,8 @@ export interface Sandbox {
   identity: SandboxIdentity
   store: SandboxStore
   notifier: Notifier
+  /** Customers confirming charges after a while, refunds reaching their result. */
+  clock: BackgroundLoop
   /** Mounts its API (and the wallet page) on a Fastify app under `/sandbox/`. */
   register(app: FastifyInstance, routes: RouteTable): Promise<void>
   close(): Promise<void>
@@ -35,15 +42,25 @@ export function openSandbox(options: SandboxOptions): Sandbox {
   const store = new SandboxStore(options.file)
   const now = options.now ?? Date.now
   const notifier = startNotifier(store, options.log, now)
+  const clock = startSandboxClock(store, options.log, now, () => notifier.wake())
+  const wake = (): void => {
+    clock.wake()
+    notifier.wake()
+  }
   return {
     identity: store.identity(),
     store,
     notifier,
+    clock,
     async register(app, routes) {
       registerSandboxAcquirer(app, routes, { store, notifier, now })
+      registerSandboxCharges(app, routes, { store, now, wake })
+      registerSandboxRefunds(app, routes, { store, now, wake })
+      registerSandboxStatements(app, routes, store)
       if (options.rendererDir) await registerWalletPage(app, options.rendererDir)
     },
     async close() {
+      await clock.stop()
       await notifier.stop()
       store.close()
     },

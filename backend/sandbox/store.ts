@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import type { AcquirerNotification, AcquirerNotificationType } from '../../shared/api/acquirer'
 import type { SandboxBehaviour } from '../../shared/api/sandbox'
 
 /** Who the sandbox acquirer is, created on its first start and kept, so receipts and secrets survive restarts. */
@@ -27,6 +28,8 @@ export interface SandboxIntentRow {
   expires_ms: number
   merchant_name: string
   merchant_city: string
+  merchant_name_zh: string | null
+  merchant_city_zh: string | null
   waybill: string
   device_id: string
   qr_payload: string
@@ -43,13 +46,15 @@ export interface SandboxPaymentRow {
   outcome: 'succeeded' | 'refused_duplicate'
   receipt: string | null
   created_ms: number
+  /** The merchant's charge number, for a payment taken by charging a customer's code. */
+  charge_no: string | null
 }
 
 export interface SandboxNotificationRow {
   notification_id: string
   intent_id: string
   transaction_id: string
-  type: 'payment.succeeded' | 'payment.duplicate_attempt'
+  type: AcquirerNotificationType
   body: string
   notify_url: string
   status: 'pending' | 'delivered' | 'failed'
@@ -60,12 +65,19 @@ export interface SandboxNotificationRow {
   delivered_ms: number | null
 }
 
-/** Notifications go out at once, once, in order: how a healthy acquirer behaves. */
+/** Notifications go out at once, once, in order, and everything answers: how a healthy acquirer behaves. */
 export const DEFAULT_BEHAVIOUR: SandboxBehaviour = {
   notifyDelayMs: 0,
   duplicates: 0,
   outOfOrder: false,
   holdNotifications: false,
+  outage: false,
+  queryDelayMs: 0,
+  dropChargeAnswers: false,
+  revokeRace: false,
+  refundDelayMs: 0,
+  refundOutcome: 'succeed',
+  feeBp: 6,
 }
 
 const SCHEMA = `
@@ -91,11 +103,45 @@ const SCHEMA = `
 `
 
 /**
+ * Later steps of the sandbox's own file, by \`user_version\`: a file an older sandbox wrote is brought up to date at
+ * start and keeps its intents, payments and notifications.
+ */
+const STEPS: readonly string[] = [
+  // 1: Chinese merchant name and city (tag 64), payments taken by charging a customer's code, wallets with their
+  // payment codes, charges and refunds.
+  `
+  alter table intents add column merchant_name_zh text;
+  alter table intents add column merchant_city_zh text;
+  alter table payments add column charge_no text;
+  create table wallets (wallet_id text primary key, json text not null, created_ms integer not null);
+  create table payment_codes (
+    code text primary key, wallet_id text not null, issued_ms integer not null, expires_ms integer not null,
+    used_ms integer);
+  create index payment_codes_wallet on payment_codes(wallet_id, issued_ms);
+  create table charges (
+    charge_no text primary key, intent_id text not null, wallet_id text, code text not null,
+    amount_fen integer not null, status text not null, failure text, limit_fen integer, transaction_id text,
+    paid_at text, notify_url text not null, created_ms integer not null, pay_at_ms integer,
+    pin_attempts integer not null default 0, revoked_ms integer, race_pay_at_ms integer);
+  create index charges_wallet on charges(wallet_id, created_ms);
+  create index charges_due on charges(status, pay_at_ms);
+  create table refunds (
+    refund_no text primary key, transaction_id text not null, intent_id text not null, amount_fen integer not null,
+    status text not null, failure text, settled_at text, settled_ms integer, attempts integer not null,
+    due_ms integer not null, notify_url text not null, created_ms integer not null);
+  create index refunds_transaction on refunds(transaction_id);
+  create index refunds_due on refunds(status, due_ms);
+  `,
+]
+
+/**
  * The sandbox acquirer's own state, in its own SQLite file: it shares nothing with the backend's database and
  * talks to the backend only over HTTP, as the real acquirer would.
  */
 export class SandboxStore {
   readonly sqlite: Database.Database
+  /** When each merchant query arrived, by what it asked about (intent, charge or refund): kept for tests and rounds. */
+  readonly queries = new Map<string, number[]>()
 
   constructor(file: string, acquirerId = 'cn.ecny.sandbox', merchantId = 'JDL-SZ-0001') {
     const path = resolve(file)
@@ -105,6 +151,13 @@ export class SandboxStore {
     this.sqlite.pragma('synchronous = FULL')
     this.sqlite.pragma('busy_timeout = 5000')
     this.sqlite.exec(SCHEMA)
+    const version = this.sqlite.pragma('user_version', { simple: true }) as number
+    for (let step = version; step < STEPS.length; step++) {
+      this.sqlite.transaction(() => {
+        this.sqlite.exec(STEPS[step]!)
+        this.sqlite.pragma(`user_version = ${step + 1}`)
+      })()
+    }
     if (!this.sqlite.prepare('select 1 from identity').get()) {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519')
       const jwk = publicKey.export({ format: 'jwk' }) as { x: string }
@@ -160,9 +213,9 @@ export class SandboxStore {
     this.sqlite
       .prepare(
         `insert into intents (intent_id, key, amount_fen, status, expires_at, expires_ms, merchant_name, merchant_city,
-           waybill, device_id, qr_payload, notify_url, created_ms)
+           merchant_name_zh, merchant_city_zh, waybill, device_id, qr_payload, notify_url, created_ms)
          values (@intent_id, @key, @amount_fen, @status, @expires_at, @expires_ms, @merchant_name, @merchant_city,
-           @waybill, @device_id, @qr_payload, @notify_url, @created_ms)`,
+           @merchant_name_zh, @merchant_city_zh, @waybill, @device_id, @qr_payload, @notify_url, @created_ms)`,
       )
       .run(row)
   }
@@ -180,8 +233,10 @@ export class SandboxStore {
   insertPayment(row: SandboxPaymentRow): void {
     this.sqlite
       .prepare(
-        `insert into payments (transaction_id, intent_id, amount_fen, paid_at, wallet_id, outcome, receipt, created_ms)
-         values (@transaction_id, @intent_id, @amount_fen, @paid_at, @wallet_id, @outcome, @receipt, @created_ms)`,
+        `insert into payments (transaction_id, intent_id, amount_fen, paid_at, wallet_id, outcome, receipt, created_ms,
+           charge_no)
+         values (@transaction_id, @intent_id, @amount_fen, @paid_at, @wallet_id, @outcome, @receipt, @created_ms,
+           @charge_no)`,
       )
       .run(row)
   }
@@ -195,6 +250,24 @@ export class SandboxStore {
            @next_attempt_ms, @last_error, @created_ms, @delivered_ms)`,
       )
       .run(row)
+  }
+
+  /** Queues a signed notification for the notifier, after the behaviour's delay; call inside the change's transaction. */
+  enqueue(notification: AcquirerNotification, notifyUrl: string, nowMs: number): void {
+    this.insertNotification({
+      notification_id: notification.notificationId,
+      intent_id: notification.intentId,
+      transaction_id: notification.transactionId,
+      type: notification.type,
+      body: JSON.stringify(notification),
+      notify_url: notifyUrl,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_ms: nowMs + this.behaviour().notifyDelayMs,
+      last_error: null,
+      created_ms: nowMs,
+      delivered_ms: null,
+    })
   }
 
   pendingNotifications(): SandboxNotificationRow[] {
@@ -227,6 +300,14 @@ export class SandboxStore {
         ? this.sqlite.prepare('select * from notifications where intent_id = ? order by created_ms desc, rowid desc')
         : this.sqlite.prepare('select * from notifications order by created_ms desc, rowid desc limit 500')
     ).all(...(intentId ? [intentId] : [])) as SandboxNotificationRow[]
+  }
+
+  /** Notes a merchant query about `id` (an intent, charge or refund) at `nowMs`. */
+  noteQuery(id: string, nowMs: number): void {
+    const times = this.queries.get(id) ?? []
+    times.push(nowMs)
+    if (times.length > 1_000) times.shift()
+    this.queries.set(id, times)
   }
 
   /** Runs `work` in one IMMEDIATE transaction: a payment and its notification land together or not at all. */

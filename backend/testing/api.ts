@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { AcquirerIntentRecord } from '../../shared/api/acquirer'
+import {
+  AcquirerChargeRecord,
+  AcquirerIntentRecord,
+  AcquirerRefundRecord,
+  type AcquirerChargeRequest,
+  type AcquirerRefundRequest,
+} from '../../shared/api/acquirer'
 import { API_PREFIX, ApiErrorResponse } from '../../shared/api/common'
 import { EnrollResponse, HeartbeatResponse, type HeartbeatRequest } from '../../shared/api/device'
 import { DeviceEvent, PushEventsResponse, type DeviceEventBody } from '../../shared/api/events'
@@ -9,7 +15,9 @@ import {
   SandboxNotificationsResponse,
   SandboxPayResponse,
   SandboxPreviewResponse,
-  type SandboxBehaviour,
+  SandboxWallet,
+  type SandboxBehaviourInput,
+  type SandboxWalletSettings,
 } from '../../shared/api/sandbox'
 import { LoginResponse, Manifest } from '../../shared/api/shift'
 import { StreamMessages, type StreamMessageName } from '../../shared/api/stream'
@@ -135,8 +143,8 @@ export class BackendApi {
     return this.call('POST', '/sandbox/acquirer/preview', SandboxPreviewResponse, { json: { qrPayload } })
   }
 
-  setBehaviour(behaviour: Partial<SandboxBehaviour>) {
-    const full: SandboxBehaviour = {
+  setBehaviour(behaviour: Partial<SandboxBehaviourInput>) {
+    const full: SandboxBehaviourInput = {
       notifyDelayMs: 0,
       duplicates: 0,
       outOfOrder: false,
@@ -157,6 +165,58 @@ export class BackendApi {
   /** The sandbox acquirer's own record of an intent (its merchant query API). */
   acquirerRecord(apiKey: string, intentId: string) {
     return this.call('GET', `/sandbox/acquirer/v1/intents/${intentId}`, AcquirerIntentRecord, { token: apiKey })
+  }
+
+  /** A sandbox wallet: its tier, limits, current payment code and charges waiting for the customer. */
+  wallet(walletId: string) {
+    return this.call('GET', `/sandbox/acquirer/wallets/${walletId}`, SandboxWallet)
+  }
+
+  /** Sets a sandbox wallet up (tier, balance, PIN, how long the customer takes); what is left out is the default. */
+  setWallet(walletId: string, settings: Partial<SandboxWalletSettings> = {}) {
+    return this.call('PUT', `/sandbox/acquirer/wallets/${walletId}`, SandboxWallet, { json: settings })
+  }
+
+  /** A fresh payment code for the wallet; the one before can no longer be charged. */
+  refreshCode(walletId: string) {
+    return this.call('POST', `/sandbox/acquirer/wallets/${walletId}/code`, SandboxWallet)
+  }
+
+  /** The customer types their PIN on the wallet for a charge of their code. */
+  confirmPin(walletId: string, chargeNo: string, pin: string) {
+    return this.call('POST', `/sandbox/acquirer/wallets/${walletId}/confirm`, SandboxWallet, {
+      json: { chargeNo, pin },
+    })
+  }
+
+  declineCharge(walletId: string, chargeNo: string) {
+    return this.call('POST', `/sandbox/acquirer/wallets/${walletId}/decline`, SandboxWallet, { json: { chargeNo } })
+  }
+
+  /** The acquirer's merchant API, as the backend calls it (with the merchant's API key). */
+  merchant(apiKey: string) {
+    return {
+      charge: (body: AcquirerChargeRequest) =>
+        this.call('POST', '/sandbox/acquirer/v1/charges', AcquirerChargeRecord, { token: apiKey, json: body }),
+      queryCharge: (chargeNo: string) =>
+        this.call('GET', `/sandbox/acquirer/v1/charges/${chargeNo}`, AcquirerChargeRecord, { token: apiKey }),
+      revoke: (chargeNo: string, intentId: string) =>
+        this.call('POST', `/sandbox/acquirer/v1/charges/${chargeNo}/revoke`, AcquirerChargeRecord, {
+          token: apiKey,
+          json: { intentId },
+        }),
+      refund: (body: AcquirerRefundRequest) =>
+        this.call('POST', '/sandbox/acquirer/v1/refunds', AcquirerRefundRecord, { token: apiKey, json: body }),
+      queryRefund: (refundNo: string) =>
+        this.call('GET', `/sandbox/acquirer/v1/refunds/${refundNo}`, AcquirerRefundRecord, { token: apiKey }),
+      statement: async (date: string) => {
+        const response = await fetch(`${this.baseUrl}/sandbox/acquirer/v1/statements/${date}`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        })
+        if (!response.ok) throw new Error(`statement ${date}: ${response.status} ${await response.text()}`)
+        return response.text()
+      },
+    }
   }
 }
 

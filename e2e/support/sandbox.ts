@@ -1,5 +1,6 @@
 import {
   SandboxBehaviour,
+  type SandboxBehaviourInput,
   SandboxPayResponse,
   SandboxNotificationsResponse,
   type SandboxNotification,
@@ -24,7 +25,7 @@ export async function payQr(
   return SandboxPayResponse.parse(body)
 }
 
-export async function setBehaviour(backendUrl: string, behaviour: Partial<SandboxBehaviour>): Promise<void> {
+export async function setBehaviour(backendUrl: string, behaviour: Partial<SandboxBehaviourInput>): Promise<void> {
   const full = SandboxBehaviour.parse({
     notifyDelayMs: 0,
     duplicates: 0,

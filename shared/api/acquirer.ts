@@ -14,8 +14,17 @@ export const ACQUIRER_TIMESTAMP_HEADER = 'x-acquirer-timestamp'
 export const ACQUIRER_SIGNATURE_HEADER = 'x-acquirer-signature'
 export const WEBHOOK_TOLERANCE_SECONDS = 300
 
-/** `payment.succeeded`: money moved. `payment.duplicate_attempt`: a second payment was refused. */
-export const AcquirerNotificationType = z.enum(['payment.succeeded', 'payment.duplicate_attempt'])
+/**
+ * `payment.succeeded`: money moved. `payment.duplicate_attempt`: a second payment was refused.
+ * `refund.succeeded` / `refund.failed`: a refund the acquirer had accepted reached its result (`refundNo` says which).
+ */
+export const AcquirerNotificationType = z.enum([
+  'payment.succeeded',
+  'payment.duplicate_attempt',
+  'refund.succeeded',
+  'refund.failed',
+])
+export type AcquirerNotificationType = z.infer<typeof AcquirerNotificationType>
 
 /** Where an intent stands at the acquirer. */
 export const AcquirerIntentStatus = z.enum(['pending', 'paid', 'expired', 'cancelled'])
@@ -28,6 +37,12 @@ export const AcquirerNotification = z
     transactionId: z.string().min(1).max(64),
     amountFen: Fen,
     occurredAt: Timestamp,
+    /** For a payment taken by charging a customer's code: the merchant's charge number. */
+    chargeNo: z.string().max(64).optional(),
+    /** For `refund.*`: the merchant's refund number; `transactionId` is then the payment refunded. */
+    refundNo: z.string().max(64).optional(),
+    /** For `refund.failed`: the acquirer's reason. */
+    failure: z.string().max(64).optional(),
   })
   .strict()
 export type AcquirerNotification = z.infer<typeof AcquirerNotification>
@@ -47,6 +62,8 @@ export const AcquirerIntentRecord = z.object({
       walletId: z.string(),
       /** `refused_duplicate`: a second payment the acquirer turned away. */
       outcome: z.enum(['succeeded', 'refused_duplicate']),
+      /** The merchant's charge number, for a payment taken by charging a customer's code. */
+      chargeNo: z.string().nullable().optional(),
     }),
   ),
 })
@@ -79,6 +96,9 @@ export const AcquirerCreateIntentRequest = z
     /** EMVCo tag 59 and 60: at most 25 and 15 printable ASCII characters. */
     merchantName: z.string().regex(/^[\x20-\x7e]{1,25}$/),
     merchantCity: z.string().regex(/^[\x20-\x7e]{1,15}$/),
+    /** EMVCo tag 64 (language template, ZH): the Chinese name and city, at most 25 and 15 characters. */
+    merchantNameZh: z.string().min(1).max(25).optional(),
+    merchantCityZh: z.string().min(1).max(15).optional(),
     waybill: z.string().regex(/^[\x20-\x7e]{1,25}$/),
     deviceId: z.string().regex(/^[\x20-\x7e]{1,25}$/),
     expiresAt: Timestamp,
@@ -100,3 +120,103 @@ export const AcquirerKeys = z.object({
   receiptPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
 })
 export type AcquirerKeys = z.infer<typeof AcquirerKeys>
+
+/**
+ * Charging a customer's payment code (付款码), as WeChat Pay's micropay and Alipay's bar-code pay work:
+ * - `POST {acquirer}/v1/charges`: charges the code for one intent under the merchant's `chargeNo`, the
+ *   idempotency key every retry reuses (the same number with another code or amount is 409
+ *   `charge.key_conflict`; a new code needs a new number). It answers the charge as it stands: `paid`,
+ *   `user_paying` (the wallet asks the customer for their PIN) or `failed` with a reason. No answer at all
+ *   (a timeout) is possible too, and is not a failure: the merchant must query.
+ * - `GET {acquirer}/v1/charges/:chargeNo`: the query API (404 `charge.not_found` if it never arrived).
+ * - `POST {acquirer}/v1/charges/:chargeNo/revoke` (撤销): closes a charge that is not paid, even one never
+ *   received (so the request, arriving late, is refused); refused 409 `charge.already_paid` once paid, and the
+ *   payment stands.
+ */
+export const ChargeNo = z.string().regex(/^chg_[A-Za-z0-9]{4,40}_\d{1,3}$/, 'must be chg_{intent}_{n}')
+
+export const AcquirerChargeRequest = z
+  .object({
+    chargeNo: ChargeNo,
+    intentId: IntentId,
+    authCode: z.string().regex(/^\d{16,24}$/),
+    amountFen: Fen.min(1),
+    notifyUrl: z.url({ protocol: /^https?$/ }),
+  })
+  .strict()
+export type AcquirerChargeRequest = z.infer<typeof AcquirerChargeRequest>
+
+export const AcquirerChargeStatus = z.enum(['user_paying', 'paid', 'failed', 'revoked'])
+export type AcquirerChargeStatus = z.infer<typeof AcquirerChargeStatus>
+
+/** Why a charge failed, in the acquirer's words; the terminal says each in the customer's terms. */
+export const ChargeFailure = z.enum([
+  'insufficient_balance',
+  'limit_per_payment',
+  'limit_per_day',
+  'code_expired',
+  'code_used',
+  'code_unknown',
+  'pin_locked',
+  'user_cancelled',
+  'intent_closed',
+  /** The acquirer refused the request itself (a malformed or conflicting charge). */
+  'refused',
+])
+export type ChargeFailure = z.infer<typeof ChargeFailure>
+
+export const AcquirerChargeRecord = z.object({
+  chargeNo: ChargeNo,
+  intentId: IntentId,
+  amountFen: Fen,
+  status: AcquirerChargeStatus,
+  failure: ChargeFailure.nullable(),
+  /** For a limit: the wallet's limit that was in the way, fen. */
+  limitFen: Fen.nullable(),
+  transactionId: z.string().nullable(),
+  paidAt: Timestamp.nullable(),
+})
+export type AcquirerChargeRecord = z.infer<typeof AcquirerChargeRecord>
+
+/**
+ * Refunds (退款), as the acquirer takes them:
+ * - `POST {acquirer}/v1/refunds`: refunds part or all of a payment under the merchant's `refundNo`, which every
+ *   retry reuses: the same number again is the same refund, never a second one (a failed one is attempted
+ *   again); another amount under it is 409 `refund.key_conflict`; more than is left of the payment is 422
+ *   `refund.exceeds_paid`. The answer is `processing`: accepted, not succeeded. The result comes by a signed
+ *   `refund.succeeded` / `refund.failed` notification, or by the query.
+ * - `GET {acquirer}/v1/refunds/:refundNo`: the query API.
+ */
+export const RefundNo = z.string().regex(/^rf_[A-Za-z0-9_]{4,60}$/, 'must be rf_…')
+
+export const AcquirerRefundRequest = z
+  .object({
+    refundNo: RefundNo,
+    transactionId: z.string().min(1).max(64),
+    amountFen: Fen.min(1),
+    notifyUrl: z.url({ protocol: /^https?$/ }),
+  })
+  .strict()
+export type AcquirerRefundRequest = z.infer<typeof AcquirerRefundRequest>
+
+export const AcquirerRefundStatus = z.enum(['processing', 'succeeded', 'failed'])
+export type AcquirerRefundStatus = z.infer<typeof AcquirerRefundStatus>
+
+export const AcquirerRefundRecord = z.object({
+  refundNo: RefundNo,
+  transactionId: z.string(),
+  intentId: IntentId,
+  amountFen: Fen,
+  status: AcquirerRefundStatus,
+  failure: z.string().nullable(),
+  /** When it reached its result. */
+  settledAt: Timestamp.nullable(),
+  attempts: z.number().int().min(1),
+})
+export type AcquirerRefundRecord = z.infer<typeof AcquirerRefundRecord>
+
+/**
+ * `GET {acquirer}/v1/statements/:date`: the merchant's statement (对账单) for a day, `text/csv`: money that moved
+ * that day, cut by the time it succeeded in Asia/Shanghai. Its format is `backend/statements/format.ts`.
+ */
+export const StatementDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)

@@ -16,6 +16,7 @@ export const AttentionItemKind = z.enum([
   'late_payment_after_cash',
   'double_payment',
   'unverified_not_found',
+  'payment_after_revoke',
   'rejected_event',
   'clock_skew',
 ])
@@ -36,6 +37,7 @@ export const ATTENTION_ACTIONS: Record<AttentionItemKind, readonly AttentionActi
   late_payment_after_cash: ['resolve'],
   double_payment: ['resolve'],
   unverified_not_found: ['owed_by_courier', 'resolve'],
+  payment_after_revoke: ['resolve'],
   rejected_event: ['resolve', 'reassign'],
   clock_skew: ['resolve'],
 }

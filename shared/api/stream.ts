@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { Fen } from '../money'
 import { DeviceId, IntentId, OrderId, ShiftId, Timestamp } from './ids'
+import { ChargeResponse } from './charges'
+import { RefundState } from './closure'
 import { IntentStatus } from './shift'
 
 /** The backend's verdict on a device's claim about a payment, settled against the acquirer's records. */
@@ -18,7 +20,13 @@ export type SettlementVerdict = z.infer<typeof SettlementVerdict>
  * What the backend flags for the depot: money a customer paid twice (after cash, or twice over), to refund, and a
  * payment a device claimed that the acquirer never had.
  */
-export const FlagKind = z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found'])
+export const FlagKind = z.enum([
+  'late_payment_after_cash',
+  'double_payment',
+  'unverified_not_found',
+  /** A customer's code was charged after the charge was revoked (their PIN raced the revoke): refunded by itself. */
+  'payment_after_revoke',
+])
 export type FlagKind = z.infer<typeof FlagKind>
 
 export const StreamMessages = {
@@ -54,6 +62,16 @@ export const StreamMessages = {
     change: z.literal('moved'),
     toDeviceId: DeviceId,
     at: Timestamp,
+  }),
+  /** A charge of a customer's payment code moved on: waiting for their PIN, paid, failed, or revoked. */
+  charge: ChargeResponse,
+  /** A refund of money the customer paid twice (or after a revoke) moved on: accepted, paid back, or failed. */
+  refund: z.object({
+    orderId: OrderId,
+    intentId: IntentId,
+    refundNo: z.string(),
+    amountFen: Fen,
+    status: RefundState,
   }),
   /** Something the depot must put right: money to refund or a payment that never arrived. */
   flag: z.object({

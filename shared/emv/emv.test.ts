@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { TuotouError } from '../errors'
 import { decodeCollectionQr, encodeCollectionQr, type CollectionQr } from './collection-qr'
 import { crc16CcittFalse, crcHex } from './crc'
-import { decodeObjects, decodePayload } from './tlv'
+import { decodeMpm } from './mpm'
+import { decodeObjects, decodePayload, encodeObjects, withCrc } from './tlv'
 
 /** The example payload printed in EMVCo's Merchant-Presented Mode specification (v1.1, CNY, with a ZH template). */
 const EMVCO_SPEC_EXAMPLE =
@@ -25,9 +26,9 @@ const order: CollectionQr = {
   deviceId: 'dev_0001',
 }
 
-function refusal(payload: string): string {
+function refusal(payload: string, decode: (payload: string) => unknown = decodeCollectionQr): string {
   try {
-    decodeCollectionQr(payload)
+    decode(payload)
   } catch (error) {
     if (error instanceof TuotouError) return error.code
     throw error
@@ -125,5 +126,79 @@ describe('collection QR', () => {
     expect(() => encodeCollectionQr({ ...order, merchantCity: '苏州' })).toThrow(RangeError)
     expect(() => encodeCollectionQr({ ...order, amountFen: 66.6 })).toThrow(RangeError)
     expect(() => encodeCollectionQr({ ...order, amountFen: 0 })).toThrow(RangeError)
+  })
+})
+
+describe('the general MPM decoder', () => {
+  it("reads the EMVCo specification's own example, every template inside it", () => {
+    const mpm = decodeMpm(EMVCO_SPEC_EXAMPLE)
+    expect(mpm.dynamic).toBe(true)
+    expect(mpm.values.get('52')).toBe('4111')
+    expect([...mpm.templates.keys()]).toEqual(['29', '31', '64', '62', '91'])
+    expect(mpm.templates.get('29')!.get('00')).toBe('D15600000000')
+    expect(mpm.templates.get('31')!.get('03')).toBe('12345678')
+    expect(mpm.templates.get('62')!.get('09')).toBe('ME')
+    expect(mpm.templates.get('91')!.get('07')).toBe('12345678')
+    expect(mpm.language).toEqual({ code: 'ZH', name: '最佳运输', city: '北京' })
+  })
+
+  it("holds a published payload to the specification: the KHQR example's 16-character city is one too many", () => {
+    expect(() => decodeMpm(PUBLISHED_KH_EXAMPLE)).toThrow(
+      expect.objectContaining({ code: 'qr.bad_value', details: { tag: '60' } }),
+    )
+  })
+
+  it('refuses an inner length changed under a recomputed CRC, in every kind of template', () => {
+    const resign = (text: string) => withCrc(text.slice(0, -8))
+    // 29.05 claims 9 characters instead of 10: the template no longer divides into objects.
+    const account = resign(EMVCO_SPEC_EXAMPLE.replace('0510A93FO3230Q', '0509A93FO3230Q'))
+    expect(['qr.bad_length', 'qr.malformed']).toContain(refusal(account, decodeMpm))
+    // 64.01 claims 3 characters of the 4 of 最佳运输.
+    const language = resign(EMVCO_SPEC_EXAMPLE.replace('0104最佳运输', '0103最佳运输'))
+    expect(['qr.bad_length', 'qr.malformed']).toContain(refusal(language, decodeMpm))
+    // 91.07 claims 9 of 8 characters.
+    const unreserved = resign(EMVCO_SPEC_EXAMPLE.replace('070812345678630', '070912345678630'))
+    expect(['qr.bad_length', 'qr.malformed']).toContain(refusal(unreserved, decodeMpm))
+  })
+
+  it('refuses a template without its identifier, a Chinese name in tag 59, and tag 00 out of place', () => {
+    const body = EMVCO_SPEC_EXAMPLE.slice(0, -8)
+    expect(refusal(withCrc(body.replace('29300012D156000000000510A93FO3230Q', '29140510A93FO3230Q')), decodeMpm)).toBe(
+      'qr.missing_tag',
+    )
+    expect(refusal(withCrc(body.replace('5914BEST TRANSPORT', '5904最佳运输')), decodeMpm)).toBe('qr.bad_value')
+    const moved = withCrc(`5802CN${body.replace('5802CN', '')}`)
+    expect(['qr.malformed', 'qr.bad_value']).toContain(refusal(moved, decodeMpm))
+  })
+})
+
+describe('collection QR with the Chinese merchant name (tag 64)', () => {
+  const zh: CollectionQr = { ...order, merchantNameZh: '京东物流相城营业部', merchantCityZh: '苏州' }
+
+  it('carries ZH, the name and the city in tag 64, lengths in characters and the CRC over UTF-8', () => {
+    const payload = encodeCollectionQr(zh)
+    const mpm = decodeMpm(payload)
+    expect(mpm.language).toEqual({ code: 'ZH', name: '京东物流相城营业部', city: '苏州' })
+    expect(mpm.values.get('64')).toBe('0002ZH0109京东物流相城营业部0202苏州')
+    expect(mpm.values.get('59')).toBe(order.merchantName)
+    expect(payload.slice(-4)).toBe(crcHex(payload.slice(0, -4)))
+    expect(decodeCollectionQr(payload)).toEqual(zh)
+  })
+
+  it('refuses an inner length of tag 64 changed under a recomputed CRC (accepted before the decoder read templates)', () => {
+    const body = encodeCollectionQr(order).slice(0, -8)
+    const language = encodeObjects([
+      { tag: '00', value: 'ZH' },
+      { tag: '01', value: '京东物流相城' },
+      { tag: '02', value: '苏州' },
+    ])
+    expect(refusal(withCrc(body + encodeObjects([{ tag: '64', value: language }])))).toBe('accepted')
+    const tampered = `64${String([...language].length).padStart(2, '0')}${language.replace('0106', '0105')}`
+    expect(['qr.bad_length', 'qr.malformed']).toContain(refusal(withCrc(body + tampered)))
+  })
+
+  it('refuses a Chinese name over 25 characters or with a control character instead of truncating it', () => {
+    expect(() => encodeCollectionQr({ ...zh, merchantNameZh: '京'.repeat(26) })).toThrow(RangeError)
+    expect(() => encodeCollectionQr({ ...zh, merchantCityZh: '苏\n州' })).toThrow(RangeError)
   })
 })

@@ -150,6 +150,8 @@ export const OrderFlagKind = z.enum([
   'payment_on_closed_order',
   'double_payment',
   'unverified_not_found',
+  /** The customer's code was charged after the charge was revoked: the backend refunds it by itself. */
+  'payment_after_revoke',
 ])
 export type OrderFlagKind = z.infer<typeof OrderFlagKind>
 

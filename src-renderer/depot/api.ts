@@ -15,6 +15,7 @@ import {
   RecordCashResponse,
   type RecordCashRequest,
 } from '../../shared/api/dashboard'
+import { ClosureResponse, RefundsResponse, RefundView, type ApproveRefundRequest } from '../../shared/api/closure'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
 import { ErrorBody } from '../../shared/errors'
 
@@ -102,6 +103,21 @@ export const fetchCash = (token: string, date: string | null) =>
 
 export const recordCash = (token: string, courierId: string, body: RecordCashRequest) =>
   call('PUT', `${DASHBOARD_PATHS.cash}/${encodeURIComponent(courierId)}`, RecordCashResponse, { token, json: body })
+
+export const fetchRefunds = (token: string, date: string | null) =>
+  call('GET', withQuery('/depot/refunds', { date }), RefundsResponse, { token })
+
+/** Approving a flag's refund: asking again is the same refund (its number comes from the flag). */
+export const approveRefund = (token: string, body: ApproveRefundRequest) =>
+  call('POST', '/depot/refunds', RefundView, { token, json: body })
+
+export const retryRefund = (token: string, refundNo: string, note?: string) =>
+  call('POST', `/depot/refunds/${encodeURIComponent(refundNo)}/retry`, RefundView, {
+    token,
+    json: note ? { note } : {},
+  })
+
+export const fetchClosure = (token: string) => call('GET', '/depot/closure', ClosureResponse, { token })
 
 /** The live stream's address; `live.ts` reads it with the token in a header. */
 export const STREAM_URL = `${API_PREFIX}${DASHBOARD_PATHS.stream}`

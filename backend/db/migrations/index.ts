@@ -7,6 +7,7 @@ import { courierTime } from './1796200000000_courier_time'
 import { intentWithdrawals } from './1796300000000_intent_withdrawals'
 import { deviceGaps } from './1796400000000_device_gaps'
 import { callsAndStops } from './1796450000000_calls_and_stops'
+import { closure } from './1796500000000_closure'
 import { attentionResolutions } from './1796700000000_attention_resolutions'
 
 /**
@@ -22,5 +23,6 @@ export const backendMigrations: Record<string, Migration> = {
   '1796300000000_intent_withdrawals': intentWithdrawals,
   '1796400000000_device_gaps': deviceGaps,
   '1796450000000_calls_and_stops': callsAndStops,
+  '1796500000000_closure': closure,
   '1796700000000_attention_resolutions': attentionResolutions,
 }
