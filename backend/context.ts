@@ -6,6 +6,7 @@ import type { AcquirerClient } from './acquirer/client'
 import type { BackendDb } from './db/connect'
 import type { BackendSchema } from './db/schema'
 import type { StreamHub } from './stream/hub'
+import type { SmsProvider } from './proof/sms'
 import type { TelephonyProvider } from './telephony/provider'
 
 /** Tunables, with the defaults `defaultConfig` gives; tests shorten the times. */
@@ -106,4 +107,6 @@ export interface BackendContext {
   wakeWithdrawals(): void
   /** Asks the payment-closure workers (charge queries, refunds, reconciliation) to look for due work now. */
   wakeClosure(): void
+  /** The SMS gateway that sends delivery codes; null when none is configured (codes are then not sent). */
+  sms?: SmsProvider | null
 }

@@ -27,6 +27,8 @@ import { startRefundWorker } from './refunds/service'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
 import { registerCallRoutes } from './telephony/handlers'
 import { sandboxTelephony } from './telephony/sandbox'
+import { registerProofRoutes, registerSandboxSmsRoutes } from './proof/handlers'
+import { sandboxSms } from './proof/sms'
 import { startSettlementWorker } from './settlement/worker'
 import { registerShiftRoutes } from './shifts/handlers'
 import { inProcessHub, postgresHub } from './stream/hub'
@@ -121,6 +123,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   let wakeSettlement = (): void => undefined
   let wakeClosure = (): void => undefined
   let wakeWithdrawals = (): void => undefined
+  const sms = sandbox ? sandboxSms(now) : null
   const context: BackendContext = {
     database: options.database,
     db: options.database.db,
@@ -136,6 +139,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     // The sandbox telephony comes with the sandbox acquirer: a development and test setup, off in production.
     telephony: sandbox ? sandboxTelephony(app.log) : null,
     wakeWithdrawals: () => wakeWithdrawals(),
+    sms,
   }
 
   configureJsonService(app)
@@ -168,6 +172,8 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerClosureRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
+  registerProofRoutes(app, routes, context)
+  if (sms) registerSandboxSmsRoutes(app, routes, sms)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
   if (sandbox) await sandbox.register(app, routes)
 

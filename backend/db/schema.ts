@@ -366,6 +366,23 @@ export interface DeviceGapTable {
   recorded_ms: number
 }
 
+/** A depot's proof rules (`shared/api/proof.ts` `ProofRules`, as JSON); a depot without a row asks for none. */
+export interface DepotProofRulesTable {
+  depot_id: string
+  rules: string
+  updated_ms: number
+  updated_by: string | null
+}
+
+/** The delivery code of one attempt at an order: its salted scrypt hash, never the code. */
+export interface DeliveryCodeTable {
+  order_id: string
+  attempt: number
+  salt: string
+  hash: string
+  created_ms: number
+}
+
 /** A customer's payment code charged for an intent, and where its query-and-revoke schedule stands. */
 export interface ChargeTable {
   charge_no: string
@@ -449,6 +466,8 @@ export interface IntentClosureTable {
 }
 
 export interface BackendSchema extends DashboardTables {
+  depot_proof_rules: DepotProofRulesTable
+  delivery_codes: DeliveryCodeTable
   depots: DepotTable
   supervisors: SupervisorTable
   supervisor_sessions: SupervisorSessionTable

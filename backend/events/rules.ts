@@ -285,6 +285,13 @@ export function judgeEvent(
       return binding && binding.order_id === check.order.id ? applied : reject('call.binding_unknown')
     }
 
+    case 'proof.code_checked':
+    case 'proof.overridden': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      return event.payload.attempt === check.order.attempt ? applied : reject('delivery.attempt_mismatch')
+    }
+
     case 'delivery.undone': {
       const check = orderOnManifest(state, shift, event.payload.orderId)
       if ('verdict' in check) return check.verdict

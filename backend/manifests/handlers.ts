@@ -3,11 +3,14 @@ import { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import { DeliveryMethod, FailureReason } from '../../shared/api/events'
 import { ShiftId, Timestamp } from '../../shared/api/ids'
+import { policyFor, policyNeedsCode, type ManifestProof, type ProofPolicy } from '../../shared/api/proof'
 import { Manifest, type ManifestOrder, type ManifestStop } from '../../shared/api/shift'
 import type { BackendContext } from '../context'
 import type { OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { ensureOrderIntent, toPaymentIntent } from '../intents/service'
+import { codeTriesHeld, deliveryCodeChecks } from '../proof/codes'
+import { depotProofRules } from '../proof/rules'
 import { requireOwnShift } from '../shifts/auth'
 import { maskName, maskPhone } from './masking'
 
@@ -38,6 +41,36 @@ function closedOutcome(order: OrderTable): ManifestOrder['outcome'] {
     // A stored time the schema would refuse must not take the whole manifest down with it.
     closedAt: Timestamp.safeParse(order.closed_at).success ? order.closed_at : null,
   }
+}
+
+const asksNothing = (policy: ProofPolicy): boolean =>
+  Object.values(policy.handover).every((reqs) => reqs.length === 0) &&
+  policy.notHome.requires.length === 0 &&
+  !policy.notHome.call
+
+/**
+ * Each open order's proof policy from the depot's rules, with its delivery code's check where the policy can ask
+ * for one (issued and sent now if the attempt has none). An order that needs nothing carries nothing.
+ */
+async function orderProofs(
+  context: BackendContext,
+  depotId: string,
+  open: readonly OrderTable[],
+): Promise<Map<string, ManifestProof>> {
+  const { rules } = await depotProofRules(context.db, depotId)
+  const policies = new Map(open.map((order) => [order.id, policyFor(rules, order.cod_fen)]))
+  const codes = await deliveryCodeChecks(
+    context,
+    open.filter((order) => policyNeedsCode(policies.get(order.id)!)),
+  )
+  const tries = await codeTriesHeld(context, open)
+  const result = new Map<string, ManifestProof>()
+  for (const [orderId, policy] of policies) {
+    if (asksNothing(policy)) continue
+    const held = tries.get(orderId)
+    result.set(orderId, { policy, code: codes.get(orderId) ?? null, ...(held ? { codeTries: held } : {}) })
+  }
+  return result
 }
 
 /**
@@ -87,6 +120,11 @@ export async function buildManifest(context: BackendContext, shift: ShiftTable):
     },
   )
   const keys = await context.acquirer.keys()
+  const proofs = await orderProofs(
+    context,
+    shift.depot_id,
+    orders.filter((o) => mine(o) && o.status === 'pending'),
+  )
 
   const parcelsByOrder = new Map<string, typeof parcels>()
   for (const parcel of parcels)
@@ -111,6 +149,7 @@ export async function buildManifest(context: BackendContext, shift: ShiftTable):
       attempt: order.attempt,
       intent: order.cod_fen > 0 && intent ? toPaymentIntent(intent, now) : null,
       outcome: closedOutcome(order),
+      ...(proofs.has(order.id) ? { proof: proofs.get(order.id)! } : {}),
     }
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Fen, TotalFen } from '../money'
+import { Handover, OverrideReason, ProofKind } from './proof'
 import { IntentId, OrderId, ParcelId, ShiftId, StopId, Timestamp } from './ids'
 
 export const ScanSource = z.enum(['wedge', 'camera', 'manual'])
@@ -93,6 +94,8 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
         collectedFen: Fen,
         /** For a digital delivery: the intent it was paid through. */
         intentId: IntentId.nullable(),
+        /** How it was handed over; absent from an older terminal (to the recipient). */
+        handover: Handover.optional(),
       })
       .strict(),
   }),
@@ -135,6 +138,31 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
     /** The courier called the customer through a virtual number bound for this order (隐私号): evidence of trying. */
     type: z.literal('call.attempted'),
     payload: z.object({ orderId: OrderId, bindingId: z.string().min(1).max(64) }).strict(),
+  }),
+  z.object({
+    /** One try at the order's delivery code, checked offline: right or wrong, and which try of the limit it was. */
+    type: z.literal('proof.code_checked'),
+    payload: z
+      .object({
+        orderId: OrderId,
+        attempt: z.number().int().min(1),
+        ok: z.boolean(),
+        tries: z.number().int().min(1).max(10),
+      })
+      .strict(),
+  }),
+  z.object({
+    /** The courier completes without the proof the policy asked for, with a reason (and who approved it). */
+    type: z.literal('proof.overridden'),
+    payload: z
+      .object({
+        orderId: OrderId,
+        attempt: z.number().int().min(1),
+        reason: OverrideReason,
+        note: z.string().max(200).nullable(),
+        waived: z.array(ProofKind).max(3),
+      })
+      .strict(),
   }),
   z.object({
     type: z.literal('shift.cash_declared'),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { Fen, TotalFen } from '../money'
 import { DeliveryMethod, FailureReason } from './events'
+import { ManifestProof } from './proof'
 import {
   CourierId,
   DepotId,
@@ -104,6 +105,11 @@ export const ManifestOrder = z.object({
     })
     .nullable()
     .optional(),
+  /**
+   * The order's proof policy, decided by the backend from the depot's rules, and the salted hash its delivery
+   * code is checked against offline. Absent from an older backend, or when the depot asks for no proof.
+   */
+  proof: ManifestProof.optional(),
 })
 export type ManifestOrder = z.infer<typeof ManifestOrder>
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ChooseHandoverRequest, OverrideProofRequest, ProofView, SubmitCodeRequest } from './proof'
 import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource, StopMoveReason } from '../api/events'
 import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, Timestamp } from '../api/ids'
 import { EnrollmentCode } from '../api/device'
@@ -189,6 +190,8 @@ export const OrderView = z.object({
   flags: z.array(OrderFlag),
   /** Calls to the customer for this attempt (through a virtual number): evidence for a "not home". */
   calls: z.array(z.object({ at: Timestamp, number: z.string() })),
+  /** The proof its policy asks for (null: none); absent from an older core. */
+  proof: ProofView.nullable().optional(),
 })
 export type OrderView = z.infer<typeof OrderView>
 
@@ -541,6 +544,15 @@ export const ipcChannels = {
   moveStop: channel(MoveStopRequest, RouteView),
   /** Binds a virtual number for the order's customer and records the call attempt; needs coverage. */
   callCustomer: channel(OrderRequest, CallBinding),
+  /** How the order in hand is handed over (recipient, family, door, locker, point): it decides the proof asked. */
+  chooseHandover: channel(ChooseHandoverRequest, OrderView),
+  /** One try at the delivery code, checked offline; a wrong one says only that it is wrong, and tries left. */
+  submitDeliveryCode: channel(
+    SubmitCodeRequest,
+    z.object({ ok: z.boolean(), triesLeft: z.number().int().min(0), order: OrderView }),
+  ),
+  /** Completes without the proof asked, with a reason (and who approved it), recorded for the depot. */
+  overrideProof: channel(OverrideProofRequest, OrderView),
 
   getShiftSummary: channel(Empty, ShiftSummary),
   declareCash: channel(DeclareCashRequest, ShiftSummary),

@@ -17,6 +17,7 @@ import { downloadManifest } from './manifest/download'
 import { manifestHandlers } from './manifest/handlers'
 import { deviceMigrations } from './migrations'
 import { paymentHandlers, pollIntent } from './payments/handlers'
+import { proofHandlers } from './proof/handlers'
 import { routeHandlers } from './route/handlers'
 import { createPaymentWatcher } from './payments/watch'
 import { scanHandlers } from './scan/handlers'
@@ -137,6 +138,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     ...doorstepHandlers(ctx),
     ...routeHandlers(ctx),
     ...contactHandlers(ctx),
+    ...proofHandlers(ctx),
     ...syncHandlers(ctx, sync),
   } satisfies CoreHandlers
 

@@ -17,6 +17,7 @@ import {
 } from '../../shared/api/dashboard'
 import { ClosureResponse, RefundsResponse, RefundView, type ApproveRefundRequest } from '../../shared/api/closure'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
+import { PROOF_PATHS, ProofsResponse } from '../../shared/api/proof'
 import { ErrorBody } from '../../shared/errors'
 
 /**
@@ -103,6 +104,9 @@ export const fetchCash = (token: string, date: string | null) =>
 
 export const recordCash = (token: string, courierId: string, body: RecordCashRequest) =>
   call('PUT', `${DASHBOARD_PATHS.cash}/${encodeURIComponent(courierId)}`, RecordCashResponse, { token, json: body })
+
+export const fetchProofs = (token: string, date: string | null) =>
+  call('GET', withQuery(PROOF_PATHS.proofs, { date }), ProofsResponse, { token })
 
 export const fetchRefunds = (token: string, date: string | null) =>
   call('GET', withQuery('/depot/refunds', { date }), RefundsResponse, { token })

@@ -8,6 +8,7 @@ import { intentWithdrawals } from './1796300000000_intent_withdrawals'
 import { deviceGaps } from './1796400000000_device_gaps'
 import { callsAndStops } from './1796450000000_calls_and_stops'
 import { closure } from './1796500000000_closure'
+import { proof } from './1796600000000_proof'
 import { attentionResolutions } from './1796700000000_attention_resolutions'
 
 /**
@@ -24,5 +25,6 @@ export const backendMigrations: Record<string, Migration> = {
   '1796400000000_device_gaps': deviceGaps,
   '1796450000000_calls_and_stops': callsAndStops,
   '1796500000000_closure': closure,
+  '1796600000000_proof': proof,
   '1796700000000_attention_resolutions': attentionResolutions,
 }

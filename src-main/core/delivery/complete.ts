@@ -3,6 +3,7 @@ import { TuotouError } from '../../../shared/errors'
 import type { DeviceDb } from '../db'
 import type { OrderRow } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
+import { chosenHandover } from '../proof/store'
 
 /** `order.closed` for an order that a racing call closed first, saying how it stands now. */
 export function closedNow(db: DeviceDb, order: OrderRow): TuotouError {
@@ -31,6 +32,7 @@ export function completeDelivery(
     [delivery.method, delivery.collectedFen, at, order.order_id],
   ).changes
   if (changed !== 1) throw closedNow(db, order)
+  const handover = chosenHandover(db, order)
   appendEvent(db, {
     type: 'delivery.completed',
     payload: {
@@ -40,6 +42,7 @@ export function completeDelivery(
       dueFen: order.cod_fen,
       collectedFen: delivery.collectedFen,
       intentId: delivery.intentId,
+      ...(handover ? { handover } : {}),
     },
     shiftId: order.shift_id,
     occurredAt: at,

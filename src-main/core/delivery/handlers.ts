@@ -6,6 +6,7 @@ import { requireActiveRoute } from '../device/status'
 import { requireCollectable, requireInHand } from '../doorstep/require'
 import { currentIntent, findOrder, orderParcels, orderView, requireOrder, type OrderRow } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
+import { requireProof } from '../proof/require'
 import { closedNow, completeDelivery, undoCompletion } from './complete'
 
 export type DeliveryHandlers = HandlersFor<'recordCash' | 'recordFailure' | 'undoDelivery' | 'deliverPrepaid'>
@@ -84,6 +85,7 @@ export function deliveryHandlers(ctx: CoreContext): DeliveryHandlers {
             waybill: order.waybill,
           })
         }
+        if (reason === 'not_home') requireProof(ctx.db, order, 'not_home')
         const at = ctx.now().toISOString()
         ctx.db.transaction(() => {
           const changed = ctx.db.run(
@@ -153,6 +155,7 @@ export function deliveryHandlers(ctx: CoreContext): DeliveryHandlers {
             count: parcels.length,
           })
         }
+        requireProof(ctx.db, order, 'handover')
         const at = ctx.now().toISOString()
         ctx.db.transaction(() =>
           completeDelivery(ctx.db, order, { method: 'prepaid', collectedFen: 0, intentId: null }, at),

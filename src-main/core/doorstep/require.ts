@@ -1,6 +1,7 @@
 import { TuotouError } from '../../../shared/errors'
 import type { CoreContext } from '../context'
 import { requireActiveRoute } from '../device/status'
+import { requireProof } from '../proof/require'
 import { findOrder, orderParcels, requirePendingOrder, type OrderRow } from '../manifest/views'
 
 /**
@@ -42,5 +43,6 @@ export function requireCollectable(ctx: CoreContext, orderId: string): OrderRow 
     })
   }
   if (order.cod_fen === 0) throw new TuotouError('payment.nothing_due', `order ${order.waybill} is prepaid`)
+  requireProof(ctx.db, order, 'handover')
   return order
 }

@@ -1,4 +1,5 @@
 import type { Manifest, ManifestOrder } from '../../../shared/api/shift'
+import { storeOrderProof } from '../proof/store'
 import type { StreamMessage } from '../../../shared/api/stream'
 import type { DeviceDb } from '../db'
 import type { ShiftRow } from '../shift/store'
@@ -47,6 +48,7 @@ export function storeManifest(db: DeviceDb, shift: ShiftRow, manifest: Manifest,
         orders++
         seen.add(order.orderId)
         const merged = mergeOrder(db, shift.shift_id, stop.stopId, position, order, at)
+        storeOrderProof(db, order.orderId, order.proof)
         if (merged.changed) changedOrderIds.push(order.orderId)
         for (const parcel of order.parcels) {
           db.run(

@@ -1,4 +1,5 @@
 import type { DeliveryMethod, FailureReason, StopMoveReason } from '../../../shared/api/events'
+import { proofView } from '../proof/store'
 import type { IntentStatus, OrderStatus } from '../../../shared/api/shift'
 import type { SettlementVerdict } from '../../../shared/api/stream'
 import type {
@@ -219,6 +220,7 @@ export function orderView(db: DeviceDb, order: OrderRow): OrderView {
       'SELECT at, number FROM call_attempts WHERE order_id = ? AND attempt = ? ORDER BY id',
       [order.order_id, order.attempt],
     ),
+    proof: proofView(db, order),
   }
 }
 

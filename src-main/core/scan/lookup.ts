@@ -1,4 +1,5 @@
 import type { ScanRefusal, ScanSource } from '../../../shared/api/events'
+import { proofMet } from '../proof/require'
 import type { Collecting, ScanOutcome } from '../../../shared/ipc/contract'
 import { TuotouError } from '../../../shared/errors'
 import { parseBarcode, type ParsedBarcode } from '../../../shared/waybill'
@@ -117,7 +118,7 @@ export function scanCode(
     }
     const parcels = orderParcels(db, order.order_id)
     let completed = false
-    if (order.cod_fen === 0 && parcels.every((p) => p.scanned_at !== null)) {
+    if (order.cod_fen === 0 && parcels.every((p) => p.scanned_at !== null) && proofMet(db, order)) {
       completeDelivery(db, order, { method: 'prepaid', collectedFen: 0, intentId: null }, at)
       completed = true
     }
