@@ -65,6 +65,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
         path: `/api/v1/depot/dashboard/cash/${courier.fixture.courierId}`,
         json: { date: DAY, receivedFen: 6660, version: 0 },
       },
+      {
+        method: 'POST',
+        path: '/api/v1/depot/attention/flag:flg_AnyFlag1234/resolve',
+        json: { action: 'resolve', note: 'checked' },
+      },
       { method: 'DELETE', path: '/api/v1/depot/sessions/current' },
       { method: 'POST', path: '/api/v1/depot/enrollment-codes' },
       { method: 'GET', path: '/api/v1/depot/devices' },

@@ -75,7 +75,7 @@ function auditEntry(
   }
 }
 
-async function supervisorsOfDepot(db: Db, depotId: string): Promise<Map<string, string>> {
+export async function supervisorsOfDepot(db: Db, depotId: string): Promise<Map<string, string>> {
   const rows = await db.selectFrom('supervisors').select(['id', 'name']).where('depot_id', '=', depotId).execute()
   return new Map(rows.map((row) => [row.id, row.name]))
 }

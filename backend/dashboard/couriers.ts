@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely'
-import type { CourierDay, CouriersDayResponse, DayFigures, FailuresByReason } from '../../shared/api/dashboard'
+import {
+  DEFAULT_DAILY_TARGET,
+  type CourierDay,
+  type CouriersDayResponse,
+  type DayFigures,
+  type FailuresByReason,
+} from '../../shared/api/dashboard'
 import { FailureReason } from '../../shared/api/events'
 import type { BackendSchema } from '../db/schema'
 import { hourReader, instantOf } from './clock'
@@ -134,7 +140,8 @@ export async function couriersOfDay(
   db: Kysely<BackendSchema>,
   depot: DepotOfDay,
   date: string,
-  target: number,
+  /** The supervisor's target for every courier; null: each courier's own route size. */
+  target: number | null,
   nowMs: number,
   today: string,
 ): Promise<CouriersDayResponse> {
@@ -221,11 +228,31 @@ export async function couriersOfDay(
       const pace = averageRaw ?? 0
       projected = storedCount(Math.min(delivered + figures.orders.open, Math.round(delivered + pace * hoursLeft)))
     }
+    // Against the courier's own route: their target (the route's size unless the supervisor set one), the stops
+    // left, when they finish at the pace so far, and how long since their last action (today only).
+    const courierTarget = target ?? Math.max(1, figures.orders.total)
+    const stopsLeft = storedCount(figures.stops.total - figures.stops.done)
+    const lastAction = orNull(storedSigned)(acc.day?.last_action_ms)
+    const isToday = !past && !future
+    const pace = averageRaw ?? 0
+    const expectedFinishMs =
+      isToday && figures.firstActionAt !== null && pace > 0
+        ? nowMs + (figures.orders.open / pace) * HOUR_MS
+        : isToday && figures.orders.open === 0 && lastAction !== null
+          ? lastAction
+          : null
     courierDays.push({
       ...figures,
       courier: courierRef(couriers, courierId),
       rollingEndsAt: iso(rollingEnd),
-      projection: { projected, onTrack: projected === null ? null : projected >= target },
+      projection: { projected, onTrack: projected === null ? null : projected >= courierTarget },
+      route: {
+        target: courierTarget,
+        stopsLeft,
+        expectedFinishAt: expectedFinishMs === null ? null : iso(Math.round(expectedFinishMs)),
+        finishesInTime: expectedFinishMs === null ? null : expectedFinishMs <= dayEndsMs,
+        idleMs: isToday && lastAction !== null ? storedCount(nowMs - lastAction) : null,
+      },
     })
   }
   courierDays.sort(
@@ -237,7 +264,8 @@ export async function couriersOfDay(
     depot: { depotId: depot.id, name: depot.name, timeZone: depot.time_zone },
     date,
     generatedAt: new Date(nowMs).toISOString(),
-    target,
+    target: target ?? DEFAULT_DAILY_TARGET,
+    targetSource: target === null ? ('route' as const) : ('supervisor' as const),
     dayEndsAt: new Date(dayEndsMs).toISOString(),
     couriers: courierDays,
     totals: totalsOf([...byCourier.values()], courierDays),

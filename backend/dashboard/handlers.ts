@@ -2,14 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import {
-  AttentionResponse,
   CashDayResponse,
   CourierParams,
   CouriersDayQuery,
   CouriersDayResponse,
   DASHBOARD_PATHS,
   DashboardDayQuery,
-  DEFAULT_DAILY_TARGET,
   DevicesStatusResponse,
   LogoutResponse,
   RecordCashRequest,
@@ -22,7 +20,14 @@ import { badRequest } from '../http/errors'
 import { startEventStream, type EventStream } from '../http/event-stream'
 import { defineRoute, defineStream, type RouteTable } from '../http/routes'
 import { routeDateOf } from '../manifests/route-date'
-import { attentionOfDay } from './attention'
+import {
+  ATTENTION_RESOLVE_PATH,
+  AttentionItemParams,
+  AttentionQueueResponse,
+  ResolveAttentionRequest,
+  ResolveAttentionResponse,
+} from '../../shared/api/attention'
+import { attentionQueueOfDay, resolveAttentionItem } from './attention-queue'
 import { cashOfDay, recordCashHandin } from './cash'
 import { couriersOfDay, type DepotOfDay } from './couriers'
 import { devicesOfDay } from './devices'
@@ -67,7 +72,7 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
     handler: async ({ query, caller }) => {
       const depot = await depotOf(caller)
       const { date, today } = dayOf(depot, query.date)
-      return couriersOfDay(context.db, depot, date, query.target ?? DEFAULT_DAILY_TARGET, context.now(), today)
+      return couriersOfDay(context.db, depot, date, query.target ?? null, context.now(), today)
     },
   })
 
@@ -100,9 +105,9 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
   )
   dayView(
     DASHBOARD_PATHS.attention,
-    'Needs attention on a day: payment settlements, flags to refund, events rejected on business grounds',
-    AttentionResponse,
-    attentionOfDay,
+    'Needs attention on a day: payment settlements, flags to refund, events rejected on business grounds, and the work queue',
+    AttentionQueueResponse,
+    attentionQueueOfDay,
   )
   dayView(
     DASHBOARD_PATHS.cash,
@@ -138,6 +143,35 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
           changed: result.audit !== null,
         },
         'cash hand-in recorded',
+      )
+      return result
+    },
+  })
+
+  defineRoute(app, routes, {
+    method: 'POST',
+    url: `${API_PREFIX}${ATTENTION_RESOLVE_PATH}`,
+    summary: 'Closes an item of the work queue with an action and a note; who and when are recorded',
+    tag: 'dashboard',
+    auth: 'supervisor',
+    params: AttentionItemParams,
+    body: ResolveAttentionRequest,
+    response: ResolveAttentionResponse,
+    errors: [
+      ...SUPERVISOR_ERRORS,
+      { status: 404, code: 'attention.not_found' },
+      { status: 404, code: 'order.not_found' },
+      { status: 404, code: 'courier.not_found' },
+      { status: 409, code: 'attention.already_resolved' },
+      { status: 409, code: 'order.closed' },
+      { status: 409, code: 'order.already_assigned' },
+      { status: 422, code: 'attention.action_not_allowed' },
+    ],
+    handler: async ({ params, body, caller: session, request }) => {
+      const result = await resolveAttentionItem(context, session, params.itemId, body)
+      request.log.info(
+        { event: 'attention.resolved', supervisorId: session.supervisorId, itemId: params.itemId, action: body.action },
+        'work-queue item resolved',
       )
       return result
     },

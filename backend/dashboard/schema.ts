@@ -84,6 +84,21 @@ export interface DepotAuditTable {
   at_ms: number
 }
 
+/** How a supervisor closed an item of the work queue (`dashboard/attention-queue.ts`); never updated or deleted. */
+export interface AttentionResolutionTable {
+  depot_id: string
+  item_id: string
+  route_date: string
+  kind: string
+  action: string
+  note: string
+  /** The courier the order went to, for a reassignment; the courier who owes the money, for "owed". */
+  courier_id: string | null
+  amount_fen: number | null
+  supervisor_id: string
+  resolved_ms: number
+}
+
 export interface DashboardTables {
   dashboard_courier_days: DashboardCourierDayTable
   dashboard_failures: DashboardFailureTable
@@ -91,6 +106,7 @@ export interface DashboardTables {
   dashboard_rejections: DashboardRejectionTable
   cash_handins: CashHandinTable
   depot_audit: DepotAuditTable
+  attention_resolutions: AttentionResolutionTable
 }
 
 /** The dashboard's tables, for snapshots and for tests that rebuild them. */
@@ -101,4 +117,5 @@ export const DASHBOARD_TABLES: (keyof DashboardTables)[] = [
   'dashboard_rejections',
   'cash_handins',
   'depot_audit',
+  'attention_resolutions',
 ]

@@ -27,47 +27,17 @@ import {
   storedTimestampOrEpoch,
 } from '../dashboard/stored'
 import { FlagKind } from '../../shared/api/stream'
-import type { Trx } from '../db/connect'
-import { inTransaction, type AfterCommit } from '../db/transaction'
+import { inTransaction } from '../db/transaction'
 import { createEnrollmentCode } from '../devices/enrollment'
 import { ApiError, conflict, notFound, unauthorized } from '../http/errors'
 import { defineRoute, type RouteTable } from '../http/routes'
-import { queueWithdrawals } from '../intents/withdrawals'
-import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
+import { announceManifestChange, reassignOrder, withdrawOpenIntents } from './order-changes'
 
 const OrderParams = z.object({ orderId: OrderId })
 const SUPERVISOR_ERRORS = [
   { status: 401, code: 'auth.missing' },
   { status: 401, code: 'auth.expired' },
 ] as const
-
-/** Bumps a route's manifest version and tells its courier's device what changed. */
-async function announceManifestChange(
-  context: BackendContext,
-  trx: Trx,
-  after: AfterCommit,
-  routeId: string,
-  courierId: string,
-  orderId: string,
-  change: 'cancelled' | 'reassigned' | 'updated',
-): Promise<number> {
-  const { version } = await trx
-    .updateTable('routes')
-    .set((eb) => ({ version: eb('version', '+', 1) }))
-    .where('id', '=', routeId)
-    .returning('version')
-    .executeTakeFirstOrThrow()
-  const target = await deviceOfCourier(trx, courierId)
-  if (target) {
-    await appendStreamMessage(context, trx, after, target, 'manifest', {
-      shiftId: target.shiftId,
-      orderId,
-      change,
-      version,
-    })
-  }
-  return version
-}
 
 /**
  * The supervisor's side: login, enrollment codes, route changes (cancel, reassign) that reach the courier's
@@ -164,27 +134,6 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
     if (order.status !== 'pending') throw conflict('order.closed', `the order is ${order.status}`)
     return order
   }
-  /**
-   * An order that changed hands or was cancelled takes no payment through its old intent: it is closed here in
-   * the same transaction (so no manifest hands it out again), and queued there to be withdrawn at the acquirer.
-   */
-  const withdrawOpenIntents = async (trx: Trx, after: AfterCommit, orderId: string): Promise<void> => {
-    const closed = await trx
-      .updateTable('payment_intents')
-      .set({ status: 'cancelled' })
-      .where('order_id', '=', orderId)
-      .where('status', '=', 'pending')
-      .returning(['id', 'depot_id'])
-      .execute()
-    if (closed.length === 0) return
-    await queueWithdrawals(
-      trx,
-      closed.map((intent) => ({ intentId: intent.id, depotId: intent.depot_id })),
-      context.now(),
-    )
-    after(() => context.wakeWithdrawals())
-  }
-
   defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/depot/orders/:orderId/cancel`,
@@ -204,7 +153,7 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
           .where('status', '=', 'pending')
           .executeTakeFirst()
         if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', 'the order just closed')
-        await withdrawOpenIntents(trx, after, order.id)
+        await withdrawOpenIntents(context, trx, after, order.id)
         await announceDashboardChange(context, trx, after, session.depotId)
         return announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'cancelled')
       })
@@ -228,49 +177,10 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
       { status: 409, code: 'order.closed' },
     ],
     handler: async ({ params, body, caller: session }) => {
-      const order = await loadOrder(session.depotId, params.orderId)
-      const courier = await context.db
-        .selectFrom('couriers')
-        .select(['id', 'depot_id'])
-        .where('id', '=', body.courierId)
-        .executeTakeFirst()
-      if (!courier || courier.depot_id !== session.depotId) {
-        throw notFound('courier.not_found', 'no such courier in this depot')
-      }
-      if (courier.id === order.courier_id) {
-        throw conflict('order.already_assigned', 'the order is already with this courier')
-      }
-      const version = await inTransaction(context.database, context.log, async (trx, after) => {
-        const changed = await trx
-          .updateTable('orders')
-          .set({ courier_id: courier.id })
-          .where('id', '=', order.id)
-          .where('status', '=', 'pending')
-          .where('courier_id', '=', order.courier_id)
-          .executeTakeFirst()
-        if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', 'the order just changed')
-        await withdrawOpenIntents(trx, after, order.id)
-        await announceDashboardChange(context, trx, after, session.depotId)
-        await announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'reassigned')
-        const target = await trx
-          .selectFrom('routes')
-          .select('id')
-          .where('courier_id', '=', courier.id)
-          .where('route_date', '=', order.route_date)
-          .executeTakeFirst()
-        if (target) return announceManifestChange(context, trx, after, target.id, courier.id, order.id, 'updated')
-        const device = await deviceOfCourier(trx, courier.id)
-        if (device) {
-          await appendStreamMessage(context, trx, after, device, 'manifest', {
-            shiftId: device.shiftId,
-            orderId: order.id,
-            change: 'updated',
-            version: 1,
-          })
-        }
-        return 1
-      })
-      return { orderId: order.id, status: 'pending' as const, courierId: courier.id, version }
+      await loadOrder(session.depotId, params.orderId)
+      return inTransaction(context.database, context.log, (trx, after) =>
+        reassignOrder(context, trx, after, session.depotId, params.orderId, body.courierId),
+      )
     },
   })
 

@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely'
 import { API_PREFIX } from '../../shared/api/common'
 import {
-  AttentionResponse,
+  ATTENTION_RESOLVE_PATH,
+  AttentionQueueResponse,
+  ResolveAttentionResponse,
+  type ResolveAttentionRequest,
+} from '../../shared/api/attention'
+import {
   CashDayResponse,
   CouriersDayResponse,
   DASHBOARD_PATHS,
@@ -73,9 +78,15 @@ export class DashboardClient {
   }
 
   attention(params: { date?: string } = {}) {
-    return this.api.call('GET', `${API_PREFIX}${DASHBOARD_PATHS.attention}${query(params)}`, AttentionResponse, {
+    return this.api.call('GET', `${API_PREFIX}${DASHBOARD_PATHS.attention}${query(params)}`, AttentionQueueResponse, {
       token: this.token,
     })
+  }
+
+  /** Closes a work-queue item (`POST /depot/attention/:itemId/resolve`). */
+  resolve(itemId: string, body: ResolveAttentionRequest) {
+    const path = ATTENTION_RESOLVE_PATH.replace(':itemId', encodeURIComponent(itemId))
+    return this.api.call('POST', `${API_PREFIX}${path}`, ResolveAttentionResponse, { token: this.token, json: body })
   }
 
   cash(params: { date?: string } = {}) {

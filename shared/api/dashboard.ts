@@ -98,6 +98,18 @@ export const CourierDay = DayFigures.extend({
    * null for a day not started. `onTrack` compares it with the target.
    */
   projection: z.object({ projected: Count.nullable(), onTrack: z.boolean().nullable() }),
+  /** Progress against the courier's own route ("who is behind"). */
+  route: z.object({
+    /** The supervisor's target, or the route's size (its orders) when none was set. */
+    target: z.number().int().min(1),
+    stopsLeft: Count,
+    /** When the open orders are done at the pace so far (today only; null before a first delivery). */
+    expectedFinishAt: Timestamp.nullable(),
+    /** Whether that is before the working day ends (`dayEndsAt`). */
+    finishesInTime: z.boolean().nullable(),
+    /** Since the courier's last action, today only. */
+    idleMs: Count.nullable(),
+  }),
 })
 export type CourierDay = z.infer<typeof CourierDay>
 
@@ -107,6 +119,8 @@ export const CouriersDayResponse = z.object({
   date: RouteDay,
   generatedAt: Timestamp,
   target: z.number().int().min(1),
+  /** `route`: no target was asked for, so each courier is held to their own route's size (`route.target`). */
+  targetSource: z.enum(['route', 'supervisor']),
   /** The end of the working day the projection runs to. */
   dayEndsAt: Timestamp,
   couriers: z.array(CourierDay),

@@ -80,6 +80,17 @@ export const StreamMessages = {
     intentId: IntentId.nullable(),
     amountFen: Fen,
   }),
+  /**
+   * The depot closed an item of its work queue that this device shows: a flag on an order, or an event this
+   * device sent that was refused (by its sequence). The item leaves the courier's "needs attention" list.
+   */
+  resolved: z.object({
+    item: z.enum(['flag', 'rejection']),
+    orderId: OrderId.nullable(),
+    flagKind: FlagKind.nullable(),
+    seq: z.number().int().min(1).nullable(),
+    at: Timestamp,
+  }),
 } as const
 
 export type StreamMessageName = keyof typeof StreamMessages

@@ -1,7 +1,12 @@
 import type { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import {
-  AttentionResponse,
+  ATTENTION_RESOLVE_PATH,
+  AttentionQueueResponse,
+  ResolveAttentionResponse,
+  type ResolveAttentionRequest,
+} from '../../shared/api/attention'
+import {
   CashDayResponse,
   CouriersDayResponse,
   DASHBOARD_PATHS,
@@ -79,14 +84,20 @@ export const logOut = async (token: string): Promise<void> => {
   await call('DELETE', '/depot/sessions/current', LogoutResponse, { token })
 }
 
-export const fetchCouriers = (token: string, date: string | null, target: number) =>
+export const fetchCouriers = (token: string, date: string | null, target: number | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.couriers, { date, target }), CouriersDayResponse, { token })
 
 export const fetchDevices = (token: string, date: string | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.devices, { date }), DevicesStatusResponse, { token })
 
 export const fetchAttention = (token: string, date: string | null) =>
-  call('GET', withQuery(DASHBOARD_PATHS.attention, { date }), AttentionResponse, { token })
+  call('GET', withQuery(DASHBOARD_PATHS.attention, { date }), AttentionQueueResponse, { token })
+
+export const resolveAttention = (token: string, itemId: string, body: ResolveAttentionRequest) =>
+  call('POST', ATTENTION_RESOLVE_PATH.replace(':itemId', encodeURIComponent(itemId)), ResolveAttentionResponse, {
+    token,
+    json: body,
+  })
 
 export const fetchCash = (token: string, date: string | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.cash, { date }), CashDayResponse, { token })

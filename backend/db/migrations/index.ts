@@ -9,6 +9,7 @@ import { deviceGaps } from './1796400000000_device_gaps'
 import { callsAndStops } from './1796450000000_calls_and_stops'
 import { closure } from './1796500000000_closure'
 import { proof } from './1796600000000_proof'
+import { attentionResolutions } from './1796700000000_attention_resolutions'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -25,4 +26,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1796450000000_calls_and_stops': callsAndStops,
   '1796500000000_closure': closure,
   '1796600000000_proof': proof,
+  '1796700000000_attention_resolutions': attentionResolutions,
 }

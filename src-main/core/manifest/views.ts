@@ -160,14 +160,19 @@ export function orderFlags(db: DeviceDb, orderId: string): OrderFlag[] {
 
 /**
  * The shift's flags, one per order and kind: the device and the backend often flag the same late payment, and
- * the courier needs to read it once (the backend's word wins).
+ * the courier needs to read it once (the backend's word wins). `open` leaves out those the depot closed.
  */
-export function shiftFlags(db: DeviceDb, shiftId: string): OrderFlag[] {
+export function shiftFlags(db: DeviceDb, shiftId: string, which: 'all' | 'open' = 'all'): OrderFlag[] {
+  const open =
+    which === 'open'
+      ? `AND NOT EXISTS (SELECT 1 FROM order_flags r WHERE r.order_id = f.order_id AND r.kind = f.kind
+           AND r.resolved_at IS NOT NULL)`
+      : ''
   return db
     .all<FlagRow>(
       `${FLAG_SELECT} WHERE o.shift_id = ? AND NOT EXISTS (
          SELECT 1 FROM order_flags b WHERE b.order_id = f.order_id AND b.kind = f.kind
-           AND f.source = 'device' AND b.source = 'backend')
+           AND f.source = 'device' AND b.source = 'backend') ${open}
        ORDER BY f.flag_id`,
       [shiftId],
     )

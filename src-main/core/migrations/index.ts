@@ -8,6 +8,7 @@ import doorstep from './1796100000000_doorstep'
 import clockOffset from './1796200000000_clock_offset'
 import routeAndCalls from './1796300000000_route_and_calls'
 import proof from './1796600000000_proof'
+import flagResolved from './1796700000000_flag_resolved'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
 export const deviceMigrations: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const deviceMigrations: readonly Migration[] = [
   clockOffset,
   routeAndCalls,
   proof,
+  flagResolved,
 ]

@@ -69,12 +69,15 @@ export function unverifiedList(db: DeviceDb, shiftId: string): UnverifiedPayment
     }))
 }
 
-/** The courier's "needs attention" list: refused events not yet acknowledged, the shift's flags, its unverified payments. */
+/**
+ * The courier's "needs attention" list: refused events not yet acknowledged, the shift's flags the depot has not
+ * closed, its unverified payments.
+ */
 export function attentionList(db: DeviceDb): Attention {
   const shiftId = latestShiftId(db)
   return {
     rejected: rejectedList(db, 'open'),
-    flags: shiftId ? shiftFlags(db, shiftId) : [],
+    flags: shiftId ? shiftFlags(db, shiftId, 'open') : [],
     unverified: shiftId ? unverifiedList(db, shiftId) : [],
   }
 }

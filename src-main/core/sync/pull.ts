@@ -4,6 +4,7 @@ import { findOrder, latestFlag } from '../manifest/views'
 import { applyManifestChange } from '../manifest/store'
 import { applyIntentUpdate, raiseFlag } from '../payments/apply'
 import { markShiftMoved } from '../shift/moved'
+import { acknowledgeRejected } from '../outbox/store'
 import { writeSyncState } from './state'
 import type { SseMessage } from '../../../shared/sse'
 
@@ -97,6 +98,25 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
         ctx.events.emit('routeChanged', { orderIds: [flag.orderId] })
         ctx.attentionChanged()
       }
+      return
+    }
+    case 'resolved': {
+      const resolved = StreamMessages.resolved.parse(data)
+      const changed = ctx.db.transaction(() => {
+        let count = 0
+        if (resolved.item === 'flag' && resolved.orderId && resolved.flagKind) {
+          count = ctx.db.run(
+            'UPDATE order_flags SET resolved_at = ? WHERE order_id = ? AND kind = ? AND resolved_at IS NULL',
+            [resolved.at, resolved.orderId, resolved.flagKind],
+          ).changes
+        } else if (resolved.item === 'rejection' && resolved.seq !== null) {
+          // The depot dealt with it: it leaves the courier's list as if they had tapped "seen".
+          count = acknowledgeRejected(ctx.db, resolved.seq, at) ? 1 : 0
+        }
+        moveCursor()
+        return count > 0
+      })
+      if (changed) ctx.attentionChanged()
       return
     }
   }
