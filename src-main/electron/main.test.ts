@@ -50,6 +50,7 @@ const electron = vi.hoisted(() => {
       exit: vi.fn(),
     },
     dialog: { showErrorBox: vi.fn() },
+    shell: { openExternal: vi.fn(() => Promise.resolve()) },
     BrowserWindow,
     ipcMain: {
       handle: (channel: string, handler: unknown) => state.handlers.set(channel, handler),
@@ -107,16 +108,35 @@ describe('Electron main process', () => {
     electron.state.lock = true
     await startMain()
     const handlers: Record<string, Listener> = {}
-    let openHandler: (() => unknown) | null = null
+    let openHandler: ((details: { url: string }) => unknown) | null = null
     const contents = {
-      setWindowOpenHandler: (handler: () => unknown) => (openHandler = handler),
+      setWindowOpenHandler: (handler: (details: { url: string }) => unknown) => (openHandler = handler),
       on: (name: string, listener: Listener) => (handlers[name] = listener),
     }
     electron.state.appEvents.get('web-contents-created')!({}, contents)
-    expect(openHandler!()).toEqual({ action: 'deny' })
+    expect(openHandler!({ url: 'https://phish.example/' })).toEqual({ action: 'deny' })
     const prevented = vi.fn()
     handlers['will-navigate']!({ preventDefault: prevented }, 'https://phish.example/')
     expect(prevented).toHaveBeenCalled()
+    expect(electron.shell.openExternal).not.toHaveBeenCalled()
+  })
+
+  it('hands a call link to the dialer, and only a well-formed one', async () => {
+    electron.state.lock = true
+    await startMain()
+    const handlers: Record<string, Listener> = {}
+    const contents = {
+      setWindowOpenHandler: () => undefined,
+      on: (name: string, listener: Listener) => (handlers[name] = listener),
+    }
+    electron.state.appEvents.get('web-contents-created')!({}, contents)
+    electron.shell.openExternal.mockClear()
+    for (const url of ['tel:17100001234,5678', 'tel:+8617100001234', 'tel:1;phone-context=x', 'tel:', 'sms:10086']) {
+      const prevented = vi.fn()
+      handlers['will-navigate']!({ preventDefault: prevented }, url)
+      expect(prevented).toHaveBeenCalled()
+    }
+    expect(electron.shell.openExternal.mock.calls).toEqual([['tel:17100001234,5678'], ['tel:+8617100001234']])
   })
 
   it('quits at once when another instance holds the lock', async () => {

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell } from 'electron'
 import { createDeviceCore, type DeviceCore } from '../core'
 import { createIpcDispatcher } from '../core/ipc'
 import { createElectronCredentialStore } from './credentials'
 import { forwardEvents, registerIpc } from './ipc'
-import { isAppUrl, terminalWindowOptions } from './window'
+import { isAppUrl, isDialUrl, terminalWindowOptions } from './window'
 
 const { values: args } = parseArgs({
   args: process.argv.slice(app.isPackaged ? 1 : 2),
@@ -36,9 +36,18 @@ if (!app.requestSingleInstanceLock()) {
   })
 
   app.on('web-contents-created', (_event, contents) => {
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+    // A "call customer" link goes to the operating system's dialer; nothing else leaves the app.
+    const dial = (url: string): void => {
+      if (isDialUrl(url)) void shell.openExternal(url).catch(() => undefined)
+    }
+    contents.setWindowOpenHandler(({ url }) => {
+      dial(url)
+      return { action: 'deny' }
+    })
     contents.on('will-navigate', (event, url) => {
-      if (!isAppUrl(url, appUrl)) event.preventDefault()
+      if (isAppUrl(url, appUrl)) return
+      event.preventDefault()
+      dial(url)
     })
     contents.on('will-attach-webview', (event) => event.preventDefault())
   })

@@ -45,3 +45,8 @@ export function isAppUrl(url: string, appUrl: string): boolean {
     return false
   }
 }
+
+/** A dial link the terminal may hand to the operating system: `tel:` with digits, a leading +, and pauses. */
+export function isDialUrl(url: string): boolean {
+  return /^tel:\+?\d{3,20}(,\d{1,10})?$/.test(url)
+}
