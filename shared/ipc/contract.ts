@@ -24,6 +24,11 @@ export const Settings = z.object({
   backendUrl: z.url({ protocol: /^https?$/ }),
   /** `KeyboardEvent.code` of the key that opens the camera, so it does not depend on keyboard layout. */
   cameraTriggerKey: z.string().regex(/^[A-Za-z0-9]{1,20}$/),
+  /**
+   * `KeyboardEvent.code` of the handheld's scan trigger (its side button sends a key): it starts a scan with the
+   * camera. Held down, it repeats; only the first press counts.
+   */
+  scanTriggerKey: z.string().regex(/^[A-Za-z0-9]{1,20}$/),
   /** Every confirmed payment is spoken aloud (收款播报). */
   announcePayments: z.boolean(),
   /** The tones' and the voice's volume, 0 to 100. */

@@ -5,6 +5,7 @@ export const defaultSettings = (backendUrl: string): Settings => ({
   locale: 'system',
   backendUrl,
   cameraTriggerKey: 'F8',
+  scanTriggerKey: 'F9',
   announcePayments: true,
   volume: 80,
 })

@@ -395,6 +395,12 @@ export default {
     syncDetails: '同步详情',
     attention: '待处理：{count}',
   },
+  battery: {
+    level: '电量 {level}%',
+    charging: '电量 {level}%，充电中',
+    low: '电量低：{level}%',
+    lowShort: '电量低',
+  },
   settings: {
     title: '设置',
     language: '语言',
@@ -405,6 +411,8 @@ export default {
     announceOff: '收款语音播报：关',
     volume: '音量 {volume}%',
     cameraKeyWaiting: '请按键…',
+    triggerKey: '扫描扳机键',
+    triggerKeyHint: '点击后按下手持终端的扫描扳机：按下扳机即用摄像头扫描。',
     device: '设备',
     deviceId: '设备编号：{id}',
     depot: '站点：{depot}',

@@ -5,6 +5,9 @@ export interface WedgeListenerOptions {
   /** `KeyboardEvent.code` of the key that opens the camera. */
   cameraKey(): string
   onCameraKey(): void
+  /** `KeyboardEvent.code` of the handheld's scan trigger: it starts a scan with the camera. */
+  triggerKey(): string
+  onTriggerKey(): void
 }
 
 type Editable = HTMLInputElement | HTMLTextAreaElement
@@ -27,6 +30,12 @@ export function listenForWedge(target: Window, options: WedgeListenerOptions): (
     if (event.code === options.cameraKey() && !detector.inBurst(event.timeStamp)) {
       event.preventDefault()
       options.onCameraKey()
+      return
+    }
+    if (event.code === options.triggerKey() && !detector.inBurst(event.timeStamp)) {
+      event.preventDefault()
+      // A trigger held down repeats its key; the scan it started is already under way.
+      if (!event.repeat) options.onTriggerKey()
       return
     }
     if (!detector.inBurst(event.timeStamp)) {
