@@ -8,6 +8,11 @@ let context: AudioContext | null = null
 let master: GainNode | null = null
 let volume = 0.8
 const decoded = new Map<string, Promise<AudioBuffer | null>>()
+/** Sounds started and not yet ended; when none is left the context is suspended, so silence costs no CPU. */
+let sounding = 0
+let rest: ReturnType<typeof setTimeout> | null = null
+/** How long the context stays awake after the last sound, for a tone that follows another at once. */
+const REST_AFTER_MS = 1500
 
 export function audio(): { ctx: AudioContext; out: GainNode } | null {
   if (typeof AudioContext === 'undefined') return null
@@ -16,6 +21,8 @@ export function audio(): { ctx: AudioContext; out: GainNode } | null {
     master = context.createGain()
     master.gain.value = volume
     master.connect(context.destination)
+    // At rest until the first sound: `ready()` wakes it, and the sound's end puts it back.
+    void context.suspend().catch(() => undefined)
   }
   return { ctx: context, out: master! }
 }
@@ -42,9 +49,32 @@ export function decode(url: string): Promise<AudioBuffer | null> {
   return buffer
 }
 
-/** Wakes the context if the page had not been allowed to play yet (a scan or a tap is what allows it). */
+/**
+ * Wakes the context: the page may not have been allowed to play yet (a scan or a tap is what allows it), or it
+ * was put to rest after the last sound.
+ */
 export async function ready(): Promise<{ ctx: AudioContext; out: GainNode } | null> {
   const out = audio()
+  if (rest) clearTimeout(rest)
+  rest = null
   if (out && out.ctx.state === 'suspended') await out.ctx.resume().catch(() => undefined)
   return out
+}
+
+/**
+ * Starts a sound and keeps the context awake until it has ended. A running AudioContext renders silence on
+ * its own thread all the time (a few per cent of a core on a handheld); at rest it is suspended.
+ */
+export function play(source: AudioBufferSourceNode, at: number): void {
+  sounding++
+  source.addEventListener('ended', () => {
+    sounding--
+    if (sounding > 0 || !context) return
+    if (rest) clearTimeout(rest)
+    rest = setTimeout(() => {
+      rest = null
+      if (sounding === 0 && context?.state === 'running') void context.suspend().catch(() => undefined)
+    }, REST_AFTER_MS)
+  })
+  source.start(at)
 }

@@ -4,7 +4,7 @@ import paidUrl from '../../../resources/sounds/payment-received.wav?url'
 import goodUrl from '../../../resources/sounds/scan-good.wav?url'
 import refusedUrl from '../../../resources/sounds/scan-refused.wav?url'
 import { markTone } from '../perf'
-import { decode, ready } from './audio'
+import { decode, play, ready } from './audio'
 
 /**
  * Distinct tones a courier tells apart without looking: a good scan, a refusal, a payment received (before it is
@@ -34,6 +34,6 @@ export async function playTone(tone: Tone, at?: number): Promise<number> {
   const source = out.ctx.createBufferSource()
   source.buffer = buffer
   source.connect(out.out)
-  source.start(at ?? 0)
+  play(source, at ?? 0)
   return buffer.duration
 }

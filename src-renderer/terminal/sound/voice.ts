@@ -1,6 +1,6 @@
 import { announcementSegments, type Announcement, type VoiceLocale } from '../../../shared/voice'
 import { markSpeechStart } from '../perf'
-import { decode, ready } from './audio'
+import { decode, play, ready } from './audio'
 import { playTone } from './tones'
 
 /** Every recorded segment, bundled with the app (`scripts/make-voice.ts` made them). */
@@ -35,7 +35,7 @@ export async function speak(locale: VoiceLocale, announcement: Announcement, int
     const source = out.ctx.createBufferSource()
     source.buffer = buffer
     source.connect(out.out)
-    source.start(at)
+    play(source, at)
     at += buffer.duration + 0.03
   }
   markSpeechStart(intentId, Date.now() + (speechStart - out.ctx.currentTime) * 1000)
