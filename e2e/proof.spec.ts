@@ -122,6 +122,12 @@ test('a code order is blocked until the right code, at 3 actions plus the digits
       timeout: 15_000,
     })
     .toBe(true)
+  // The handover travels on the completion, which may come in the batch after the override.
+  await expect
+    .poll(() => records.events(cheap.waybill).some((e) => e.type === 'delivery.completed' && e.status === 'applied'), {
+      timeout: 15_000,
+    })
+    .toBe(true)
   const res = await fetch(`${sandbox.url}/api/v1/depot/dashboard/proofs?date=${sandbox.routeDate}`, {
     headers: { authorization: `Bearer ${token}` },
   })
