@@ -76,5 +76,7 @@ export function play(source: AudioBufferSourceNode, at: number): void {
       if (sounding === 0 && context?.state === 'running') void context.suspend().catch(() => undefined)
     }, REST_AFTER_MS)
   })
+  // A rest that began while this sound's buffer was still decoding must not leave it scheduled in silence.
+  if (context?.state === 'suspended') void context.resume().catch(() => undefined)
   source.start(at)
 }
