@@ -11,7 +11,7 @@ import { buildBackend, type AcquirerSetting } from './server'
 
 const USAGE =
   'usage: npm run backend -- [--port 8080] [--host 127.0.0.1] [--db FILE|URL] [--seed demo] [--sandbox]\n' +
-  '                          [--sandbox-db FILE] [--public-url URL]\n' +
+  '                          [--sandbox-db FILE] [--public-url URL] [--evidence-dir DIR]\n' +
   'Without --sandbox, an acquirer is configured with TUOTOU_ACQUIRER_URL, TUOTOU_ACQUIRER_KEY and\n' +
   'TUOTOU_ACQUIRER_SECRET; without either, payment calls answer 503 acquirer.not_configured.\n' +
   'TUOTOU_MAX_ORDER_FEN sets the ceiling on one COD order in fen (default 5000000, i.e. ¥50,000).\n' +
@@ -32,6 +32,7 @@ const parse = () =>
       sandbox: { type: 'boolean', default: false },
       'sandbox-db': { type: 'string' },
       'public-url': { type: 'string' },
+      'evidence-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -61,6 +62,19 @@ function sandboxFile(): string {
   const url = new URL(target)
   const name = `${url.pathname.slice(1)}-${url.searchParams.get('schema') ?? 'public'}`.replace(/[^A-Za-z0-9_-]/g, '_')
   return join(ROOT, '.data', `acquirer-${name}.sqlite`)
+}
+
+/** Evidence files: beside a SQLite database (`backend.evidence/`), or under .data/ for PostgreSQL. */
+function evidenceDir(): string {
+  if (args['evidence-dir']) return args['evidence-dir']
+  return sandboxFile().replace(/\.acquirer\.sqlite$|\.sqlite$/, '') + '.evidence'
+}
+
+// How long evidence files (personal data) are kept after upload, in days (90 unless set).
+const keepDays = process.env.TUOTOU_EVIDENCE_KEEP_DAYS
+const evidenceKeepDays = keepDays === undefined ? undefined : Number(keepDays)
+if (evidenceKeepDays !== undefined && !(Number.isFinite(evidenceKeepDays) && evidenceKeepDays > 0)) {
+  fail('TUOTOU_EVIDENCE_KEEP_DAYS must be a positive number of days')
 }
 
 let acquirer: AcquirerSetting = { kind: 'none' }
@@ -95,8 +109,12 @@ const backend = await buildBackend({
   acquirer,
   publicUrl: args['public-url'],
   rendererDir: RENDERER_DIR,
+  evidenceDir: evidenceDir(),
   config: {
     ...(maxOrderFen === undefined ? {} : { maxOrderFen }),
+    ...(evidenceKeepDays === undefined
+      ? {}
+      : { evidenceRetention: { ...defaults.evidenceRetention, keepMs: Math.round(evidenceKeepDays * 86_400_000) } }),
     ...(closureAfterMs === undefined
       ? {}
       : {

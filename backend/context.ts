@@ -1,3 +1,4 @@
+import type { EvidenceStore } from './proof/evidence-store'
 import type { FastifyBaseLogger } from 'fastify'
 import { DEFAULT_UNDO_WINDOW_MS } from '../shared/api/shift'
 import { DEFAULT_MAX_ORDER_FEN } from '../shared/money'
@@ -61,6 +62,8 @@ export interface BackendConfig {
   refunds: { queryAfterMs: number; pollMs: number; retryMaxMs: number }
   /** The acquirer's contracted fee on payments, in basis points: a statement listing another fee is a mismatch. */
   acquirerFeeBp: number
+  /** Evidence files (personal data) are deleted this long after they were stored; the worker looks every `pollMs`. */
+  evidenceRetention: { keepMs: number; pollMs: number }
 }
 
 /** The production defaults: intents and shifts last the working day; five wrong PINs lock for 15 minutes. */
@@ -83,6 +86,7 @@ export const defaultConfig = (version: string): BackendConfig => ({
   closure: { afterMs: 10 * 60_000, pollMs: 5_000, retryBaseMs: 2_000, retryMaxMs: 60_000 },
   refunds: { queryAfterMs: 10_000, pollMs: 1_000, retryMaxMs: 60_000 },
   acquirerFeeBp: 6,
+  evidenceRetention: { keepMs: 90 * 24 * 60 * 60 * 1000, pollMs: 60 * 60 * 1000 },
 })
 
 /** Everything a handler needs, built once by `buildBackend`. */
@@ -109,4 +113,6 @@ export interface BackendContext {
   wakeClosure(): void
   /** The SMS gateway that sends delivery codes; null when none is configured (codes are then not sent). */
   sms?: SmsProvider | null
+  /** Where evidence files (photos, signatures) are kept: the filesystem by default. */
+  evidence: EvidenceStore
 }

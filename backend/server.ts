@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { API_PREFIX } from '../shared/api/common'
 import { HealthResponse } from '../shared/api/health'
@@ -27,6 +30,9 @@ import { startRefundWorker } from './refunds/service'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
 import { registerCallRoutes } from './telephony/handlers'
 import { sandboxTelephony } from './telephony/sandbox'
+import { registerEvidenceRoutes } from './proof/evidence'
+import { startEvidenceRetention } from './proof/retention'
+import { filesystemEvidenceStore, type EvidenceStore } from './proof/evidence-store'
 import { registerProofRoutes, registerSandboxSmsRoutes } from './proof/handlers'
 import { sandboxSms } from './proof/sms'
 import { startSettlementWorker } from './settlement/worker'
@@ -61,6 +67,13 @@ export interface BackendOptions {
   /** `out/renderer`: the depot dashboard is served from it at `/depot/`; without it (or a build) `/depot/` says so. */
   rendererDir?: string
   now?: () => number
+  /**
+   * Where evidence files are kept (the filesystem store's folder); without it a fresh temporary folder, which suits
+   * tests only: the command always names one.
+   */
+  evidenceDir?: string
+  /** Another evidence store (object storage, say) instead of the filesystem one. */
+  evidenceStore?: EvidenceStore
 }
 
 export interface Backend {
@@ -77,6 +90,8 @@ export interface Backend {
     charges: { drain(): Promise<number> }
     refunds: { drain(): Promise<number> }
     closure: { drain(): Promise<number> }
+    /** Deletes evidence files past their retention (`config.evidenceRetention`), answering how many. */
+    evidenceRetention: { drain(): Promise<number> }
   }
   /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`. */
   listen(port: number, host?: string): Promise<string>
@@ -140,6 +155,9 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     telephony: sandbox ? sandboxTelephony(app.log) : null,
     wakeWithdrawals: () => wakeWithdrawals(),
     sms,
+    evidence:
+      options.evidenceStore ??
+      filesystemEvidenceStore(options.evidenceDir ?? mkdtempSync(join(tmpdir(), 'tuotou-evidence-'))),
   }
 
   configureJsonService(app)
@@ -173,6 +191,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerDepotRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
   registerProofRoutes(app, routes, context)
+  registerEvidenceRoutes(app, routes, context, context.evidence)
   if (sms) registerSandboxSmsRoutes(app, routes, sms)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)
   if (sandbox) await sandbox.register(app, routes)
@@ -189,6 +208,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     charges: startChargeWorker(context),
     refunds: startRefundWorker(context),
     closure: startClosureWorker(context),
+    evidenceRetention: startEvidenceRetention(context),
   }
   wakeClosure = () => {
     workers.charges.wake()
@@ -197,7 +217,12 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   }
   app.addHook('onClose', async () => {
     pruner.stop()
-    await Promise.all([workers.charges.stop(), workers.refunds.stop(), workers.closure.stop()])
+    await Promise.all([
+      workers.charges.stop(),
+      workers.refunds.stop(),
+      workers.closure.stop(),
+      workers.evidenceRetention.stop(),
+    ])
     await withdrawals.stop()
     await settlement.stop()
     await sandbox?.close()

@@ -383,6 +383,27 @@ export interface DeliveryCodeTable {
   created_ms: number
 }
 
+/** One evidence file a device announced (its applied `proof.evidence_captured`), and where its upload stands. */
+export interface EvidenceTable {
+  id: string
+  device_id: string
+  depot_id: string
+  order_id: string
+  attempt: number
+  kind: 'photo' | 'signature'
+  mime: 'image/jpeg' | 'image/png'
+  sha256: string
+  bytes: number
+  captured_at: string
+  captured_ms: number
+  event_id: string
+  created_ms: number
+  /** Its upload was complete and matched the hash: the file is in the store. */
+  stored_ms: number | null
+  /** Retention deleted the file; the row stays as the record. */
+  deleted_ms: number | null
+}
+
 /** A customer's payment code charged for an intent, and where its query-and-revoke schedule stands. */
 export interface ChargeTable {
   charge_no: string
@@ -468,6 +489,7 @@ export interface IntentClosureTable {
 export interface BackendSchema extends DashboardTables {
   depot_proof_rules: DepotProofRulesTable
   delivery_codes: DeliveryCodeTable
+  evidence: EvidenceTable
   depots: DepotTable
   supervisors: SupervisorTable
   supervisor_sessions: SupervisorSessionTable

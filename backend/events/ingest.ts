@@ -102,6 +102,12 @@ async function loadState(
       unverifiedByShift.set(row.shift_id, (unverifiedByShift.get(row.shift_id) ?? 0) + amountFen)
     }
   }
+  const evidenceIds = [
+    ...new Set(events.flatMap((e) => (e.type === 'proof.evidence_captured' ? [e.payload.evidenceId] : []))),
+  ]
+  const knownEvidence = evidenceIds.length
+    ? await trx.selectFrom('evidence').select('id').where('id', 'in', evidenceIds).execute()
+    : []
   const paymentsByOrder = new Map<string, PaymentTable[]>()
   for (const p of payments) paymentsByOrder.set(p.order_id, [...(paymentsByOrder.get(p.order_id) ?? []), p])
   return {
@@ -121,6 +127,7 @@ async function loadState(
     unverifiedByShift,
     receiptKey,
     maxOrderFen,
+    evidenceIds: new Set(knownEvidence.map((row) => row.id)),
   }
 }
 
@@ -329,6 +336,7 @@ export async function ingestEvents(
       cancelIntents: new Set(),
       undone: [],
       stopOrders: new Map(),
+      evidence: [],
     }
     const rows: DeviceEventTable[] = []
     const seenInBatch = new Set<string>()
@@ -398,6 +406,9 @@ export async function ingestEvents(
         .where('order_id', '=', undone.order_id)
         .where('attempt', '=', undone.attempt)
         .execute()
+    }
+    for (const part of chunks(effects.evidence, INSERT_CHUNK)) {
+      await trx.insertInto('evidence').values(part).execute()
     }
     for (const part of chunks(effects.attempts, INSERT_CHUNK)) {
       await trx.insertInto('delivery_attempts').values(part).execute()

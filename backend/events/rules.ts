@@ -5,6 +5,7 @@ import { parseReceiptToken } from '../../shared/receipt'
 import type {
   DeliveryAttemptTable,
   DepotTable,
+  EvidenceTable,
   OrderTable,
   ParcelTable,
   PaymentIntentTable,
@@ -43,6 +44,8 @@ export interface BatchState {
   receiptKey: KeyObject | null
   /** The business ceiling on one order's amount (`config.maxOrderFen`). */
   maxOrderFen: number
+  /** Evidence IDs already announced (stored, or earlier in the batch): each names one file, once. */
+  evidenceIds: Set<string>
 }
 
 /** What applying the batch must write, beyond the event rows themselves. */
@@ -69,6 +72,8 @@ export interface BatchEffects {
   undone: DeliveryAttemptTable[]
   /** Routes whose stops the courier reordered, the new order, and a stop skipped with its reason. */
   stopOrders: Map<string, { order: string[]; stopId: string; skippedReason: string | null }>
+  /** Evidence files announced: their uploads are accepted from now on, checked against these hashes. */
+  evidence: EvidenceTable[]
 }
 
 export type Verdict = { status: 'applied' } | { status: 'rejected'; reason: string }
@@ -290,6 +295,33 @@ export function judgeEvent(
       const check = orderOnManifest(state, shift, event.payload.orderId)
       if ('verdict' in check) return check.verdict
       return event.payload.attempt === check.order.attempt ? applied : reject('delivery.attempt_mismatch')
+    }
+
+    case 'proof.evidence_captured': {
+      const check = orderOnManifest(state, shift, event.payload.orderId)
+      if ('verdict' in check) return check.verdict
+      if (event.payload.attempt !== check.order.attempt) return reject('delivery.attempt_mismatch')
+      if (state.evidenceIds.has(event.payload.evidenceId)) return reject('evidence.id_reused')
+      state.evidenceIds.add(event.payload.evidenceId)
+      effects.evidence.push({
+        id: event.payload.evidenceId,
+        device_id: state.deviceId,
+        depot_id: shift.depot_id,
+        order_id: check.order.id,
+        attempt: event.payload.attempt,
+        kind: event.payload.kind,
+        mime: event.payload.mime,
+        sha256: event.payload.sha256,
+        bytes: event.payload.bytes,
+        // Captured when the courier acted: the event's time, corrected and bounded like every courier time.
+        captured_at: occurredAt,
+        captured_ms: occurredMs,
+        event_id: event.eventId,
+        created_ms: nowMs,
+        stored_ms: null,
+        deleted_ms: null,
+      })
+      return applied
     }
 
     case 'delivery.undone': {

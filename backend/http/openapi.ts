@@ -68,6 +68,14 @@ export function openApiDocument(docs: readonly RouteDoc[], version: string): Jso
       tags: [doc.tag],
       security: SECURITY[doc.auth],
       parameters: [...parameters(doc.params, 'path'), ...parameters(doc.query, 'query')],
+      ...(doc.requestContentType
+        ? {
+            requestBody: {
+              required: true,
+              content: { [doc.requestContentType]: { schema: { type: 'string', format: 'binary' } } },
+            },
+          }
+        : {}),
       ...(doc.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(doc.body, 'input') } } } }
         : {}),

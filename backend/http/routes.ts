@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import type { DeviceTable, ShiftTable } from '../db/schema'
@@ -76,7 +77,21 @@ export interface RouteSpec<
   status?: number
   /** Overrides the server's body limit for this route, in bytes. */
   bodyLimit?: number
+  /**
+   * The body is raw bytes of this type, handed to the handler unread as a stream (`body` is then the stream): the
+   * route must be registered on an instance with a parser for it that passes the payload through.
+   */
+  rawBody?: 'application/octet-stream'
   handler(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, RouteCallers[A]>): Promise<z.input<R>> | z.input<R>
+}
+
+/**
+ * A route answering raw bytes (an image) rather than JSON: authenticated and checked like `defineRoute`, then the
+ * handler sends the reply itself, with `contentType`.
+ */
+export interface FileSpec<P extends z.ZodType, Q extends z.ZodType, A extends RouteAuth> extends RouteBase<P, Q, A> {
+  contentType: string
+  handler(input: Omit<RouteInput<z.output<P>, z.output<Q>, undefined, RouteCallers[A]>, 'body'>): Promise<void>
 }
 
 /** A `text/event-stream` route: the handler takes the reply over (`startEventStream`). */
@@ -97,6 +112,8 @@ export interface RouteDoc {
   response?: z.ZodType
   /** A non-JSON success answer, e.g. `text/event-stream`. */
   contentType?: string
+  /** A non-JSON request body, e.g. `application/octet-stream`. */
+  requestContentType?: string
   status: number
   errors: readonly RouteError[]
 }
@@ -205,6 +222,7 @@ export function defineRoute<
     query: spec.query,
     body: spec.body,
     response: spec.response,
+    ...(spec.rawBody ? { requestContentType: spec.rawBody } : {}),
     status: spec.status ?? 200,
     errors: spec.errors ?? [],
   })
@@ -221,7 +239,18 @@ export function defineRoute<
       if (spec.body && (request.body === undefined || request.body === null)) {
         throw badRequest('request.invalid', 'body: a JSON body is required', { part: 'body', path: '', issues: 1 })
       }
-      const body = spec.body ? parsePart(spec.body, request.body, 'body') : (undefined as z.output<B>)
+      if (spec.rawBody && !(request.body instanceof Readable)) {
+        throw badRequest('request.invalid', `body: a ${spec.rawBody} body is required`, {
+          part: 'body',
+          path: '',
+          issues: 1,
+        })
+      }
+      const body = spec.rawBody
+        ? (request.body as z.output<B>)
+        : spec.body
+          ? parsePart(spec.body, request.body, 'body')
+          : (undefined as z.output<B>)
       const answer = await spec.handler({ params, query, body, caller, request, reply })
       const checked = spec.response.safeParse(answer)
       if (!checked.success) {
@@ -252,6 +281,38 @@ export function defineStream<
     params: spec.params,
     query: spec.query,
     contentType: 'text/event-stream',
+    status: 200,
+    errors: spec.errors ?? [],
+  })
+  app.route({
+    method: 'GET',
+    url: spec.url,
+    ...(auth.onRequest ? { onRequest: auth.onRequest } : {}),
+    handler: async (request, reply) => {
+      const caller = await auth.caller(request)
+      const params = parsePart(spec.params, request.params, 'params')
+      const query = parsePart(spec.query, request.query, 'query')
+      await spec.handler({ params, query, caller, request, reply })
+    },
+  })
+}
+
+/** Registers a `GET` answering bytes (`FileSpec`), authenticated and checked first, and records it in the table. */
+export function defineFileRoute<
+  P extends z.ZodType = z.ZodUnknown,
+  Q extends z.ZodType = z.ZodUnknown,
+  A extends RouteAuth = RouteAuth,
+>(app: FastifyInstance, table: RouteTable, spec: FileSpec<P, Q, A>): void {
+  const auth = authentication(table, spec.auth, spec.url)
+  table.docs.push({
+    method: 'GET',
+    url: spec.url,
+    summary: spec.summary,
+    tag: spec.tag,
+    auth: spec.auth,
+    params: spec.params,
+    query: spec.query,
+    contentType: spec.contentType,
     status: 200,
     errors: spec.errors ?? [],
   })

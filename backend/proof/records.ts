@@ -9,6 +9,7 @@ import {
   type ProofRecord,
   type ProofsResponse,
 } from '../../shared/api/proof'
+import { EvidenceKind, EvidenceMime, type EvidenceRecord } from '../../shared/api/evidence'
 import { OrderId, StaffId, Timestamp } from '../../shared/api/ids'
 import type { BackendSchema } from '../db/schema'
 import { depotProofRules } from './rules'
@@ -69,6 +70,43 @@ export async function proofsOfDay(db: Kysely<BackendSchema>, depotId: string, da
     ])
     .orderBy('device_events.occurred_ms')
     .execute()
+  const evidenceRows = await db
+    .selectFrom('evidence')
+    .innerJoin('orders', 'orders.id', 'evidence.order_id')
+    .select([
+      'evidence.id',
+      'evidence.order_id',
+      'evidence.attempt',
+      'evidence.kind',
+      'evidence.mime',
+      'evidence.bytes',
+      'evidence.captured_at',
+      'evidence.stored_ms',
+      'evidence.deleted_ms',
+    ])
+    .where('orders.depot_id', '=', depotId)
+    .where('orders.route_date', '=', date)
+    .where('evidence.depot_id', '=', depotId)
+    .orderBy('evidence.captured_ms')
+    .execute()
+  const evidenceByOrder = new Map<string, EvidenceRecord[]>()
+  for (const row of evidenceRows) {
+    const kind = EvidenceKind.safeParse(row.kind).data
+    const mime = EvidenceMime.safeParse(row.mime).data
+    if (!kind || !mime || !z.uuid().safeParse(row.id).success) continue
+    const key = `${row.order_id}:${Number(row.attempt)}`
+    evidenceByOrder.set(key, [
+      ...(evidenceByOrder.get(key) ?? []),
+      {
+        evidenceId: row.id,
+        kind,
+        mime,
+        bytes: Math.max(0, Math.min(Number(row.bytes) || 0, 1 << 30)),
+        capturedAt: Timestamp.safeParse(row.captured_at).data ?? null,
+        status: row.deleted_ms !== null ? 'deleted' : row.stored_ms !== null ? 'stored' : 'pending',
+      },
+    ])
+  }
   const byOrder = new Map<string, typeof events>()
   for (const event of events) {
     if (event.order_id) byOrder.set(event.order_id, [...(byOrder.get(event.order_id) ?? []), event])
@@ -112,7 +150,22 @@ export async function proofsOfDay(db: Kysely<BackendSchema>, depotId: string, da
     }
     const policy = policyFor(rules, codFen)
     const required = outcome === 'failed' ? policy.notHome.requires : policy.handover[handover ?? 'recipient']
-    if (required.length === 0 && codeTries === 0 && !override && (handover ?? 'recipient') === 'recipient') continue
+    const evidence = evidenceByOrder.get(`${order.id}:${attempt}`) ?? []
+    if (
+      required.length === 0 &&
+      codeTries === 0 &&
+      !override &&
+      evidence.length === 0 &&
+      (handover ?? 'recipient') === 'recipient'
+    )
+      continue
+    const captured = new Set(evidence.map((e) => e.kind))
+    const unmet =
+      outcome === 'open' || override
+        ? []
+        : required.filter(
+            (req) => !(req.includes('code') && codeVerified) && !req.some((k) => k !== 'code' && captured.has(k)),
+          )
     proofs.push({
       orderId: order.id,
       waybill: String(order.waybill).slice(0, 64),
@@ -126,6 +179,8 @@ export async function proofsOfDay(db: Kysely<BackendSchema>, depotId: string, da
       codeVerified,
       codeTries,
       override,
+      evidence,
+      unmet,
       at,
     })
   }
@@ -133,7 +188,12 @@ export async function proofsOfDay(db: Kysely<BackendSchema>, depotId: string, da
   const byCourier = new Map<string, { staffId: string; withProof: number; overrides: number }>()
   for (const proof of proofs) {
     const entry = byCourier.get(proof.staffId) ?? { staffId: proof.staffId, withProof: 0, overrides: 0 }
-    if (proof.outcome !== 'open' && (proof.codeVerified || proof.required.length > 0) && !proof.override)
+    if (
+      proof.outcome !== 'open' &&
+      !proof.override &&
+      proof.unmet.length === 0 &&
+      (proof.codeVerified || proof.required.length > 0 || proof.evidence.length > 0)
+    )
       entry.withProof++
     if (proof.override) entry.overrides++
     byCourier.set(proof.staffId, entry)

@@ -98,6 +98,7 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
       config: { keepAliveMs: 1_000, ...options.config },
       now: options.now,
       rendererDir: RENDERER_DIR,
+      evidenceDir: join(dir, 'evidence'),
       logger: options.logLevel ? { level: options.logLevel } : false,
     })
   } catch (error) {

@@ -27,6 +27,7 @@ const TABLES: (keyof BackendSchema)[] = [
   'flags',
   'stream_cursors',
   'stream_messages',
+  'evidence',
   ...DASHBOARD_TABLES,
 ]
 

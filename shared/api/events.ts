@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Fen, TotalFen } from '../money'
+import { EvidenceCaptured } from './evidence'
 import { Handover, OverrideReason, ProofKind } from './proof'
 import { IntentId, OrderId, ParcelId, ShiftId, StopId, Timestamp } from './ids'
 
@@ -163,6 +164,11 @@ export const DeviceEventBody = z.discriminatedUnion('type', [
         waived: z.array(ProofKind).max(3),
       })
       .strict(),
+  }),
+  z.object({
+    /** A photo or signature was stored on the device: its SHA-256 bound to the order, attempt and capture time. */
+    type: z.literal('proof.evidence_captured'),
+    payload: EvidenceCaptured,
   }),
   z.object({
     type: z.literal('shift.cash_declared'),

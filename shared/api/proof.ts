@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Fen } from '../money'
+import { EvidenceRecord } from './evidence'
 import { OrderId, StaffId, Timestamp } from './ids'
 
 /** Where the depot's proof endpoints live, under `/api/v1`. */
@@ -185,6 +186,13 @@ export const ProofRecord = z.object({
   override: z
     .object({ reason: OverrideReason, note: z.string().nullable(), waived: z.array(ProofKind), at: Timestamp })
     .nullable(),
+  /** The photos and signatures announced for this attempt, and whether each file is stored. */
+  evidence: z.array(EvidenceRecord),
+  /**
+   * What the policy asked and nothing met (no right code, no photo or signature announced, no override), for a
+   * delivery or failure the courier recorded: the backend accepts the completion (it happened) and flags this.
+   */
+  unmet: z.array(ProofRequirement),
   at: Timestamp.nullable(),
 })
 export type ProofRecord = z.infer<typeof ProofRecord>

@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { ChooseHandoverRequest, OverrideProofRequest, ProofView, SubmitCodeRequest } from './proof'
+import {
+  CaptureEvidenceRequest,
+  ChooseHandoverRequest,
+  OverrideProofRequest,
+  ProofView,
+  SubmitCodeRequest,
+} from './proof'
 import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource, StopMoveReason } from '../api/events'
 import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, Timestamp } from '../api/ids'
 import { EnrollmentCode } from '../api/device'
@@ -558,6 +564,8 @@ export const ipcChannels = {
   ),
   /** Completes without the proof asked, with a reason (and who approved it), recorded for the depot. */
   overrideProof: channel(OverrideProofRequest, OrderView),
+  /** Stores a photo or signature for the order in hand (file first, then its event): it meets that kind of proof. */
+  captureEvidence: channel(CaptureEvidenceRequest, OrderView),
 
   getShiftSummary: channel(Empty, ShiftSummary),
   declareCash: channel(DeclareCashRequest, ShiftSummary),

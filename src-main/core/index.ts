@@ -17,7 +17,9 @@ import { downloadManifest } from './manifest/download'
 import { manifestHandlers } from './manifest/handlers'
 import { deviceMigrations } from './migrations'
 import { paymentHandlers, pollIntent } from './payments/handlers'
+import { recoverEvidence } from './proof/evidence'
 import { proofHandlers } from './proof/handlers'
+import { uploadEvidence } from './proof/uploader'
 import { routeHandlers } from './route/handlers'
 import { createPaymentWatcher } from './payments/watch'
 import { scanHandlers } from './scan/handlers'
@@ -123,7 +125,15 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     payments: watcher,
     doorstep,
   }
-  const sync = createSyncEngine(ctx, { timings, refetchManifest: () => downloadManifest(ctx) })
+  // A capture cut by kill -9 between its file and its event left a file no event names: found and recorded here.
+  recoverEvidence(db, options.dataDir, now().toISOString())
+  const sync = createSyncEngine(ctx, {
+    timings,
+    refetchManifest: () => downloadManifest(ctx),
+    afterDrain: async (who) => {
+      await uploadEvidence(ctx, who)
+    },
+  })
   engine = sync
 
   const handlers = {

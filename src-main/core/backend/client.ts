@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import type { z } from 'zod'
 import { ErrorBody, TuotouError } from '../../../shared/errors'
 import type { ClockSample } from '../clock/offset'
@@ -9,6 +10,8 @@ export interface BackendRequest<S extends z.ZodType> {
   body?: unknown
   token?: string
   timeoutMs?: number
+  /** A file's bytes streamed as `application/octet-stream` (an evidence upload), instead of a JSON `body`. */
+  bytes?: Readable
   /** Called as the body arrives, for a download the courier watches (the manifest). */
   onProgress?: (receivedBytes: number, totalBytes: number | null) => void
 }
@@ -105,10 +108,11 @@ export function createBackendClient(
   }
   return {
     baseUrl,
-    async request({ method, path, response, body, token, timeoutMs = 10_000, onProgress }) {
+    async request({ method, path, response, body, bytes, token, timeoutMs = 10_000, onProgress }) {
       const url = new URL(path, baseUrl()).toString()
       const headers: Record<string, string> = { accept: 'application/json' }
       if (body !== undefined) headers['content-type'] = 'application/json'
+      if (bytes) headers['content-type'] = 'application/octet-stream'
       if (token) headers.authorization = `Bearer ${token}`
       let res: Response
       let text: string
@@ -117,9 +121,12 @@ export function createBackendClient(
         res = await fetchImpl(url, {
           method,
           headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          ...(bytes
+            ? // Streamed from the file: the core never holds an upload's bytes in its heap.
+              { body: Readable.toWeb(bytes) as ReadableStream, duplex: 'half' }
+            : { body: body === undefined ? undefined : JSON.stringify(body) }),
           signal: AbortSignal.timeout(timeoutMs),
-        })
+        } as RequestInit)
         timed(res, sentMs)
         if (!res.ok) {
           observe('reachable')

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { DELIVERY_CODE_MAX_ATTEMPTS, type ProofKind } from '../../../shared/api/proof'
 import { TuotouError } from '../../../shared/errors'
 import { deliveryCodeMatches } from '../../../shared/delivery-code'
@@ -5,9 +7,10 @@ import { answer, type CoreContext, type HandlersFor } from '../context'
 import { requireInHand } from '../doorstep/require'
 import { orderView, requireOrder } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
+import { evidenceBytes, evidenceDir, recordEvidence, writeEvidenceFile } from './evidence'
 import { missingProof, proofState, triesLeft } from './store'
 
-export type ProofHandlers = HandlersFor<'chooseHandover' | 'submitDeliveryCode' | 'overrideProof'>
+export type ProofHandlers = HandlersFor<'chooseHandover' | 'submitDeliveryCode' | 'overrideProof' | 'captureEvidence'>
 
 export function proofHandlers(ctx: CoreContext): ProofHandlers {
   const changed = (orderId: string): void => {
@@ -123,6 +126,33 @@ export function proofHandlers(ctx: CoreContext): ProofHandlers {
             occurredAt: at,
           })
         })
+        changed(orderId)
+        return orderView(ctx.db, requireOrder(ctx.db, orderId))
+      }),
+
+    captureEvidence: ({ orderId, kind, mime, data, strokes }) =>
+      answer(() => {
+        const order = requireInHand(ctx, orderId, { opened: true })
+        const bytes = evidenceBytes(data, mime)
+        const capturedAt = ctx.now().toISOString()
+        // The file is on disk (fsynced, renamed) before the transaction that names it; if the transaction fails
+        // the file goes, so no event ever names a missing file and no file outlives a refused capture.
+        const stored = writeEvidenceFile(ctx.options.dataDir, bytes, mime)
+        try {
+          ctx.db.transaction(() => {
+            recordEvidence(ctx.db, {
+              order,
+              kind,
+              mime,
+              stored,
+              capturedAt,
+              ...(strokes ? { strokes } : {}),
+            })
+          })
+        } catch (error) {
+          rmSync(join(evidenceDir(ctx.options.dataDir), stored.file), { force: true })
+          throw error
+        }
         changed(orderId)
         return orderView(ctx.db, requireOrder(ctx.db, orderId))
       }),

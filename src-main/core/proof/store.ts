@@ -10,8 +10,10 @@ import {
   type ProofRequirement,
 } from '../../../shared/api/proof'
 import { z } from 'zod'
+import type { EvidenceKind } from '../../../shared/api/evidence'
 import type { ProofView } from '../../../shared/ipc/proof'
 import type { DeviceDb } from '../db'
+import { evidenceKindsOf } from './evidence'
 
 /** The order as this module needs it (the manifest's row), so it depends on no read model. */
 export interface ProofOrder {
@@ -57,6 +59,8 @@ export interface ProofState {
   tries: number
   codeVerified: boolean
   override: { reason: OverrideReason; note: string | null; waived: ProofKind[]; at: string } | null
+  /** The photos and signatures stored for this attempt. */
+  evidence: Set<EvidenceKind>
 }
 
 export function proofState(db: DeviceDb, order: ProofOrder): ProofState {
@@ -94,6 +98,7 @@ export function proofState(db: DeviceDb, order: ProofOrder): ProofState {
             at: override.at,
           }
         : null,
+    evidence: evidenceKindsOf(db, order.order_id, order.attempt),
   }
 }
 
@@ -109,12 +114,16 @@ export function requirementsOf(state: ProofState, situation: 'handover' | 'not_h
 }
 
 /**
- * The requirements not met yet. A right delivery code meets any requirement that code meets; photo and
- * signature capture are not built yet, so those are met only by an override, which waives everything.
+ * The requirements not met yet. A right delivery code meets any requirement that code meets, a stored photo or
+ * signature any that it meets; an override waives everything.
  */
 export function missingProof(state: ProofState, situation: 'handover' | 'not_home'): ProofRequirement[] {
   if (state.override) return []
-  return requirementsOf(state, situation).filter((req) => !(req.includes('code') && state.codeVerified))
+  return requirementsOf(state, situation).filter(
+    (req) =>
+      !(req.includes('code') && state.codeVerified) &&
+      !req.some((kind) => kind !== 'code' && state.evidence.has(kind)),
+  )
 }
 
 /** The order card's view of an order's proof; null when its policy asks for nothing (or it has none). */
@@ -132,6 +141,10 @@ export function proofView(db: DeviceDb, order: ProofOrder): ProofView | null {
     override: state.override
       ? { reason: state.override.reason, note: state.override.note, waived: state.override.waived }
       : null,
+    evidence: db.all<{ kind: EvidenceKind; captured_at: string }>(
+      'SELECT kind, captured_at FROM evidence WHERE order_id = ? AND attempt = ? ORDER BY captured_at',
+      [order.order_id, order.attempt],
+    ).map((row) => ({ kind: row.kind, capturedAt: row.captured_at })),
     met: missing.size === 0,
   }
 }

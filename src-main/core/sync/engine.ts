@@ -87,6 +87,8 @@ export interface SyncEngineOptions {
   random?: () => number
   /** Fetch the whole manifest again (the stream said the route changed). */
   refetchManifest(): Promise<unknown>
+  /** After each drain that reached the backend: send what follows the events (evidence files). */
+  afterDrain?(who: { deviceId: string; token: string }): Promise<void>
 }
 
 /**
@@ -251,6 +253,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
       emitStatus()
     }
     pruneAcked(ctx.db, new Date(ctx.now().getTime() - t.keepAckedMs).toISOString(), t.keepAckedCount)
+    if (options.afterDrain && running) await options.afterDrain(who)
     await heartbeat()
   }
 
