@@ -90,7 +90,12 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const { evidenceId, status } = await announce(courier, photo)
       expect(status).toBe('applied')
       const start = await server.api.raw('GET', path(courier, evidenceId), { token: courier.device.deviceToken })
-      expect(EvidenceUploadStatus.parse(start.json)).toEqual({ evidenceId, received: 0, bytes: 150_000, complete: false })
+      expect(EvidenceUploadStatus.parse(start.json)).toEqual({
+        evidenceId,
+        received: 0,
+        bytes: 150_000,
+        complete: false,
+      })
 
       // A first try that got 60,000 bytes through, then a retry that asks where it stands and continues.
       const first = await put(courier, evidenceId, 0, photo.subarray(0, 60_000))
@@ -105,7 +110,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(EvidenceUploadStatus.parse(held.json).received).toBe(60_000)
       const rest = await put(courier, evidenceId, 60_000, photo.subarray(60_000))
       expect(rest).toMatchObject({ status: 200, json: { received: 150_000, complete: true } })
-      const row = await server.db.selectFrom('evidence').selectAll().where('id', '=', evidenceId).executeTakeFirstOrThrow()
+      const row = await server.db
+        .selectFrom('evidence')
+        .selectAll()
+        .where('id', '=', evidenceId)
+        .executeTakeFirstOrThrow()
       expect(row).toMatchObject({ sha256: sha(photo), kind: 'photo', order_id: courier.order(0).orderId })
       expect(row.stored_ms).not.toBeNull()
 
@@ -222,7 +231,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const later = await supervisorSession(server, courier.fixture.depotId)
       const gone = await server.api.raw('GET', url, { token: later.token })
       expect([gone.status, errorOf(gone.json).code]).toEqual([410, 'evidence.deleted'])
-      const row = await server.db.selectFrom('evidence').selectAll().where('id', '=', evidenceId).executeTakeFirstOrThrow()
+      const row = await server.db
+        .selectFrom('evidence')
+        .selectAll()
+        .where('id', '=', evidenceId)
+        .executeTakeFirstOrThrow()
       expect(Number(row.deleted_ms)).toBe(NOON + 91 * DAY_MS)
       expect(await server.backend.context.evidence.read(evidenceId)).toBeNull()
       clock = NOON

@@ -25,7 +25,8 @@ export async function deleteExpiredEvidence(context: BackendContext, limit = 500
       .where('deleted_ms', 'is', null)
       .execute()
   }
-  if (due.length > 0) context.log.info({ event: 'evidence.deleted', count: due.length }, 'evidence past retention deleted')
+  if (due.length > 0)
+    context.log.info({ event: 'evidence.deleted', count: due.length }, 'evidence past retention deleted')
   return due.length
 }
 

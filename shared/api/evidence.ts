@@ -57,9 +57,7 @@ export const evidencePath = (deviceId: string, evidenceId: string): string =>
   `/devices/${encodeURIComponent(deviceId)}/evidence/${encodeURIComponent(evidenceId)}`
 
 /** `PUT …/evidence/:evidenceId?offset=N`: the bytes from `offset` on, as `application/octet-stream`. */
-export const EvidenceUploadQuery = z
-  .object({ offset: z.coerce.number().int().min(0).max(MAX_EVIDENCE_BYTES) })
-  .strict()
+export const EvidenceUploadQuery = z.object({ offset: z.coerce.number().int().min(0).max(MAX_EVIDENCE_BYTES) }).strict()
 
 /** What the backend holds of one evidence file: a retry continues from `received`; `complete` once verified. */
 export const EvidenceUploadStatus = z.object({

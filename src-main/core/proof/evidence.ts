@@ -1,5 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { MAX_EVIDENCE_BYTES, type EvidenceKind, type EvidenceMime } from '../../../shared/api/evidence'
 import { TuotouError } from '../../../shared/errors'
@@ -156,7 +166,9 @@ export function recoverEvidence(db: DeviceDb, dataDir: string, at: string): Reco
   }
   const known = new Map(
     db
-      .all<{ evidence_id: string; file: string }>('SELECT evidence_id, file FROM evidence WHERE file_deleted_at IS NULL')
+      .all<{ evidence_id: string; file: string }>(
+        'SELECT evidence_id, file FROM evidence WHERE file_deleted_at IS NULL',
+      )
       .map((r) => [r.file, r.evidence_id]),
   )
   const present = new Set<string>()

@@ -121,8 +121,7 @@ export function missingProof(state: ProofState, situation: 'handover' | 'not_hom
   if (state.override) return []
   return requirementsOf(state, situation).filter(
     (req) =>
-      !(req.includes('code') && state.codeVerified) &&
-      !req.some((kind) => kind !== 'code' && state.evidence.has(kind)),
+      !(req.includes('code') && state.codeVerified) && !req.some((kind) => kind !== 'code' && state.evidence.has(kind)),
   )
 }
 
@@ -141,10 +140,12 @@ export function proofView(db: DeviceDb, order: ProofOrder): ProofView | null {
     override: state.override
       ? { reason: state.override.reason, note: state.override.note, waived: state.override.waived }
       : null,
-    evidence: db.all<{ kind: EvidenceKind; captured_at: string }>(
-      'SELECT kind, captured_at FROM evidence WHERE order_id = ? AND attempt = ? ORDER BY captured_at',
-      [order.order_id, order.attempt],
-    ).map((row) => ({ kind: row.kind, capturedAt: row.captured_at })),
+    evidence: db
+      .all<{ kind: EvidenceKind; captured_at: string }>(
+        'SELECT kind, captured_at FROM evidence WHERE order_id = ? AND attempt = ? ORDER BY captured_at',
+        [order.order_id, order.attempt],
+      )
+      .map((row) => ({ kind: row.kind, capturedAt: row.captured_at })),
     met: missing.size === 0,
   }
 }
