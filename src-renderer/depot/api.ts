@@ -1,3 +1,4 @@
+import { DEPOT_EVIDENCE_PATH } from '../../shared/api/evidence'
 import type { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import {
@@ -124,6 +125,27 @@ export const retryRefund = (token: string, refundNo: string, note?: string) =>
 export const fetchClosure = (token: string) => call('GET', '/depot/closure', ClosureResponse, { token })
 
 /** The live stream's address; `live.ts` reads it with the token in a header. */
+/** A stored evidence image (photo or signature), with the token in the header: shown through a blob URL. */
+export async function fetchEvidenceImage(token: string, evidenceId: string): Promise<Blob> {
+  let response: Response
+  try {
+    response = await fetch(`${API_PREFIX}${DEPOT_EVIDENCE_PATH}/${encodeURIComponent(evidenceId)}`, {
+      headers: { authorization: `Bearer ${token}` },
+      cache: 'no-store',
+    })
+  } catch (error) {
+    throw new DepotApiError(0, 'network', error instanceof Error ? error.message : String(error))
+  }
+  if (!response.ok) {
+    const json: unknown = await response.json().catch(() => null)
+    const error = ErrorBody.safeParse((json as { error?: unknown } | null)?.error)
+    throw error.success
+      ? new DepotApiError(response.status, error.data.code, error.data.message, error.data.details)
+      : new DepotApiError(response.status, `http.${response.status}`, `HTTP ${response.status}`)
+  }
+  return response.blob()
+}
+
 export const STREAM_URL = `${API_PREFIX}${DASHBOARD_PATHS.stream}`
 
 /** What went wrong with a call, whatever was thrown. */

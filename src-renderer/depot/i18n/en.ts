@@ -31,6 +31,12 @@ const en: typeof zhCN = {
     proofs: 'Proof',
   },
   proofs: {
+    evidence: 'Photo / signature',
+    evidenceKinds: { photo: 'Photo', signature: 'Signature' },
+    evidencePending: 'uploading…',
+    evidenceDeleted: 'deleted (retention)',
+    evidenceFailed: 'cannot show',
+    unmet: 'Proof missing: {what}',
     title: 'Proof of delivery',
     withProof: 'Delivered with proof',
     overrides: 'Overrides',

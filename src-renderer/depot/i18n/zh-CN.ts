@@ -23,6 +23,12 @@ export default {
   },
   tabs: { couriers: '快递员', devices: '设备', attention: '待处理', cash: '现金对账', proofs: '签收凭证' },
   proofs: {
+    evidence: '照片 / 签名',
+    evidenceKinds: { photo: '照片', signature: '签名' },
+    evidencePending: '上传中…',
+    evidenceDeleted: '已删除（超过保存期）',
+    evidenceFailed: '无法显示',
+    unmet: '缺少凭证：{what}',
     title: '签收凭证',
     withProof: '有凭证的妥投',
     overrides: '免凭证',

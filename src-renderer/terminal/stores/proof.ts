@@ -1,5 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
+import type { EvidenceKind, SignatureStrokes } from '../../../shared/api/evidence'
 import type { Handover, OverrideReason } from '../../../shared/api/proof'
 import { bridge, IpcError } from '../../bridge'
 import { useDoorstepStore } from './doorstep'
@@ -37,6 +38,7 @@ export const useProofStore = defineStore('proof', () => {
     lastTry.value = null
     error.value = null
     overriding.value = false
+    capturing.value = null
   }
 
   async function chooseHandover(handover: Handover): Promise<void> {
@@ -69,7 +71,42 @@ export const useProofStore = defineStore('proof', () => {
     return true
   }
 
-  return { code, lastTry, error, busy, overriding, reset, chooseHandover, submitCode, override }
+  /** Which capture sheet is open: the camera or the signature pad. */
+  const capturing = ref<EvidenceKind | null>(null)
+
+  /** Hands a captured photo (JPEG) or signature (PNG and strokes) to the core, which stores it with its event. */
+  async function captureEvidence(kind: EvidenceKind, data: string, strokes?: SignatureStrokes): Promise<boolean> {
+    const doorstep = useDoorstepStore()
+    const order = doorstep.order
+    if (!order) return false
+    const next = await run(() =>
+      bridge.captureEvidence({
+        orderId: order.orderId,
+        kind,
+        mime: kind === 'photo' ? 'image/jpeg' : 'image/png',
+        data,
+        ...(strokes ? { strokes } : {}),
+      }),
+    )
+    if (!next) return false
+    capturing.value = null
+    if (doorstep.order?.orderId === next.orderId) doorstep.order = next
+    return true
+  }
+
+  return {
+    code,
+    lastTry,
+    error,
+    busy,
+    overriding,
+    capturing,
+    reset,
+    chooseHandover,
+    submitCode,
+    override,
+    captureEvidence,
+  }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useProofStore, import.meta.hot))
