@@ -51,7 +51,8 @@ function jpegSize(bytes: Buffer): { width: number; height: number } {
   while (at < bytes.length) {
     const marker = bytes[at + 1]!
     const length = bytes.readUInt16BE(at + 2)
-    if (marker >= 0xc0 && marker <= 0xc3) return { height: bytes.readUInt16BE(at + 5), width: bytes.readUInt16BE(at + 7) }
+    if (marker >= 0xc0 && marker <= 0xc3)
+      return { height: bytes.readUInt16BE(at + 5), width: bytes.readUInt16BE(at + 7) }
     at += 2 + length
   }
   throw new Error('no start-of-frame segment')
@@ -93,7 +94,9 @@ test('a photo and a signature meet the policy, go up after their events, verifie
   await expect(courier.byId('proof-photo-camera')).toBeVisible()
   // The fake camera's frames are playing before the shutter is pressed.
   await expect
-    .poll(() => page.evaluate<number>(`document.querySelector('[data-testid="proof-photo-camera"] video')?.videoWidth ?? 0`))
+    .poll(() =>
+      page.evaluate<number>(`document.querySelector('[data-testid="proof-photo-camera"] video')?.videoWidth ?? 0`),
+    )
     .toBeGreaterThan(0)
   await shotBoth(page, fieldTerminal.url, 'proof-photo-camera', { targets: true })
   await courier.tap('proof-photo-shutter')
@@ -141,7 +144,13 @@ test('a photo and a signature meet the policy, go up after their events, verifie
       .filter((e) => e.type === 'proof.evidence_captured' && e.status === 'applied')
       .map(
         (e) =>
-          JSON.parse(e.payload) as { evidenceId: string; kind: string; sha256: string; bytes: number; strokes?: unknown },
+          JSON.parse(e.payload) as {
+            evidenceId: string
+            kind: string
+            sha256: string
+            bytes: number
+            strokes?: unknown
+          },
       )
   await expect.poll(() => captured().length, { timeout: 20_000 }).toBe(2)
   const proofs = async () => {
@@ -189,7 +198,13 @@ test('a photo and a signature meet the policy, go up after their events, verifie
       `[data-testid="proof-evidence"][data-evidence-id="${record.evidence[0]!.evidenceId}"] img`,
     )
     await expect(image).toBeVisible()
-    await expect.poll(() => desk.evaluate<number>(`[...document.querySelectorAll('[data-testid="proof-evidence"] img')].filter((i) => i.naturalWidth > 0).length`)).toBeGreaterThan(0)
+    await expect
+      .poll(() =>
+        desk.evaluate<number>(
+          `[...document.querySelectorAll('[data-testid="proof-evidence"] img')].filter((i) => i.naturalWidth > 0).length`,
+        ),
+      )
+      .toBeGreaterThan(0)
   }
   const shots = join(import.meta.dirname, '.artifacts', 'screens')
   for (const locale of ['zh-CN', 'en'] as const) {

@@ -14,52 +14,19 @@ import { FlagKind } from '../../shared/api/stream'
 import type { BackendContext } from '../context'
 import type { SupervisorSession } from '../depot/auth'
 import { reassignOrder } from '../depot/order-changes'
-import type { Trx } from '../db/connect'
 import type { BackendSchema } from '../db/schema'
-import { inTransaction, type AfterCommit } from '../db/transaction'
+import { inTransaction } from '../db/transaction'
 import { conflict, notFound, unprocessable } from '../http/errors'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
 import { attentionOfDay } from './attention'
 import { supervisorsOfDepot } from './cash'
 import { courierRef, couriersOfDepot, type CourierName } from './couriers'
 import { announceDashboardChange } from './live'
+import { evidenceOrphanSource, proofMissingSource } from '../proof/attention'
+import type { AttentionSource, QueueItemDraft } from './attention-source'
 import { orNull, storedFen, storedInstant, storedOption, storedSigned, storedTimestampOrEpoch } from './stored'
 
-/** An item as its source knows it, before the queue adds how (and whether) a supervisor closed it. */
-export type QueueItemDraft = Omit<AttentionQueueItem, 'resolution' | 'actions'> & {
-  actions?: AttentionAction[]
-  /** Closed without a supervisor (a payment that did arrive after all): no longer open, nothing to do. */
-  closedBySystemAt?: string | null
-}
-
-/** One item found for a resolution, with the day it belongs to. */
-export interface FoundItem {
-  item: QueueItemDraft
-  date: string
-}
-
-/**
- * Where one kind of work-queue item comes from and what closing it does. A new kind (an orphan proof, an intent
- * with no final state) is a new source in `ATTENTION_SOURCES`; the resolve route, the audit and the page need
- * nothing else.
- */
-export interface AttentionSource {
-  /** The prefix of its item IDs, `<prefix>:<key>`. */
-  prefix: string
-  /** The day's items, from the lists already read for the day where it can. */
-  list(db: Kysely<BackendSchema>, depotId: string, date: string, lists: AttentionResponse): Promise<QueueItemDraft[]>
-  /** One item by its key (the ID after the prefix), in this depot; null when there is none. */
-  find(trx: Trx, depotId: string, key: string, couriers: Map<string, CourierName>): Promise<FoundItem | null>
-  /** Work done in the resolution's transaction: the flag marked resolved, the order moved, the device told. */
-  onResolved?(
-    context: BackendContext,
-    trx: Trx,
-    after: AfterCommit,
-    found: FoundItem,
-    request: ResolveAttentionRequest,
-    depotId: string,
-  ): Promise<void>
-}
+export type { AttentionSource, FoundItem, QueueItemDraft } from './attention-source'
 
 const REFUND_KINDS = new Set<string>(['late_payment_after_cash', 'double_payment'])
 
@@ -290,7 +257,13 @@ const skewItem = (row: SkewedDevice, date: string): QueueItemDraft => ({
 })
 
 /** Every source of the work queue. Others add theirs here. */
-export const ATTENTION_SOURCES: readonly AttentionSource[] = [flagSource, rejectionSource, skewSource]
+export const ATTENTION_SOURCES: readonly AttentionSource[] = [
+  flagSource,
+  rejectionSource,
+  skewSource,
+  evidenceOrphanSource,
+  proofMissingSource,
+]
 
 interface ResolutionRow {
   item_id: string
@@ -340,7 +313,9 @@ export async function attentionQueueOfDay(
 ): Promise<AttentionQueueResponse> {
   const lists = await attentionOfDay(db, depotId, date, nowMs)
   const [drafts, resolutions, couriers, supervisors] = await Promise.all([
-    Promise.all(ATTENTION_SOURCES.map((source) => source.list(db, depotId, date, lists))).then((all) => all.flat()),
+    Promise.all(ATTENTION_SOURCES.map((source) => source.list(db, depotId, date, lists, nowMs))).then((all) =>
+      all.flat(),
+    ),
     db
       .selectFrom('attention_resolutions')
       .select(['item_id', 'action', 'note', 'courier_id', 'amount_fen', 'supervisor_id', 'resolved_ms'])

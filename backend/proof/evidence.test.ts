@@ -42,7 +42,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
           'content-type': 'application/octet-stream',
         },
         body: bytes,
-      }).then(async (res) => ({ status: res.status, json: (await res.json()) as unknown }))
+      }).then(async (res) => ({ status: res.status, json: await res.json() }))
 
     /** Pushes the evidence event binding `bytes` to the courier's first order, and answers its ID. */
     async function announce(

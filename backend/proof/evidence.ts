@@ -94,7 +94,7 @@ export function registerEvidenceRoutes(
     },
   })
 
-  void app.register(async (child) => {
+  void app.register((child, _options, registered) => {
     // Only here are raw bytes taken: every other route stays JSON only.
     child.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload))
     defineRoute(child, routes, {
@@ -136,7 +136,7 @@ export function registerEvidenceRoutes(
           const declared = Number(row.bytes)
           let received: number
           try {
-            received = await store.appendPartial(row.id, query.offset, body as unknown as Readable, declared)
+            received = await store.appendPartial(row.id, query.offset, body as Readable, declared)
           } catch (error) {
             if (error instanceof EvidenceTooLarge) {
               throw new ApiError(413, 'evidence.too_large', `the file has ${declared} bytes, and more were sent`, {
@@ -171,6 +171,7 @@ export function registerEvidenceRoutes(
         })
       },
     })
+    registered()
   })
 
   defineFileRoute(app, routes, {

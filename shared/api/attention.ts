@@ -19,6 +19,10 @@ export const AttentionItemKind = z.enum([
   'payment_after_revoke',
   'rejected_event',
   'clock_skew',
+  /** An evidence event whose photo or signature file never arrived (`detail`: the kind). */
+  'evidence_missing',
+  /** A completion without the proof its policy asked for, and no override (`detail`: what was missing). */
+  'proof_missing',
 ])
 export type AttentionItemKind = z.infer<typeof AttentionItemKind>
 
@@ -40,6 +44,8 @@ export const ATTENTION_ACTIONS: Record<AttentionItemKind, readonly AttentionActi
   payment_after_revoke: ['resolve'],
   rejected_event: ['resolve', 'reassign'],
   clock_skew: ['resolve'],
+  evidence_missing: ['resolve'],
+  proof_missing: ['resolve'],
 }
 
 /** `<source>:<key>`: `flag:flg_…`, `rejection:<deviceId>:<seq>`, `skew:<deviceId>:<date>`. */

@@ -126,7 +126,7 @@ export function createBackendClient(
               { body: Readable.toWeb(bytes) as ReadableStream, duplex: 'half' }
             : { body: body === undefined ? undefined : JSON.stringify(body) }),
           signal: AbortSignal.timeout(timeoutMs),
-        } as RequestInit)
+        })
         timed(res, sentMs)
         if (!res.ok) {
           observe('reachable')

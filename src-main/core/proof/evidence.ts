@@ -158,10 +158,11 @@ export interface RecoveryReport {
 export function recoverEvidence(db: DeviceDb, dataDir: string, at: string): RecoveryReport {
   const dir = evidenceDir(dataDir)
   const report: RecoveryReport = { tempRemoved: 0, filesWithoutEvent: [], eventsWithoutFile: [] }
-  let names: string[] = []
+  let names: string[]
   try {
     names = readdirSync(dir)
   } catch {
+    // No folder yet: nothing was ever captured.
     names = []
   }
   const known = new Map(

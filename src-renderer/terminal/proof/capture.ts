@@ -7,7 +7,11 @@ const JPEG_QUALITIES = [0.85, 0.75, 0.65, 0.55, 0.45, 0.35]
 
 function blobOf(canvas: HTMLCanvasElement, type: string, quality?: number): Promise<Blob> {
   return new Promise((resolve, reject) =>
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the picture could not be encoded'))), type, quality),
+    canvas.toBlob(
+      (blob) => (blob ? resolve(blob) : reject(new Error('the picture could not be encoded'))),
+      type,
+      quality,
+    ),
   )
 }
 
