@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EvidenceUploadStatus, type EvidenceKind, type EvidenceMime } from '../../shared/api/evidence'
-import { ProofsResponse } from '../../shared/api/proof'
+import { AttentionQueueResponse } from '../../shared/api/attention'
+import { EXAMPLE_PROOF_RULES, ProofsResponse } from '../../shared/api/proof'
 import { errorOf } from '../testing/api'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier, type LoggedInCourier } from '../testing/courier'
@@ -48,7 +49,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
     async function announce(
       who: LoggedInCourier,
       bytes: Buffer,
-      options: { kind?: EvidenceKind; mime?: EvidenceMime; attempt?: number; evidenceId?: string } = {},
+      options: { kind?: EvidenceKind; mime?: EvidenceMime; attempt?: number; evidenceId?: string; order?: number } = {},
     ): Promise<{ evidenceId: string; status: string; reason: string | null }> {
       const evidenceKind = options.kind ?? 'photo'
       const evidenceId = options.evidenceId ?? randomUUID()
@@ -58,7 +59,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
           {
             type: 'proof.evidence_captured',
             payload: {
-              orderId: who.order(0).orderId,
+              orderId: who.order(options.order ?? 0).orderId,
               attempt: options.attempt ?? 1,
               kind: evidenceKind,
               evidenceId,
@@ -238,6 +239,120 @@ for (const { kind, skip } of await databasesUnderTest()) {
         .executeTakeFirstOrThrow()
       expect(Number(row.deleted_ms)).toBe(NOON + 91 * DAY_MS)
       expect(await server.backend.context.evidence.read(evidenceId)).toBeNull()
+      clock = NOON
+    })
+
+    it('flags for the depot a completion its policy wanted proof for and got none; a photo or an override meets it', async () => {
+      const door = await loggedInCourier(server, {
+        routeDate: DAY,
+        orders: [{ codFen: 6660 }, { codFen: 6660 }, { codFen: 6660 }],
+      })
+      const boss = await supervisorSession(server, door.fixture.depotId)
+      const rules = await server.api.raw('PUT', '/api/v1/depot/proof/rules', {
+        token: boss.token,
+        json: EXAMPLE_PROOF_RULES,
+      })
+      expect(rules.status).toBe(200)
+      const at = new Date(clock - 30_000).toISOString()
+      const completed = (order: number) =>
+        door.events.next(
+          {
+            type: 'delivery.completed',
+            payload: {
+              orderId: door.order(order).orderId,
+              attempt: 1,
+              method: 'cash',
+              dueFen: 6660,
+              collectedFen: 6660,
+              intentId: null,
+              handover: 'door',
+            },
+          },
+          at,
+        )
+      // Order 0: left at the door with no photo. Order 1: with a photo. Order 2: with an override.
+      const photo = jpeg(1_000, 7)
+      await announce(door, photo, { order: 1 })
+      const answer = await server.api.push(door.device.deviceToken, door.device.deviceId, [
+        completed(0),
+        completed(1),
+        door.events.next(
+          {
+            type: 'proof.overridden',
+            payload: {
+              orderId: door.order(2).orderId,
+              attempt: 1,
+              reason: 'camera_broken',
+              note: null,
+              waived: ['photo'],
+            },
+          },
+          at,
+        ),
+        completed(2),
+      ])
+      // The completion is a fact: applied, never refused for the missing proof.
+      expect(answer.results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied'])
+      const queue = AttentionQueueResponse.parse(
+        (await server.api.raw('GET', `/api/v1/depot/dashboard/attention?date=${DAY}`, { token: boss.token })).json,
+      )
+      const missing = queue.items.filter((item) => item.kind === 'proof_missing')
+      expect(missing.map((item) => [item.orderId, item.detail, item.actions])).toEqual([
+        [door.order(0).orderId, 'photo', ['resolve']],
+      ])
+      const proofs = ProofsResponse.parse(
+        (await server.api.raw('GET', `/api/v1/depot/dashboard/proofs?date=${DAY}`, { token: boss.token })).json,
+      )
+      expect(new Map(proofs.proofs.map((p) => [p.orderId, p.unmet]))).toEqual(
+        new Map([
+          [door.order(0).orderId, [['photo']]],
+          [door.order(1).orderId, []],
+          [door.order(2).orderId, []],
+        ]),
+      )
+      expect(proofs.totals).toMatchObject({ withProof: 1, overrides: 1 })
+      // The supervisor resolves it with a note; it stays as the audit.
+      const resolved = await server.api.raw('POST', `/api/v1/depot/attention/${missing[0]!.itemId}/resolve`, {
+        token: boss.token,
+        json: { action: 'resolve', note: '顾客电话确认已收到' },
+      })
+      expect(resolved.status).toBe(200)
+      const after = AttentionQueueResponse.parse(
+        (await server.api.raw('GET', `/api/v1/depot/dashboard/attention?date=${DAY}`, { token: boss.token })).json,
+      )
+      expect(after.items.find((item) => item.itemId === missing[0]!.itemId)).toMatchObject({
+        actions: [],
+        resolution: { note: '顾客电话确认已收到' },
+      })
+      // Another depot's supervisor cannot see or close it.
+      const foreign = await server.api.raw('POST', `/api/v1/depot/attention/${missing[0]!.itemId}/resolve`, {
+        token: rival.token,
+        json: { action: 'resolve', note: 'not mine' },
+      })
+      expect([foreign.status, errorOf(foreign.json).code]).toEqual([404, 'attention.not_found'])
+    })
+
+    it('lists an evidence event whose file never came as an orphan after 30 minutes; the file arriving closes it', async () => {
+      const late = await loggedInCourier(server, { routeDate: DAY, orders: [{ codFen: 6660 }] })
+      const boss = await supervisorSession(server, late.fixture.depotId)
+      const photo = jpeg(1_500, 8)
+      const { evidenceId } = await announce(late, photo)
+      const queue = async () =>
+        AttentionQueueResponse.parse(
+          (await server.api.raw('GET', `/api/v1/depot/dashboard/attention?date=${DAY}`, { token: boss.token })).json,
+        ).items.filter((item) => item.kind === 'evidence_missing')
+      expect(await queue()).toEqual([])
+      clock = NOON + 31 * 60_000
+      const [orphan] = await queue()
+      expect(orphan).toMatchObject({
+        itemId: `evidence:${evidenceId}`,
+        orderId: late.order(0).orderId,
+        deviceId: late.device.deviceId,
+        detail: 'photo',
+        actions: ['resolve'],
+      })
+      expect((await put(late, evidenceId, 0, photo)).status).toBe(200)
+      expect(await queue()).toMatchObject([{ itemId: `evidence:${evidenceId}`, actions: [], resolution: null }])
       clock = NOON
     })
   })

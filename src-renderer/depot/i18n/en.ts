@@ -186,6 +186,8 @@ const en: typeof zhCN = {
       unverified_not_found:
         'The device recorded "paid, to be verified" but the acquirer has no such payment: contact the customer or the courier',
       payment_after_revoke: 'The customer confirmed after the charge was revoked: the payment is refunded by itself',
+      evidence_missing: 'The device announced a photo or signature, but its file never arrived',
+      proof_missing: 'Completed without the proof its policy asked for, and without an override',
     },
     yes: 'Yes',
     no: 'No',
@@ -210,6 +212,8 @@ const en: typeof zhCN = {
       payment_after_revoke: 'Paid after the charge was revoked',
       rejected_event: 'Refused event',
       clock_skew: 'Clock skew',
+      evidence_missing: 'Evidence file missing',
+      proof_missing: 'Proof missing',
     },
     actions: { resolve: 'Resolve', owed_by_courier: 'Owed by courier', reassign: 'Reassign' },
     dialog: {

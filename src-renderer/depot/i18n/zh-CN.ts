@@ -177,6 +177,8 @@ export default {
       double_payment: '同一订单收到两笔付款：请退还多收的一笔',
       unverified_not_found: '设备记录“已付待核实”，但收单方查无此付款：请联系顾客或快递员',
       payment_after_revoke: '扣款已撤销后顾客才确认付款：系统已自动退款',
+      evidence_missing: '设备已登记照片或签名，但文件一直未上传',
+      proof_missing: '按规则需要签收凭证，但完成时既无凭证也未申请免凭证',
     },
     yes: '是',
     no: '否',
@@ -201,6 +203,8 @@ export default {
       payment_after_revoke: '撤销后又付款',
       rejected_event: '被拒事件',
       clock_skew: '时钟偏差',
+      evidence_missing: '凭证文件缺失',
+      proof_missing: '缺少签收凭证',
     },
     actions: { resolve: '处理', owed_by_courier: '记为快递员欠款', reassign: '改派' },
     dialog: {
