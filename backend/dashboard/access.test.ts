@@ -74,6 +74,8 @@ for (const { kind, skip } of await databasesUnderTest()) {
       { method: 'POST', path: '/api/v1/depot/enrollment-codes' },
       { method: 'GET', path: '/api/v1/depot/devices' },
       { method: 'GET', path: '/api/v1/depot/flags' },
+      { method: 'GET', path: `/api/v1/depot/dashboard/proofs?date=${DAY}` },
+      { method: 'GET', path: '/api/v1/depot/evidence/0b7c1f2e-aaaa-4bbb-8ccc-ddddeeeeffff' },
       { method: 'POST', path: `/api/v1/depot/orders/${courier.order(1).orderId}/cancel` },
       {
         method: 'POST',
