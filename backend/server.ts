@@ -23,6 +23,7 @@ import { startWithdrawalWorker } from './intents/withdrawals'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
 import { registerRefundRoutes } from './refunds/handlers'
+import { registerStatementRoutes } from './statements/handlers'
 import { startRefundWorker } from './refunds/service'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
 import { registerCallRoutes } from './telephony/handlers'
@@ -170,6 +171,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerChargeRoutes(app, routes, context)
   registerRefundRoutes(app, routes, context)
   registerClosureRoutes(app, routes, context)
+  registerStatementRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
   registerProofRoutes(app, routes, context)
