@@ -31,7 +31,7 @@ export function statementRefusal(error: StatementError): ApiError {
  */
 export async function importStatement(
   database: BackendDb,
-  log: FastifyBaseLogger,
+  log: Pick<FastifyBaseLogger, 'error'>,
   input: { csv: string; secret: string; depotId: string | null; importedBy: string; now: number },
 ): Promise<StatementImport> {
   let parsed: Statement
