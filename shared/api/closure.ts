@@ -110,7 +110,7 @@ export const StatementSummary = z.object({
 })
 
 export const ImportStatementResponse = StatementSummary.extend({
-  /** False when this very statement had been imported before: nothing changed. */
+  /** False when this very statement (its checksum) had been imported before by the same depot: nothing changed. */
   imported: z.boolean(),
   mismatches: z.array(StatementMismatch),
 })
