@@ -121,7 +121,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const attention = await rival.dashboard.attention({ date: DAY })
       expect([attention.settlements, attention.flags, attention.rejections]).toEqual([[], [], []])
       const money = await server.api.raw('GET', `/api/v1/depot/dashboard/money?date=${DAY}`, { token: rival.token })
-      expect((money.json as { couriers: { courier: { courierId: string } }[] }).couriers).toEqual([])
+      expect(
+        (money.json as { couriers: { courier: { courierId: string } }[] }).couriers.map((c) => c.courier.courierId),
+      ).toEqual([elsewhere.fixture.courierId])
       expect(
         (await server.api.raw('GET', `/api/v1/depot/dashboard/money?date=${DAY}`, { token: supervisor.token })).json,
       ).toMatchObject({ couriers: [{ courier: { courierId: courier.fixture.courierId }, cashFen: 6660 }] })

@@ -17,6 +17,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
     let courier: LoggedInCourier
     let supervisor: SupervisorSessionFixture
     let rival: SupervisorSessionFixture
+    let elsewhere: LoggedInCourier
 
     beforeAll(async () => {
       server = await startTestBackend({
@@ -30,7 +31,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
         orders: [{ codFen: 6660 }, { codFen: 3000 }, { codFen: 2000 }, { codFen: 5000 }, { codFen: 1500 }],
       })
       supervisor = await supervisorSession(server, courier.fixture.depotId)
-      const elsewhere = await loggedInCourier(server, { orders: [{ codFen: 4200 }] })
+      elsewhere = await loggedInCourier(server, { orders: [{ codFen: 4200 }] })
       rival = await supervisorSession(server, elsewhere.fixture.depotId)
     })
     afterAll(async () => server?.stop())
@@ -97,7 +98,10 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(before.couriers).toEqual([
         { courier: expect.objectContaining({ courierId: courier.fixture.courierId }), ...before.totals },
       ])
-      expect((await money(rival.token)).couriers).toEqual([])
+      // Another depot sees its own courier, with nothing of this depot's money.
+      const theirs = await money(rival.token)
+      expect(theirs.couriers.map((c) => c.courier.courierId)).toEqual([elsewhere.fixture.courierId])
+      expect(theirs.totals).toMatchObject({ collectedFen: 0, refundsDueFen: 0, owedFen: 0, netFen: 0 })
 
       const flags = await server.api.call('GET', '/api/v1/depot/flags', DepotFlagsResponse, { token: supervisor.token })
       const flag = flags.flags.find((f) => f.kind === 'double_payment')!

@@ -36,7 +36,15 @@ export async function moneyOfDay(
   date: string,
   nowMs: number,
 ): Promise<MoneyDayResponse> {
-  const [payments, attempts, settlements, refunds, flags, couriers] = await Promise.all([
+  const [routes, payments, attempts, settlements, refunds, flags, couriers] = await Promise.all([
+    // Every courier with orders that day is listed, money or none.
+    db
+      .selectFrom('orders')
+      .select('courier_id')
+      .distinct()
+      .where('depot_id', '=', depotId)
+      .where('route_date', '=', date)
+      .execute(),
     db
       .selectFrom('payments')
       .innerJoin('orders', 'orders.id', 'payments.order_id')
@@ -101,6 +109,7 @@ export async function moneyOfDay(
     if (!entry) figures.set(courierId, (entry = zero()))
     return entry
   }
+  for (const route of routes) of(route.courier_id)
   const paidOrders = new Set<string>()
   for (const payment of payments) {
     const entry = of(payment.courier_id)

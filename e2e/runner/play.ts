@@ -10,7 +10,7 @@ import { Courier } from '../support/courier'
 import { startCoverageLink, type CoverageLink } from '../support/coverage-link'
 import { notifications, setBehaviour } from '../support/sandbox'
 import { checkRound } from './checks'
-import { dashboardTotals, enrollmentCode } from './depot'
+import { dashboardTotals, enrollmentCode, moneyTotals } from './depot'
 import { Doorstep, StopProblem } from './doorstep'
 import { sleep, waitUntil, type RoundProcesses } from './lifecycle'
 import type { Plan, PlannedStop } from './plan'
@@ -83,6 +83,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     terminalTotals: null,
     backendTotals: null,
     dashboardTotals: null,
+    moneyTotals: null,
     expectations: [],
     errors: [],
     shiftScreenshot: null,
@@ -480,6 +481,11 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     result.dashboardTotals = await dashboardTotals(backend.url, supervisor, plan.courier.staffId, fixture.routeDate)
   } catch (error) {
     result.errors.push(`the depot dashboard could not be read: ${firstLine(error)}`)
+  }
+  try {
+    result.moneyTotals = await moneyTotals(backend.url, supervisor, plan.courier.staffId, fixture.routeDate)
+  } catch (error) {
+    result.errors.push(`the depot money view could not be read: ${firstLine(error)}`)
   }
 
   const sent = await notifications(backend.url).catch(() => [])
