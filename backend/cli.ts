@@ -89,7 +89,10 @@ if (closureAfterMs !== undefined && !(Number.isSafeInteger(closureAfterMs) && cl
 // How long a charge of a customer's payment code is queried before it is revoked (60 s by default).
 const chargeFor = process.env.TUOTOU_CHARGE_QUERY_FOR_MS
 const chargeForMs = chargeFor === undefined ? undefined : Number(chargeFor)
-if (chargeForMs !== undefined && !(Number.isSafeInteger(chargeForMs) && chargeForMs >= 5_000 && chargeForMs <= 600_000)) {
+if (
+  chargeForMs !== undefined &&
+  !(Number.isSafeInteger(chargeForMs) && chargeForMs >= 5_000 && chargeForMs <= 600_000)
+) {
   fail('TUOTOU_CHARGE_QUERY_FOR_MS must be a whole number of ms from 5000 to 600000')
 }
 const defaults = defaultConfig(version)

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { openBackendDb } from '../backend/db/connect'
 import { createCourierWithRoute, freshStaffId, spawnBackend, type SpawnedBackend } from '../backend/testing'
@@ -7,7 +8,7 @@ import { Courier } from './support/courier'
 import { expect, test } from './support/fixtures'
 import { startTerminal, type Running } from './support/processes'
 import { setBehaviour, setWallet, typeWalletPin } from './support/sandbox'
-import { shot } from './support/screens'
+import { shot, SHOTS } from './support/screens'
 
 /**
  * The courier scans the customer's payment code (付款码) on the real sandbox: the wallet's code read by a keyboard
@@ -116,12 +117,11 @@ for (const locale of ['zh-CN', 'en'] as const) {
         const code = (await setWallet(backend.url, `w-instant-${i}`)).paymentCode.code
         expect(code).toMatch(/^88\d{16}$/)
         await courier.scan(code)
-        await expect(status).toHaveAttribute('data-state', 'paid')
-        await shot(page, 'charge-paid', locale)
+        // "Paid" stays up for 600 ms before the terminal returns to scan: caught as it is painted.
+        await page.waitForSelector('[data-testid="charge-status"][data-state="paid"]', { timeout: 10_000 })
+        await page.screenshot({ path: join(SHOTS, `charge-paid-${locale}-${size.width}x${size.height}.png`) })
         await expect(courier.byId('delivery-done')).toHaveAttribute('data-method', 'digital')
-        await expect
-          .poll(() => round.records.order(waybill[name]).status, { timeout: 15_000 })
-          .toBe('delivered')
+        await expect.poll(() => round.records.order(waybill[name]).status, { timeout: 15_000 }).toBe('delivered')
       }
       await page.setViewportSize({ width: 480, height: 854 })
 

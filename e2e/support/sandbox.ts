@@ -63,7 +63,8 @@ async function walletCall(
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const answer: unknown = await res.json()
-  if (!res.ok) throw new Error(`the sandbox wallet refused ${method} ${path} (${res.status}): ${JSON.stringify(answer)}`)
+  if (!res.ok)
+    throw new Error(`the sandbox wallet refused ${method} ${path} (${res.status}): ${JSON.stringify(answer)}`)
   return SandboxWallet.parse(answer)
 }
 

@@ -350,7 +350,6 @@ export type ScanOutcome = z.infer<typeof ScanOutcome>
 
 export const OrderRequest = z.object({ orderId: OrderId }).strict()
 
-
 /** Move a stop one place later, or skip it for now (to the end of the route), with the courier's reason. */
 export const MoveStopRequest = z
   .object({ stopId: StopId, move: z.enum(['later', 'skip']), reason: StopMoveReason })

@@ -259,8 +259,8 @@ export default {
       limit_per_day:
         "The customer's wallet allows at most {limit} a day, and this payment would pass it; ask them to use another wallet or pay in cash.",
       code_expired: "The customer's code had expired; ask them to refresh it and scan it again.",
-      code_used: "That code was used already; ask the customer to refresh it and scan it again.",
-      code_unknown: "The payment service does not know that code; ask the customer to refresh it, or show the QR.",
+      code_used: 'That code was used already; ask the customer to refresh it and scan it again.',
+      code_unknown: 'The payment service does not know that code; ask the customer to refresh it, or show the QR.',
       pin_locked: 'The customer typed a wrong PIN too many times; show the QR or take cash.',
       user_cancelled: 'The customer cancelled the payment on their phone.',
       intent_closed: 'This payment can no longer be taken; show the QR again.',

@@ -28,6 +28,11 @@ export type DoorPhase = 'scan' | 'order' | 'payment' | 'cash' | 'charge'
 export const SLOW_PAYMENT_MS = 10_000
 /** How long "Paid" stays on screen before the terminal returns to scan by itself (well inside 1 s). */
 export const PAID_LINGER_MS = 600
+/**
+ * A charged payment code: the customer typed a PIN on their phone and looks up at the terminal with the courier,
+ * so "paid" stays long enough for both to read it.
+ */
+export const CHARGE_PAID_LINGER_MS = 1500
 
 export type Refusal = Extract<ScanOutcome, { outcome: 'refused' }>
 export type ReceiptScan = Extract<ScanOutcome, { outcome: 'receipt' }>
@@ -454,7 +459,8 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     // A charged payment code says "paid" on its own screen; a QR on the QR's.
     if (phase.value !== 'charge') phase.value = 'payment'
     if (lingerTimer) return
-    lingerTimer = setTimeout(() => backToScan(finishedDigital(current, payment.value ?? view)), PAID_LINGER_MS)
+    const linger = phase.value === 'charge' ? CHARGE_PAID_LINGER_MS : PAID_LINGER_MS
+    lingerTimer = setTimeout(() => backToScan(finishedDigital(current, payment.value ?? view)), linger)
   }
 
   /** "Paid, to be verified": the core checks the limits and completes the order for the backend to settle. */
