@@ -24,6 +24,8 @@ export interface RecordedOutcome {
   flags: string[]
   settlement: string | null
   confirmedVia: string | null
+  /** Charges of the customer's payment code: `paid`, `revoked`, `failed:<reason>`. */
+  charges?: string[]
 }
 
 export interface StopResult {
