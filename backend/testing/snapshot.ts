@@ -28,6 +28,9 @@ const TABLES: (keyof BackendSchema)[] = [
   'stream_cursors',
   'stream_messages',
   'evidence',
+  'statements',
+  'statement_lines',
+  'statement_imports',
   ...DASHBOARD_TABLES,
 ]
 

@@ -16,7 +16,15 @@ import {
   RecordCashResponse,
   type RecordCashRequest,
 } from '../../shared/api/dashboard'
-import { ClosureResponse, RefundsResponse, RefundView, type ApproveRefundRequest } from '../../shared/api/closure'
+import {
+  ClosureResponse,
+  ImportStatementResponse,
+  MoneyDayResponse,
+  RefundsResponse,
+  RefundView,
+  StatementsResponse,
+  type ApproveRefundRequest,
+} from '../../shared/api/closure'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
 import { PROOF_PATHS, ProofsResponse } from '../../shared/api/proof'
 import { ErrorBody } from '../../shared/errors'
@@ -123,6 +131,16 @@ export const retryRefund = (token: string, refundNo: string, note?: string) =>
   })
 
 export const fetchClosure = (token: string) => call('GET', '/depot/closure', ClosureResponse, { token })
+
+export const fetchMoney = (token: string, date: string | null) =>
+  call('GET', withQuery('/depot/dashboard/money', { date }), MoneyDayResponse, { token })
+
+export const fetchStatements = (token: string, date: string | null) =>
+  call('GET', withQuery('/depot/statements', { date }), StatementsResponse, { token })
+
+/** Importing the acquirer's statement file; the same file again changes nothing (`imported: false`). */
+export const importStatement = (token: string, csv: string) =>
+  call('POST', '/depot/statements', ImportStatementResponse, { token, json: { csv } })
 
 /** The live stream's address; `live.ts` reads it with the token in a header. */
 /** A stored evidence image (photo or signature), with the token in the header: shown through a blob URL. */

@@ -11,6 +11,7 @@ import { closure } from './1796500000000_closure'
 import { proof } from './1796600000000_proof'
 import { attentionResolutions } from './1796700000000_attention_resolutions'
 import { evidence } from './1796810000000_evidence'
+import { statementImports } from './1796840000000_statement_imports'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -29,4 +30,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1796600000000_proof': proof,
   '1796700000000_attention_resolutions': attentionResolutions,
   '1796810000000_evidence': evidence,
+  '1796840000000_statement_imports': statementImports,
 }
