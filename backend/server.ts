@@ -13,6 +13,7 @@ import { defaultConfig, type BackendConfig, type BackendContext } from './contex
 import { registerDashboardRoutes } from './dashboard/handlers'
 import { registerDashboardPage } from './dashboard/page'
 import { type BackendDb, ping } from './db/connect'
+import { registerDepotDeviceRoutes } from './depot/devices'
 import { registerDepotRoutes } from './depot/handlers'
 import { registerDeviceRoutes } from './devices/handlers'
 import { registerEventRoutes } from './events/handlers'
@@ -171,6 +172,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerRefundRoutes(app, routes, context)
   registerClosureRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
+  registerDepotDeviceRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
   registerProofRoutes(app, routes, context)
   if (sms) registerSandboxSmsRoutes(app, routes, sms)

@@ -93,6 +93,11 @@ export interface DeviceTable {
   clock_offset_ms: number | null
   clock_measured_ms: number | null
   clock_source: 'events' | 'heartbeat' | null
+  /** The supervisor who retired the device (`revoked_at` is when). */
+  retired_by: string | null
+  /** The battery as the device last reported it: 0–100, and 1 while charging. */
+  battery_level: number | null
+  battery_charging: number | null
 }
 
 export interface EnrollmentCodeTable {

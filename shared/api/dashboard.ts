@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { Fen, SignedTotalFen, TotalFen } from '../money'
 import { FailureReason } from './events'
+import { DeviceBattery, DeviceRetirement } from './depot-devices'
 import { CourierId, DepotId, DeviceId, IntentId, OrderId, SupervisorId, Timestamp } from './ids'
 import { FlagKind } from './stream'
 
@@ -161,6 +162,10 @@ export const DeviceStatus = z.object({
   /** Highest event sequence the backend holds for it. */
   ackedSeq: Count,
   clock: DeviceClock,
+  /** The battery at the device's last heartbeat, when it could read it. */
+  battery: DeviceBattery.nullable(),
+  /** Retired by the depot: kept in the list with its history; its token no longer works. */
+  retired: DeviceRetirement.nullable(),
 })
 export type DeviceStatus = z.infer<typeof DeviceStatus>
 
