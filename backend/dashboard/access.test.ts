@@ -80,6 +80,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
         path: `/api/v1/depot/orders/${courier.order(1).orderId}/reassign`,
         json: { courierId: courier.fixture.courierId },
       },
+      { method: 'POST', path: `/api/v1/depot/devices/${courier.device.deviceId}/retire` },
     ]
 
     it("refuses a courier's and a device's token 403 on every depot endpoint, and no token 401, changing nothing", async () => {
@@ -137,6 +138,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
         })
         expect([path, answer.status, errorOf(answer.json).code]).toEqual([path, 404, 'order.not_found'])
       }
+      // Another depot's device cannot be retired: refused as if it did not exist.
+      const retire = await server.api.raw('POST', `/api/v1/depot/devices/${courier.device.deviceId}/retire`, {
+        token: rival.token,
+      })
+      expect([retire.status, errorOf(retire.json).code]).toEqual([404, 'device.not_found'])
       expect(await snapshotTables(server.db)).toEqual(before)
       const devices = await server.api.raw('GET', '/api/v1/depot/devices', { token: rival.token })
       expect((devices.json as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId)).toEqual([
