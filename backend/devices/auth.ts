@@ -15,11 +15,7 @@ export async function retiredDevice(
   const supervisor =
     device.retired_by === null
       ? undefined
-      : await context.db
-          .selectFrom('supervisors')
-          .select('name')
-          .where('id', '=', device.retired_by)
-          .executeTakeFirst()
+      : await context.db.selectFrom('supervisors').select('name').where('id', '=', device.retired_by).executeTakeFirst()
   return unauthorized('device.retired', 'this device was retired by the depot; ask your supervisor', {
     retiredAt: device.revoked_at,
     retiredBy: supervisor?.name ?? null,

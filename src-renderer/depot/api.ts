@@ -17,6 +17,8 @@ import {
 } from '../../shared/api/dashboard'
 import { ClosureResponse, RefundsResponse, RefundView, type ApproveRefundRequest } from '../../shared/api/closure'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
+import { DEPOT_DEVICE_PATHS, RetireDeviceResponse } from '../../shared/api/depot-devices'
+import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
 import { PROOF_PATHS, ProofsResponse } from '../../shared/api/proof'
 import { ErrorBody } from '../../shared/errors'
 
@@ -89,6 +91,14 @@ export const fetchCouriers = (token: string, date: string | null, target: number
 
 export const fetchDevices = (token: string, date: string | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.devices, { date }), DevicesStatusResponse, { token })
+
+/** A new single-use enrollment code for a device of the session's depot. */
+export const issueEnrollmentCode = (token: string) =>
+  call('POST', '/depot/enrollment-codes', CreateEnrollmentCodeResponse, { token })
+
+/** Retires a device: its token is refused from now on; it stays listed with its history. */
+export const retireDevice = (token: string, deviceId: string) =>
+  call('POST', DEPOT_DEVICE_PATHS.retire(deviceId), RetireDeviceResponse, { token })
 
 export const fetchAttention = (token: string, date: string | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.attention, { date }), AttentionQueueResponse, { token })
