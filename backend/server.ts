@@ -15,6 +15,7 @@ import { registerDashboardPage } from './dashboard/page'
 import { type BackendDb, ping } from './db/connect'
 import { registerDepotDeviceRoutes } from './depot/devices'
 import { registerDepotRoutes } from './depot/handlers'
+import { registerDepotRouteRoutes } from './depot/routes'
 import { registerDeviceRoutes } from './devices/handlers'
 import { registerEventRoutes } from './events/handlers'
 import { openApiDocument } from './http/openapi'
@@ -173,6 +174,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerClosureRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
   registerDepotDeviceRoutes(app, routes, context)
+  registerDepotRouteRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
   registerProofRoutes(app, routes, context)
   if (sms) registerSandboxSmsRoutes(app, routes, sms)
