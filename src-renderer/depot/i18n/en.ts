@@ -164,6 +164,11 @@ const en: typeof zhCN = {
     cancel: 'Cancel',
     confirm: 'Move',
     refused: '{waybill} cannot move now: {reason}. Nothing was moved.',
+    collectingShort: {
+      charge_open: 'Code being charged',
+      paid_not_completed: 'Paid, not closed',
+      qr_shown: 'QR shown',
+    },
     collecting: {
       charge_open: "the customer's code is being charged",
       paid_not_completed: 'paid, delivery not closed yet',

@@ -162,6 +162,11 @@ export default {
     cancel: '取消',
     confirm: '改派',
     refused: '{waybill} 现在不能改派：{reason}。未改派任何订单。',
+    collectingShort: {
+      charge_open: '正在扣款',
+      paid_not_completed: '已付款未妥投',
+      qr_shown: '收款码已展示',
+    },
     collecting: {
       charge_open: '正在扣款客户付款码',
       paid_not_completed: '已付款，派送尚未完成',
