@@ -12,6 +12,7 @@ import { startClosureWorker } from './closure/worker'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { registerDashboardRoutes } from './dashboard/handlers'
 import { registerDashboardPage } from './dashboard/page'
+import { registerTargetRoutes } from './dashboard/targets'
 import { type BackendDb, ping } from './db/connect'
 import { registerDepotDeviceRoutes } from './depot/devices'
 import { registerDepotRoutes } from './depot/handlers'
@@ -176,6 +177,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerDepotDeviceRoutes(app, routes, context)
   registerDepotRouteRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
+  registerTargetRoutes(app, routes, context)
   registerProofRoutes(app, routes, context)
   if (sms) registerSandboxSmsRoutes(app, routes, sms)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)

@@ -83,6 +83,11 @@ for (const { kind, skip } of await databasesUnderTest()) {
       { method: 'POST', path: `/api/v1/depot/devices/${courier.device.deviceId}/retire` },
       { method: 'GET', path: `/api/v1/depot/routes/${courier.fixture.courierId}?date=${DAY}` },
       {
+        method: 'PUT',
+        path: `/api/v1/depot/dashboard/targets/${courier.fixture.courierId}`,
+        json: { date: DAY, target: 12 },
+      },
+      {
         method: 'POST',
         path: '/api/v1/depot/orders/reassign',
         json: {
@@ -153,6 +158,12 @@ for (const { kind, skip } of await databasesUnderTest()) {
         token: rival.token,
       })
       expect([retire.status, errorOf(retire.json).code]).toEqual([404, 'device.not_found'])
+      // Nor can their courier's target be set.
+      const target = await server.api.raw('PUT', `/api/v1/depot/dashboard/targets/${courier.fixture.courierId}`, {
+        token: rival.token,
+        json: { date: DAY, target: 12 },
+      })
+      expect([target.status, errorOf(target.json).code]).toEqual([404, 'courier.not_found'])
       // Nor can another depot's courier's route be read, or their stops moved, even to the rival's own courier.
       const theirRoute = await server.api.raw('GET', `/api/v1/depot/routes/${courier.fixture.courierId}`, {
         token: rival.token,

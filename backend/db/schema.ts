@@ -504,4 +504,15 @@ export interface BackendSchema extends DashboardTables {
   statements: StatementTable
   statement_lines: StatementLineTable
   intent_closure: IntentClosureTable
+  courier_targets: CourierTargetTable
+}
+
+/** A courier's target for a day, set by a supervisor (`dashboard/targets.ts`); none: the route's size. */
+export interface CourierTargetTable {
+  depot_id: string
+  courier_id: string
+  route_date: string
+  target: number
+  set_by: string
+  set_ms: number
 }

@@ -27,6 +27,7 @@ const TABLES: (keyof BackendSchema)[] = [
   'flags',
   'stream_cursors',
   'stream_messages',
+  'courier_targets',
   ...DASHBOARD_TABLES,
 ]
 

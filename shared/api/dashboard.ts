@@ -103,6 +103,11 @@ export const CourierDay = DayFigures.extend({
   route: z.object({
     /** The supervisor's target, or the route's size (its orders) when none was set. */
     target: z.number().int().min(1),
+    /**
+     * Where `target` comes from: `courier`, set for this courier and day (`PUT …/targets/:courierId`); `supervisor`,
+     * the day's target for everyone (`?target`); `route`, the courier's route size.
+     */
+    targetSource: z.enum(['courier', 'supervisor', 'route']),
     stopsLeft: Count,
     /** When the open orders are done at the pace so far (today only; null before a first delivery). */
     expectedFinishAt: Timestamp.nullable(),
@@ -323,10 +328,23 @@ export const DashboardChanged = z.object({ depotId: DepotId, at: Timestamp, seq:
 export type DashboardChanged = z.infer<typeof DashboardChanged>
 
 /** The dashboard's endpoint paths under `/api/v1`. */
+/** `PUT /api/v1/depot/dashboard/targets/:courierId`: a courier's target for a day; null clears it (route size). */
+export const SetCourierTargetRequest = z
+  .object({ date: RouteDay, target: z.number().int().min(1).max(1000).nullable() })
+  .strict()
+export type SetCourierTargetRequest = z.infer<typeof SetCourierTargetRequest>
+export const SetCourierTargetResponse = z.object({
+  courierId: CourierId,
+  date: RouteDay,
+  target: z.number().int().min(1).nullable(),
+})
+export type SetCourierTargetResponse = z.infer<typeof SetCourierTargetResponse>
+
 export const DASHBOARD_PATHS = {
   couriers: '/depot/dashboard/couriers',
   devices: '/depot/dashboard/devices',
   attention: '/depot/dashboard/attention',
   cash: '/depot/dashboard/cash',
+  targets: '/depot/dashboard/targets',
   stream: '/depot/dashboard/stream',
 } as const

@@ -11,6 +11,7 @@ import { closure } from './1796500000000_closure'
 import { proof } from './1796600000000_proof'
 import { attentionResolutions } from './1796700000000_attention_resolutions'
 import { deviceRetire } from './1796820000000_device_retire'
+import { courierTargets } from './1796820100000_courier_targets'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -29,4 +30,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1796600000000_proof': proof,
   '1796700000000_attention_resolutions': attentionResolutions,
   '1796820000000_device_retire': deviceRetire,
+  '1796820100000_courier_targets': courierTargets,
 }
