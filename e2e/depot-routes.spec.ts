@@ -23,7 +23,7 @@ const SIZES = [
 async function clipped(page: Page): Promise<string[]> {
   return page.evaluate<string[]>(`(() => {
     const out = []
-    for (const el of document.querySelectorAll('[data-testid="routes-view"] .el-table__body-wrapper .el-scrollbar__wrap')) {
+    for (const el of document.querySelectorAll('.el-table__body-wrapper .el-scrollbar__wrap')) {
       if (el.scrollWidth > el.clientWidth + 1) out.push('route-table ' + el.scrollWidth + '>' + el.clientWidth)
     }
     if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page ' + document.documentElement.scrollWidth)
@@ -105,6 +105,22 @@ test('a run of stops moves to another courier; both terminals hear it; a collect
     await page.getByTestId('depot-password').fill(SUPERVISOR.password)
     await page.getByTestId('depot-login-submit').click()
     await expect(page.getByTestId('depot-live')).toHaveAttribute('data-state', 'live', { timeout: 40_000 })
+    // Li's own target for today, over his route's size; cleared, he is held to his route again.
+    const behind = page.locator('[data-testid="courier-behind"][data-staff-id="SZ1001"]')
+    await expect(behind).toHaveAttribute('data-target-source', 'route')
+    const routeSize = await behind.getAttribute('data-target')
+    await page.locator('[data-testid="courier-target-edit"][data-staff-id="SZ1001"]').click()
+    const form = page.locator('[data-testid="courier-target-form"][data-staff-id="SZ1001"]')
+    await form.getByTestId('courier-target-input').locator('input').fill('30')
+    await form.getByTestId('courier-target-save').click()
+    await expect(behind).toHaveAttribute('data-target', '30')
+    await expect(behind).toHaveAttribute('data-target-source', 'courier')
+    await look(page, 'couriers-target', 'zh-CN')
+    await page.locator('[data-testid="courier-target-edit"][data-staff-id="SZ1001"]').click()
+    await form.getByTestId('courier-target-clear').click()
+    await expect(behind).toHaveAttribute('data-target-source', 'route')
+    await expect(behind).toHaveAttribute('data-target', routeSize!)
+
     await page.getByTestId('tab-routes').click()
     await page.getByTestId('route-courier').click()
     await page.getByTestId('route-courier-SZ1001').click()

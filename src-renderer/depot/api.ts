@@ -13,7 +13,9 @@ import {
   DevicesStatusResponse,
   LogoutResponse,
   RecordCashResponse,
+  SetCourierTargetResponse,
   type RecordCashRequest,
+  type SetCourierTargetRequest,
 } from '../../shared/api/dashboard'
 import { ClosureResponse, RefundsResponse, RefundView, type ApproveRefundRequest } from '../../shared/api/closure'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
@@ -97,6 +99,13 @@ export const fetchCouriers = (token: string, date: string | null, target: number
 
 export const fetchDevices = (token: string, date: string | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.devices, { date }), DevicesStatusResponse, { token })
+
+/** A courier's own target for a day; null clears it. */
+export const setCourierTarget = (token: string, courierId: string, body: SetCourierTargetRequest) =>
+  call('PUT', `${DASHBOARD_PATHS.targets}/${encodeURIComponent(courierId)}`, SetCourierTargetResponse, {
+    token,
+    json: body,
+  })
 
 /** A new single-use enrollment code for a device of the session's depot. */
 export const issueEnrollmentCode = (token: string) =>

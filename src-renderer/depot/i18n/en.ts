@@ -92,6 +92,11 @@ const en: typeof zhCN = {
     noData: 'No data yet',
   },
   couriers: {
+    targetSet: 'Set target',
+    targetOwn: 'Own target',
+    targetFor: "{name}'s target today (deliveries)",
+    targetClear: 'Route size',
+    targetSave: 'Save',
     title: 'Couriers',
     staffId: 'Staff ID',
     name: 'Name',

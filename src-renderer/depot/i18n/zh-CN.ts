@@ -90,6 +90,11 @@ export default {
     noData: '暂无数据',
   },
   couriers: {
+    targetSet: '设目标',
+    targetOwn: '专属目标',
+    targetFor: '{name}今日目标（妥投数）',
+    targetClear: '按路线',
+    targetSave: '保存',
     title: '快递员明细',
     staffId: '工号',
     name: '姓名',
