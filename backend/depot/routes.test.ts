@@ -174,7 +174,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409])
       const lost = answers.find((answer) => answer.status === 409)!
       expect(errorOf(lost.json).code).toBe('order.moved')
-      const winner = answers[0]!.status === 200 ? wang : chen
+      const winner = answers[0].status === 200 ? wang : chen
       const row = await server.db
         .selectFrom('orders')
         .select('courier_id')

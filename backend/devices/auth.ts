@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { bearerTokenHash } from '../auth/bearer'
 import type { BackendContext } from '../context'
 import type { DeviceTable } from '../db/schema'
-import { ApiError, forbidden, unauthorized } from '../http/errors'
+import { type ApiError, forbidden, unauthorized } from '../http/errors'
 
 /**
  * The answer a retired device gets to every call: 401 `device.retired` with when and by whom, so the terminal can
