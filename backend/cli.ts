@@ -12,10 +12,23 @@ import { buildBackend, type AcquirerSetting } from './server'
 const USAGE =
   'usage: npm run backend -- [--port 8080] [--host 127.0.0.1] [--db FILE|URL] [--seed demo] [--sandbox]\n' +
   '                          [--sandbox-db FILE] [--public-url URL]\n' +
+  '       npm run backend -- import-statement FILE [--db FILE|URL] [--key KEY | --sandbox-db FILE]\n' +
   'Without --sandbox, an acquirer is configured with TUOTOU_ACQUIRER_URL, TUOTOU_ACQUIRER_KEY and\n' +
   'TUOTOU_ACQUIRER_SECRET; without either, payment calls answer 503 acquirer.not_configured.\n' +
   'TUOTOU_MAX_ORDER_FEN sets the ceiling on one COD order in fen (default 5000000, i.e. ¥50,000).\n' +
-  'TUOTOU_CLOSURE_AFTER_MS sets how long after the courier left the door an intent must be final (default 600000).'
+  'TUOTOU_CLOSURE_AFTER_MS sets how long after the courier left the door an intent must be final (default 600000).\n' +
+  "TUOTOU_CHARGE_QUERY_FOR_MS sets how long a customer's payment code is queried before it is revoked (default 60000)."
+
+// `import-statement FILE …` is a command of its own: it imports and exits, starting no server.
+if (process.argv[2] === 'import-statement') {
+  const { runImportStatement } = await import('./statements/cli')
+  const defaultDb = process.env.DATABASE_URL || join(ROOT, '.data', 'backend.sqlite')
+  process.exit(
+    await runImportStatement(process.argv.slice(3), defaultDb, (db) =>
+      join(dirname(db), `${basename(db).replace(/\.\w+$/, '')}.acquirer.sqlite`),
+    ),
+  )
+}
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`)
@@ -85,6 +98,15 @@ const closureAfterMs = closureAfter === undefined ? undefined : Number(closureAf
 if (closureAfterMs !== undefined && !(Number.isSafeInteger(closureAfterMs) && closureAfterMs >= 1_000)) {
   fail('TUOTOU_CLOSURE_AFTER_MS must be a whole number of ms, at least 1000')
 }
+// How long a charge of a customer's payment code is queried before it is revoked (60 s by default).
+const chargeFor = process.env.TUOTOU_CHARGE_QUERY_FOR_MS
+const chargeForMs = chargeFor === undefined ? undefined : Number(chargeFor)
+if (
+  chargeForMs !== undefined &&
+  !(Number.isSafeInteger(chargeForMs) && chargeForMs >= 5_000 && chargeForMs <= 600_000)
+) {
+  fail('TUOTOU_CHARGE_QUERY_FOR_MS must be a whole number of ms from 5000 to 600000')
+}
 const defaults = defaultConfig(version)
 
 const database = openBackendDb(target)
@@ -97,6 +119,7 @@ const backend = await buildBackend({
   rendererDir: RENDERER_DIR,
   config: {
     ...(maxOrderFen === undefined ? {} : { maxOrderFen }),
+    ...(chargeForMs === undefined ? {} : { charge: { ...defaults.charge, queryForMs: chargeForMs } }),
     ...(closureAfterMs === undefined
       ? {}
       : {

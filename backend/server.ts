@@ -26,6 +26,8 @@ import { startWithdrawalWorker } from './intents/withdrawals'
 import { registerIntentRoutes } from './intents/handlers'
 import { registerManifestRoutes } from './manifests/handlers'
 import { registerRefundRoutes } from './refunds/handlers'
+import { registerStatementRoutes } from './statements/handlers'
+import { registerMoneyRoutes } from './money/handlers'
 import { startRefundWorker } from './refunds/service'
 import { openSandbox, SANDBOX_PREFIX, type Sandbox } from './sandbox'
 import { registerCallRoutes } from './telephony/handlers'
@@ -173,6 +175,8 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerChargeRoutes(app, routes, context)
   registerRefundRoutes(app, routes, context)
   registerClosureRoutes(app, routes, context)
+  registerStatementRoutes(app, routes, context)
+  registerMoneyRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
   registerDepotDeviceRoutes(app, routes, context)
   registerDepotRouteRoutes(app, routes, context)

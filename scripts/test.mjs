@@ -88,6 +88,7 @@ const ROUNDS = [
   { file: 'e2e/rounds/slow-acquirer.yaml', speed: 1 },
   { file: 'e2e/rounds/double-payment.yaml', speed: 2 },
   { file: 'e2e/rounds/stray-crash-swap.yaml', speed: 2 },
+  { file: 'e2e/rounds/customer-code.yaml', speed: 2 },
 ]
 const roundCounts = { passed: 0, failed: 0, skipped: 0 }
 if (built) {

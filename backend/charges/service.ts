@@ -12,10 +12,15 @@ import { ApiError, badRequest, conflict } from '../http/errors'
 import { refreshCoalesced } from '../intents/coalesce'
 import { announceCharge, chargeNoFor, chargeView, codeHash, finishCharge, isFinalCharge, lockCharge } from './store'
 
-/** The next query of a charge neither paid nor failed: 3 to 5 s on, as WeChat Pay and Alipay ask merchants to. */
+/**
+ * The next query of a charge neither paid nor failed: 3 to 5 s on, as WeChat Pay and Alipay ask merchants to. The
+ * worker finds a due charge up to one tick (`pollMs`) late, so the wait is drawn short of the maximum by a tick:
+ * the gap the acquirer sees stays within [queryMinMs, queryMaxMs].
+ */
 export function nextQueryAt(context: Pick<BackendContext, 'config' | 'now'>): number {
-  const { queryMinMs, queryMaxMs } = context.config.charge
-  return context.now() + queryMinMs + randomInt(0, Math.max(1, queryMaxMs - queryMinMs + 1))
+  const { queryMinMs, queryMaxMs, pollMs } = context.config.charge
+  const top = Math.max(queryMinMs, queryMaxMs - pollMs)
+  return context.now() + queryMinMs + randomInt(0, top - queryMinMs + 1)
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -3,6 +3,7 @@ import { API_PREFIX } from '../../shared/api/common'
 import { ClosureResponse } from '../../shared/api/closure'
 import type { BackendContext } from '../context'
 import { courierRef, couriersOfDepot } from '../dashboard/couriers'
+import { storedCount, storedInstant } from '../dashboard/stored'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { intentsPastBound } from './worker'
 
@@ -11,6 +12,9 @@ const SUPERVISOR_ERRORS = [
   { status: 401, code: 'auth.expired' },
   { status: 403, code: 'auth.supervisors_only' },
 ] as const
+
+/** A stored time that is no time reads as the epoch, never a 500 (`dashboard/stored.ts`). */
+const EPOCH = new Date(0).toISOString()
 
 /** How many of each the list shows, oldest first: the target is none at all. */
 const SHOWN = 500
@@ -53,9 +57,9 @@ export function registerClosureRoutes(app: FastifyInstance, routes: RouteTable, 
           courier: courierRef(couriers, row.courier_id),
           amountFen: row.amount_fen,
           status: row.status,
-          doorLeftAt: new Date(Number(row.door_left_ms)).toISOString(),
-          pastBoundMs: Math.max(0, now - Number(row.door_left_ms) - afterMs),
-          attempts: row.attempts ?? 0,
+          doorLeftAt: storedInstant(row.door_left_ms) ?? EPOCH,
+          pastBoundMs: storedCount(now - Number(row.door_left_ms) - afterMs),
+          attempts: storedCount(row.attempts),
           lastError: row.last_error,
         })),
         charges: charges.map((row) => ({
@@ -66,9 +70,9 @@ export function registerClosureRoutes(app: FastifyInstance, routes: RouteTable, 
           amountFen: row.amount_fen,
           status: row.status,
           failure: row.failure,
-          createdAt: new Date(row.created_ms).toISOString(),
-          pastBoundMs: Math.max(0, now - row.deadline_ms - afterMs),
-          queries: row.queries,
+          createdAt: storedInstant(row.created_ms) ?? EPOCH,
+          pastBoundMs: storedCount(now - Number(row.deadline_ms) - afterMs),
+          queries: storedCount(row.queries),
           lastError: row.last_error,
         })),
       }

@@ -59,6 +59,9 @@ for (const { kind, skip } of await databasesUnderTest()) {
       { method: 'GET', path: `/api/v1/depot/dashboard/devices?date=${DAY}` },
       { method: 'GET', path: `/api/v1/depot/dashboard/attention?date=${DAY}` },
       { method: 'GET', path: `/api/v1/depot/dashboard/cash?date=${DAY}` },
+      { method: 'GET', path: `/api/v1/depot/dashboard/money?date=${DAY}` },
+      { method: 'GET', path: `/api/v1/depot/statements?date=${DAY}` },
+      { method: 'POST', path: '/api/v1/depot/statements', json: { csv: '#statement,v1' } },
       { method: 'GET', path: '/api/v1/depot/dashboard/stream' },
       {
         method: 'PUT',
@@ -133,6 +136,13 @@ for (const { kind, skip } of await databasesUnderTest()) {
       ])
       const attention = await rival.dashboard.attention({ date: DAY })
       expect([attention.settlements, attention.flags, attention.rejections]).toEqual([[], [], []])
+      const money = await server.api.raw('GET', `/api/v1/depot/dashboard/money?date=${DAY}`, { token: rival.token })
+      expect(
+        (money.json as { couriers: { courier: { courierId: string } }[] }).couriers.map((c) => c.courier.courierId),
+      ).toEqual([elsewhere.fixture.courierId])
+      expect(
+        (await server.api.raw('GET', `/api/v1/depot/dashboard/money?date=${DAY}`, { token: supervisor.token })).json,
+      ).toMatchObject({ couriers: [{ courier: { courierId: courier.fixture.courierId }, cashFen: 6660 }] })
 
       // Recording cash for another depot's courier is refused as if the courier did not exist.
       const before = await snapshotTables(server.db)
@@ -238,6 +248,10 @@ for (const { kind, skip } of await databasesUnderTest()) {
         '/api/v1/depot/dashboard/devices?date=2026-3-2',
         '/api/v1/depot/dashboard/attention?date=02/03/2026',
         '/api/v1/depot/dashboard/cash?date=2026-03-32',
+        '/api/v1/depot/dashboard/money?date=2026-02-30',
+        '/api/v1/depot/dashboard/money?depotId=dep_Other0001',
+        '/api/v1/depot/statements?date=2026-3-2',
+        '/api/v1/depot/statements?limit=5',
         '/api/v1/depot/dashboard/cash?limit=10',
         '/api/v1/depot/dashboard/stream?depotId=dep_Other0001',
       ]

@@ -10,15 +10,17 @@ export const dashboardTopic = (depotId: string): string => `dashboard:${depotId}
 
 /**
  * Inside a transaction that changed something a depot's dashboard shows: the dashboards open on that depot, on
- * any instance, hear of it once the transaction commits, and never if it rolls back.
+ * any instance, hear of it once the transaction commits (within a second: the hub's `signal` sends one wake a
+ * second per depot from each instance, and a dashboard refetches once a second anyway), and never if it rolls
+ * back. Nothing is sent inside the transaction, so a heartbeat or an ingest batch never waits on PostgreSQL's
+ * notification lock for a dashboard.
  */
-export async function announceDashboardChange(
+export function announceDashboardChange(
   context: Pick<BackendContext, 'hub'>,
-  trx: Trx,
+  _trx: Trx,
   after: AfterCommit,
   depotId: string,
 ): Promise<void> {
-  const topic = dashboardTopic(depotId)
-  await context.hub.announce(trx, depotId, topic)
-  after(() => context.hub.committed(depotId, topic))
+  after(() => context.hub.signal(depotId, dashboardTopic(depotId)))
+  return Promise.resolve()
 }

@@ -461,6 +461,15 @@ export interface StatementLineTable {
   type: 'payment' | 'refund'
 }
 
+/** One importer of a statement: a depot's supervisor, or the command line (`depot_id` null). */
+export interface StatementImportTable {
+  id: string
+  statement_id: string
+  depot_id: string | null
+  imported_by: string
+  imported_ms: number
+}
+
 /** The reconciliation worker's schedule for an intent past the bound with no final state. */
 export interface IntentClosureTable {
   intent_id: string
@@ -503,6 +512,7 @@ export interface BackendSchema extends DashboardTables {
   refunds: RefundTable
   statements: StatementTable
   statement_lines: StatementLineTable
+  statement_imports: StatementImportTable
   intent_closure: IntentClosureTable
   courier_targets: CourierTargetTable
 }

@@ -17,7 +17,7 @@ function retryable(error: unknown): boolean {
  */
 export async function inTransaction<T>(
   database: BackendDb,
-  log: FastifyBaseLogger,
+  log: Pick<FastifyBaseLogger, 'error'>,
   work: (trx: Trx, after: AfterCommit) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {

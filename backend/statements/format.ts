@@ -14,8 +14,9 @@ import { fenToDecimal, parseYuan } from '../../shared/money'
  * ```
  *
  * Amounts and fees are yuan with two decimals; a refund row's transaction ID is its refund number. The checksum
- * is HMAC-SHA256, keyed with the merchant's API key, over every line after the header joined by `\n`: a statement
- * changed after the acquirer wrote it does not match, even with a plain hash recomputed.
+ * is HMAC-SHA256, keyed with the merchant's API key, over the header up to `,checksum=` and every line after it,
+ * joined by `\n`: a statement changed after the acquirer wrote it (its merchant, day or row count included) does
+ * not match, even with a plain hash recomputed.
  */
 export interface StatementLine {
   /** 1-based line in the file, for what a refusal names. */
@@ -84,8 +85,8 @@ export function writeStatement(
     ].join(','),
   )
   const body = [STATEMENT_COLUMNS, ...rows].join('\n')
-  const header = `#statement,v1,merchant=${statement.merchantId},date=${statement.date},tz=Asia/Shanghai,rows=${rows.length},checksum=${statementChecksum(secret, body)}`
-  return `${header}\n${body}\n`
+  const signed = `#statement,v1,merchant=${statement.merchantId},date=${statement.date},tz=Asia/Shanghai,rows=${rows.length}`
+  return `${signed},checksum=${statementChecksum(secret, `${signed}\n${body}`)}\n${body}\n`
 }
 
 /**
@@ -157,7 +158,8 @@ export function readStatement(text: string, secret: string): Statement {
   if (lines.length !== Number(rowsText)) {
     throw new StatementError(1, `the header says ${Number(rowsText)} rows, the statement has ${lines.length}`)
   }
-  const expected = Buffer.from(statementChecksum(secret, all.slice(1).join('\n')), 'hex')
+  const signed = all[0]!.slice(0, all[0]!.lastIndexOf(',checksum='))
+  const expected = Buffer.from(statementChecksum(secret, [signed, ...all.slice(1)].join('\n')), 'hex')
   if (!timingSafeEqual(expected, Buffer.from(checksum, 'hex'))) {
     throw new StatementError(
       1,

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBackendDb, type BackendDb } from '../db/connect'
 import { freshSchemaUrl, dropSchema, postgresTarget } from '../testing/postgres'
-import { depotChannel, postgresHub } from './hub'
+import { coalesceSignals, depotChannel, postgresHub } from './hub'
 
 const postgres = await postgresTarget()
 const silent = { warn: () => undefined, error: () => undefined } as unknown as FastifyBaseLogger
@@ -66,6 +66,66 @@ describe.skipIf(postgres.url === null)('stream hub on postgres', () => {
       b()
     } finally {
       await hub.close()
+    }
+  })
+})
+
+describe('coalesced signals', () => {
+  it('sends the first at once, a burst inside the window as one at its end, and never drops the last', async () => {
+    const sent: Array<[string, number]> = []
+    const started = Date.now()
+    const signal = coalesceSignals((_depotId, key) => sent.push([key, Date.now() - started]), 100)
+    signal('dep_a', 'dashboard:dep_a')
+    expect(sent.map(([key]) => key)).toEqual(['dashboard:dep_a'])
+    for (let i = 0; i < 50; i++) signal('dep_a', 'dashboard:dep_a')
+    // Another key has its own window.
+    signal('dep_b', 'dashboard:dep_b')
+    expect(sent.map(([key]) => key)).toEqual(['dashboard:dep_a', 'dashboard:dep_b'])
+    await expect.poll(() => sent.filter(([key]) => key === 'dashboard:dep_a').length).toBe(2)
+    const [, trailing] = sent.filter(([key]) => key === 'dashboard:dep_a')[1]!
+    expect(trailing).toBeGreaterThanOrEqual(95)
+    // Quiet since: nothing more goes, and the next signal after the window goes at once again.
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    expect(sent.filter(([key]) => key === 'dashboard:dep_a')).toHaveLength(2)
+    signal('dep_a', 'dashboard:dep_a')
+    expect(sent.filter(([key]) => key === 'dashboard:dep_a')).toHaveLength(3)
+  })
+})
+
+describe.skipIf(postgres.url === null)('signals across instances on postgres', () => {
+  let schema: string
+  let a: BackendDb
+  let b: BackendDb
+
+  beforeAll(async () => {
+    const fresh = freshSchemaUrl(postgres.url!)
+    schema = fresh.schema
+    a = openBackendDb(fresh.url)
+    b = openBackendDb(fresh.url)
+    await sql`select 1`.execute(a.db)
+  })
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+    if (schema) await dropSchema(postgres.url!, schema)
+  })
+
+  it('a signal on one instance wakes the key on another, once a second at most, outside any transaction', async () => {
+    const sender = postgresHub(a, silent)
+    const listener = postgresHub(b, silent)
+    try {
+      let woken = 0
+      const unsubscribe = await listener.subscribe('dep_sig', 'dashboard:dep_sig', () => woken++)
+      for (let i = 0; i < 100; i++) sender.signal('dep_sig', 'dashboard:dep_sig')
+      await expect.poll(() => woken).toBe(1)
+      // The hundred became one at once and one at the window's end.
+      await expect.poll(() => woken, { timeout: 3000 }).toBe(2)
+      await new Promise((resolve) => setTimeout(resolve, 1200))
+      expect(woken).toBe(2)
+      unsubscribe()
+    } finally {
+      await sender.close()
+      await listener.close()
     }
   })
 })

@@ -19,6 +19,13 @@ export interface StreamHub {
   announce(trx: Trx, depotId: string, deviceId: string): Promise<void>
   /** After that transaction committed: the in-process hub wakes its subscribers here. */
   committed(depotId: string, deviceId: string): void
+  /**
+   * After a commit and outside any transaction: wakes `key`'s subscribers on every instance, for listeners that
+   * re-read on waking and need no more than one wake a second (the depot dashboards). On PostgreSQL the NOTIFY
+   * goes on the hub's own connection, at most once a second per key from each instance, so no write
+   * transaction queues on PostgreSQL's notification lock for it.
+   */
+  signal(depotId: string, key: string): void
   close(): Promise<void>
 }
 
@@ -45,6 +52,34 @@ class Subscribers {
   }
 }
 
+/** How often at most `signal` sends one key from one instance. */
+export const SIGNAL_WINDOW_MS = 1000
+
+/**
+ * At most one `send` per key per window: the first signal goes at once, and any that follow inside the window go
+ * as one when it ends, so the last change is never left unannounced.
+ */
+export function coalesceSignals(
+  send: (depotId: string, key: string) => void,
+  windowMs = SIGNAL_WINDOW_MS,
+): (depotId: string, key: string) => void {
+  const open = new Map<string, { again: boolean }>()
+  const fire = (depotId: string, key: string): void => {
+    const window = { again: false }
+    open.set(key, window)
+    send(depotId, key)
+    setTimeout(() => {
+      open.delete(key)
+      if (window.again) fire(depotId, key)
+    }, windowMs).unref()
+  }
+  return (depotId, key) => {
+    const window = open.get(key)
+    if (window) window.again = true
+    else fire(depotId, key)
+  }
+}
+
 /** One process, one database file (SQLite): writer and streams share memory. */
 export function inProcessHub(): StreamHub {
   const subscribers = new Subscribers()
@@ -56,6 +91,7 @@ export function inProcessHub(): StreamHub {
     },
     announce: () => Promise.resolve(),
     committed: (_depotId, deviceId) => subscribers.wake(deviceId),
+    signal: (_depotId, key) => subscribers.wake(key),
     close: () => Promise.resolve(),
   }
 }
@@ -117,8 +153,8 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
 
   // One query at a time on the listening connection (pg queues overlapping ones, and pg 9 will refuse them).
   let queries: Promise<unknown> = Promise.resolve()
-  const listenerQuery = (text: string): Promise<unknown> => {
-    const next = queries.then(async () => (client ?? (await connect())).query(text))
+  const listenerQuery = (text: string, values?: unknown[]): Promise<unknown> => {
+    const next = queries.then(async () => (client ?? (await connect())).query(text, values))
     queries = next.catch(() => undefined)
     return next
   }
@@ -158,6 +194,12 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
       await sql`select pg_notify(${depotChannel(settings.schema, depotId)}, ${deviceId})`.execute(trx)
     },
     committed: () => undefined,
+    signal: coalesceSignals((depotId, key) => {
+      if (closed) return
+      listenerQuery('select pg_notify($1, $2)', [depotChannel(settings.schema, depotId), key]).catch(
+        (reason: unknown) => log.warn({ err: reason, key }, 'stream hub could not signal'),
+      )
+    }),
     async close() {
       closed = true
       const current = client

@@ -27,6 +27,9 @@ const TABLES: (keyof BackendSchema)[] = [
   'flags',
   'stream_cursors',
   'stream_messages',
+  'statements',
+  'statement_lines',
+  'statement_imports',
   'courier_targets',
   ...DASHBOARD_TABLES,
 ]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { differences, exactlyOnce, recordedOutcome } from './checks'
-import { plannedOutcome, type PlannedStop } from './plan'
+import { chargeEnd, plannedOutcome, type PlannedStop } from './plan'
 import type { BackendOrder, DeviceEventRow, OutboxRow } from './records'
 
 const stop = (fields: Partial<PlannedStop>): Omit<PlannedStop, 'expected' | 'n' | 'stray'> => ({
@@ -72,6 +72,7 @@ const order = (fields: Partial<BackendOrder>): BackendOrder => ({
   flags: [],
   settlements: [],
   confirmedVia: 'push',
+  charges: [],
   ...fields,
 })
 
@@ -161,5 +162,46 @@ describe('everything synced exactly once', () => {
       orders,
     })
     expect(result).toMatchObject({ held: false, reason: '#2 parcel.scanned was rejected: order.reassigned' })
+  })
+})
+
+describe("the customer's payment code in a round", () => {
+  it('plans how each charge ends: paid, refused over the tier limit, refused by the wallet, revoked, never sent', () => {
+    const end = (wallet: Parameters<typeof chargeEnd>[0], codFen = 6660, coverage: 'online' | 'offline' = 'online') =>
+      chargeEnd(wallet, codFen, coverage, 15_000)
+    expect(end({})).toBe('paid')
+    expect(end({ pin: '135790' })).toBe('paid')
+    expect(end({ pin: '135790', pinAfter: 20_000 })).toBe('revoked')
+    expect(end({ confirms: 5_000 })).toBe('paid')
+    expect(end({ confirms: 'never' })).toBe('revoked')
+    expect(end({ tier: 'tier4' }, 250_000)).toBe('failed:limit_per_payment')
+    expect(end({ tier: 'tier4' }, 200_000)).toBe('paid')
+    expect(end({ tier: 'tier3' }, 500_001)).toBe('failed:limit_per_payment')
+    expect(end({ fails: 'insufficient_balance' })).toBe('failed:insufficient_balance')
+    expect(end({}, 6660, 'offline')).toBe('offline')
+  })
+
+  it('expects digital money only for a paid charge, cash otherwise, and the backend charge as it ends', () => {
+    const charged = (wallet: NonNullable<PlannedStop['wallet']>) =>
+      plannedOutcome(stop({ action: { kind: 'charge' }, customer: null, wallet }))
+    expect(charged({ end: 'paid' })).toMatchObject({ method: 'digital', payments: 1, charges: ['paid'] })
+    expect(charged({ end: 'revoked', confirms: 'never' })).toMatchObject({
+      method: 'cash',
+      payments: 0,
+      charges: ['revoked'],
+    })
+    expect(charged({ end: 'failed:limit_per_payment', tier: 'tier4' })).toMatchObject({
+      method: 'cash',
+      charges: ['failed:limit_per_payment'],
+    })
+    expect(charged({ end: 'offline' })).toMatchObject({ method: 'cash', charges: [] })
+  })
+
+  it("says when the backend's charges differ from the plan", () => {
+    const planned = plannedOutcome(stop({ action: { kind: 'charge' }, customer: null, wallet: { end: 'paid' } }))
+    expect(differences(planned, recordedOutcome(order({ charges: ['paid'] })), 1)).toEqual([])
+    expect(differences(planned, recordedOutcome(order({ charges: ['revoked', 'paid'] })), 1)).toEqual([
+      "the backend recorded charges of the customer's code: revoked, paid, the round planned paid",
+    ])
   })
 })

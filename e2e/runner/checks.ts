@@ -34,6 +34,7 @@ export function recordedOutcome(order: BackendOrder): RecordedOutcome {
     flags: order.flags.map((f) => f.kind).sort(),
     settlement: claim?.status ?? null,
     confirmedVia: order.confirmedVia,
+    charges: order.charges,
   }
 }
 
@@ -58,6 +59,9 @@ export function differences(expected: StopOutcome, recorded: RecordedOutcome, at
   if (flags !== got) say('refund flags:', flags, got)
   if (recorded.settlement !== expected.settlement)
     say('the "to be verified" verdict', expected.settlement, recorded.settlement)
+  const charges = (recorded.charges ?? []).join(', ') || 'none'
+  const plannedCharges = (expected.charges ?? []).join(', ') || 'none'
+  if (charges !== plannedCharges) say("charges of the customer's code:", plannedCharges, charges)
   if (attempts > 1) found.push(`the backend recorded ${attempts} delivery attempts for the order, not one`)
   return found
 }
@@ -70,6 +74,7 @@ function totalsFrom(outcomes: RecordedOutcome[]) {
     failed: {} as Record<string, number>,
     flags: {} as Record<string, number>,
     toBeVerified: {} as Record<string, number>,
+    charges: {} as Record<string, number>,
   }
   const bump = (map: Record<string, number>, key: string): void => {
     map[key] = (map[key] ?? 0) + 1
@@ -83,6 +88,7 @@ function totalsFrom(outcomes: RecordedOutcome[]) {
     if (outcome.status === 'delivered' && outcome.method === 'prepaid') totals.prepaid.count++
     for (const flag of outcome.flags) bump(totals.flags, flag)
     if (outcome.settlement) bump(totals.toBeVerified, outcome.settlement)
+    for (const charge of outcome.charges ?? []) bump(totals.charges, charge.replace(/:.*$/, ''))
   }
   return totals
 }
@@ -175,6 +181,7 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
   counts('failed deliveries by reason', plan.expect.failed, actual.failed)
   counts('refund flags by kind', plan.expect.flags, actual.flags)
   counts('"to be verified" verdicts', plan.expect.toBeVerified, actual.toBeVerified)
+  counts("charges of customers' codes by outcome", plan.expect.charges, actual.charges)
 
   if (plan.expect.syncedExactlyOnce) expectations.push(exactlyOnceAll(records))
   expectations.push(...terminalExpectations(result))

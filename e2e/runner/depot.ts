@@ -2,7 +2,8 @@ import { API_PREFIX } from '../../shared/api/common'
 import { CouriersDayResponse, DASHBOARD_PATHS } from '../../shared/api/dashboard'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
 import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
-import type { DepotTotals } from './result'
+import { MoneyDayResponse } from '../../shared/api/closure'
+import type { DepotTotals, MoneyTotals } from './result'
 
 /** A fresh enrollment code from the round's supervisor, for a second terminal (a device swap). */
 export async function enrollmentCode(backendUrl: string, login: { login: string; password: string }): Promise<string> {
@@ -58,5 +59,38 @@ export async function dashboardTotals(
     cashFen: cod.cashFen,
     prepaid: cod.prepaidCount,
     failedByReason: Object.fromEntries(Object.entries(failedByReason).filter(([, n]) => n > 0)),
+  }
+}
+
+/** The courier's money of the round's day from the depot's money view (`/depot/dashboard/money`). */
+export async function moneyTotals(
+  backendUrl: string,
+  login: { login: string; password: string },
+  staffId: string,
+  routeDate: string,
+): Promise<MoneyTotals> {
+  const session = await fetch(`${backendUrl}${API_PREFIX}/depot/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: login.login, password: login.password }),
+  })
+  if (!session.ok) throw new Error(`the supervisor could not log in (${session.status}): ${await session.text()}`)
+  const { supervisorToken } = SupervisorLoginResponse.parse(await session.json())
+  const answer = await fetch(`${backendUrl}${API_PREFIX}/depot/dashboard/money?date=${routeDate}`, {
+    headers: { authorization: `Bearer ${supervisorToken}` },
+  })
+  if (!answer.ok) throw new Error(`the money view answered ${answer.status}: ${await answer.text()}`)
+  const day = MoneyDayResponse.parse(await answer.json())
+  const courier = day.couriers.find((c) => c.courier.staffId === staffId)
+  if (!courier) throw new Error(`the money view lists no courier ${staffId} on ${routeDate}`)
+  return {
+    collectedFen: courier.collectedFen,
+    digitalConfirmedFen: courier.digitalConfirmedFen,
+    cashFen: courier.cashFen,
+    awaitingFen: courier.digitalAwaitingFen,
+    owedFen: courier.owedFen,
+    refundsDueFen: courier.refundsDueFen,
+    refundedFen: courier.refundsPaidFen,
+    netFen: courier.netFen,
   }
 }

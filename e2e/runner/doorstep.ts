@@ -3,6 +3,7 @@ import { decodeCollectionQr } from '../../shared/emv/collection-qr'
 import { formatFen } from '../../shared/money'
 import { parcelBarcode } from '../../shared/waybill'
 import type { Courier } from '../support/courier'
+import { setWallet, typeWalletPin } from '../support/sandbox'
 import { walletPays, type WalletAnswer } from './customer'
 import { sleep } from './lifecycle'
 import type { PlannedStop } from './plan'
@@ -65,6 +66,8 @@ export interface DoorstepContext {
   paidTimeoutMs: number
   /** The next stop's first parcel, for a stray scan at this door. */
   nextBarcode: string | null
+  /** How long the backend queries a charge of the customer's code before it revokes it. */
+  chargeQueryForMs: number
 }
 
 const CARD_TIMEOUT_MS = 10_000
@@ -178,7 +181,94 @@ export class Doorstep {
         await this.showQr()
         await this.recordUnverified()
         return
+      case 'charge':
+        await this.chargeCustomerCode()
+        return
     }
+  }
+
+  /**
+   * The customer opens their wallet's payment code (付款码) and the courier scans it with the wedge while the card
+   * is open. The wallet may ask for the PIN (the runner types it on the wallet, as the customer would), take a
+   * while, never confirm or refuse; the terminal must say each in words (`charge-status`) and end where the plan
+   * says. Anything but "paid" ends with the courier taking cash.
+   */
+  private async chargeCustomerCode(): Promise<void> {
+    const wallet = this.stop.wallet ?? { end: 'paid' as const }
+    const walletId = `round-stop-${this.stop.n}`
+    const confirmsMs = typeof wallet.confirms === 'number' ? wallet.confirms / this.ctx.speed : 0
+    const shown = await setWallet(this.ctx.acquirerUrl(), walletId, {
+      ...(wallet.tier ? { tier: wallet.tier } : {}),
+      ...(wallet.pin ? { pin: wallet.pin } : {}),
+      ...(wallet.fails ? { fail: wallet.fails } : {}),
+      // "never" is a customer who never confirms: longer than the backend will ask.
+      payingMs: wallet.pin ? 0 : wallet.confirms === 'never' ? 120_000 : Math.round(confirmsMs),
+    })
+    this.step(
+      'customer',
+      `shows the payment code ${shown.paymentCode.code.slice(0, 2)}…${shown.paymentCode.code.slice(-4)}`,
+    )
+    await this.ctx.courier.scan(shown.paymentCode.code)
+    this.step('courier', "scans the customer's payment code")
+    const status = this.byId('charge-status')
+    const states: string[] = []
+    const note = async (): Promise<string | null> => {
+      const state = await status.getAttribute('data-state', { timeout: 200 }).catch(() => null)
+      if (state && states[states.length - 1] !== state) {
+        states.push(state)
+        this.step('terminal', `charge status: ${state}`)
+      }
+      return state
+    }
+    if (wallet.pin && wallet.end !== 'offline') {
+      await this.see('the terminal waiting for the customer’s PIN', DONE_TIMEOUT_MS, (timeout) =>
+        expect(status).toHaveAttribute('data-state', 'user_paying', { timeout }),
+      )
+      await note()
+      const pinAfter = (wallet.pinAfter ?? 0) / this.ctx.speed
+      if (wallet.end === 'paid') {
+        if (pinAfter > 0) await sleep(pinAfter)
+        await typeWalletPin(this.ctx.acquirerUrl(), walletId, wallet.pin)
+        this.step('customer', 'types their PIN on the phone')
+      }
+    }
+    const expected = wallet.end.startsWith('failed') ? 'failed' : wallet.end
+    const until = Date.now() + this.ctx.paidTimeoutMs + (expected === 'revoked' ? this.stopChargeWindowMs() : 0)
+    for (;;) {
+      const state = await note()
+      const { done } = await readScreen(this.ctx.page)
+      if (expected === 'paid' && done.includes(this.stop.waybill)) break
+      if (expected !== 'paid' && state === expected) break
+      if (state && ['paid', 'failed', 'revoked', 'offline'].includes(state) && state !== expected) {
+        throw new StopProblem(`the charge of the customer's code ended ${state}, the round planned ${wallet.end}`)
+      }
+      if (Date.now() > until) {
+        throw new StopProblem(
+          `the charge of the customer's code did not end ${wallet.end} in time (states seen: ${states.join(' → ') || 'none'})`,
+        )
+      }
+      await sleep(100)
+    }
+    this.result.paymentStates.push(...states.map((state) => `charge:${state}`))
+    if (expected === 'paid') {
+      this.step('terminal', 'paid, back at scan')
+      return
+    }
+    if (wallet.end.startsWith('failed:')) {
+      const failure = await status.getAttribute('data-failure')
+      if (`failed:${failure}` !== wallet.end) {
+        throw new StopProblem(`the terminal says the charge failed as ${failure}, the round planned ${wallet.end}`)
+      }
+      this.step('terminal', `says why, in the customer's terms: ${(await status.innerText()).replace(/\s+/g, ' ')}`)
+    }
+    await this.ctx.courier.tap('charge-cash')
+    this.step('courier', 'taps "take cash"')
+    await this.takeCash(this.stop.codFen)
+  }
+
+  /** How long a charge nobody confirms stays open at the backend before its revoke, with room for the revoke. */
+  private stopChargeWindowMs(): number {
+    return this.ctx.chargeQueryForMs + 10_000
   }
 
   /**

@@ -168,7 +168,13 @@ function salvage(raw: Record<string, unknown>): RoundDraft | null {
     courier: part('courier', shape.courier, { staffId: 'SZ2001', pin: '1234', name: '李强' }),
     seed: part('seed', shape.seed, undefined),
     patience: part('patience', shape.patience, 12_000),
-    acquirer: part('acquirer', shape.acquirer, { delay: 0, duplicates: 0, outOfOrder: false }),
+    acquirer: part('acquirer', shape.acquirer, {
+      delay: 0,
+      duplicates: 0,
+      outOfOrder: false,
+      queryDelay: 0,
+      chargeQueryFor: 60_000,
+    }),
     unverifiedLimit: part('unverifiedLimit', shape.unverifiedLimit, undefined),
     stops:
       raw.stops === undefined

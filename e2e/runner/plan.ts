@@ -1,5 +1,6 @@
 import type { FailureReason } from '../../shared/api/events'
 import type { FlagKind } from '../../shared/api/stream'
+import { WALLET_LIMITS } from '../../shared/api/sandbox'
 import { generateStops, roundAddress, roundWaybills, SeededRandom, shortBy, type GeneratedStop } from './generate'
 import type {
   BackendEvent,
@@ -9,6 +10,7 @@ import type {
   RoundFile,
   StopEntry,
   TerminalEvent,
+  WalletEntry,
 } from './schema'
 
 /**
@@ -41,7 +43,15 @@ export interface StopOutcome {
   settlement: Verdict | null
   /** The customer tried to pay a QR the courier had cancelled with coverage: the acquirer must refuse it. */
   refusedPayment: boolean
+  /**
+   * Charges of the customer's payment code the backend holds for the order, each as `paid`, `revoked` or
+   * `failed:<reason>`; none when the courier had no coverage to send the code.
+   */
+  charges: string[]
 }
+
+/** How a charge of the customer's code ends; `offline`: it was never sent. */
+export type ChargeEnd = 'paid' | 'revoked' | 'offline' | `failed:${string}`
 
 export interface PlannedStop {
   /** 1-based, in route order. */
@@ -60,6 +70,8 @@ export interface PlannedStop {
   coverage: Coverage
   /** A stray scan of the next stop's parcel while the QR is up, and what the courier answers. */
   stray: 'keep' | 'switch' | null
+  /** With `charge`: the customer's wallet, and how the charge of its code must end. */
+  wallet?: (WalletEntry & { end: ChargeEnd }) | null
   expected: StopOutcome
 }
 
@@ -93,6 +105,7 @@ export interface ExpectedTotals {
   failed: Expected<Partial<Record<FailureReason, number>>>
   flags: Expected<Partial<Record<FlagKind, number>>>
   toBeVerified: Expected<Partial<Record<Verdict, number>>>
+  charges: Expected<Partial<Record<'paid' | 'failed' | 'revoked', number>>>
   syncedExactlyOnce: boolean
 }
 
@@ -101,7 +114,14 @@ export interface Plan {
   seed: string
   courier: { staffId: string; pin: string; name: string }
   patienceMs: number
-  acquirer: { delayMs: number; duplicates: number; outOfOrder: boolean }
+  acquirer: {
+    delayMs: number
+    duplicates: number
+    outOfOrder: boolean
+    queryDelayMs: number
+    chargeQueryForMs: number
+    outage: { from: number; to: number } | null
+  }
   unverifiedLimit: { perOrderFen: number; perShiftFen: number } | null
   stops: PlannedStop[]
   coverage: CoverageSpan[]
@@ -111,6 +131,27 @@ export interface Plan {
 }
 
 const offlineAt = (coverage: Coverage): boolean => coverage === 'offline' || coverage === 'blackhole'
+
+/**
+ * How the charge of the customer's code ends: never sent without coverage; refused by the wallet (its failure,
+ * then its tier's per-payment limit); revoked when the customer never confirms, or confirms later than the backend
+ * keeps asking; paid otherwise.
+ */
+export function chargeEnd(
+  wallet: WalletEntry,
+  codFen: number,
+  coverage: Coverage,
+  chargeQueryForMs: number,
+): ChargeEnd {
+  if (offlineAt(coverage)) return 'offline'
+  if (wallet.fails === 'user_cancelled') return 'failed:user_cancelled'
+  const limit = WALLET_LIMITS[wallet.tier ?? 'tier2'].perPaymentFen
+  if (limit !== null && codFen > limit) return 'failed:limit_per_payment'
+  if (wallet.fails === 'insufficient_balance') return 'failed:insufficient_balance'
+  const waits = wallet.confirms ?? (wallet.pin ? (wallet.pinAfter ?? 0) : 0)
+  if (waits === 'never' || waits >= chargeQueryForMs) return 'revoked'
+  return 'paid'
+}
 
 /** What the stop leaves in the backend, given the courier's action, the customer and the coverage there. */
 export function plannedOutcome(stop: Omit<PlannedStop, 'expected' | 'n' | 'stray'>): StopOutcome {
@@ -123,9 +164,18 @@ export function plannedOutcome(stop: Omit<PlannedStop, 'expected' | 'n' | 'stray
     flags: [],
     settlement: null,
     refusedPayment: false,
+    charges: [],
   }
   const { action, customer } = stop
   switch (action.kind) {
+    case 'charge': {
+      // Anything but paid: the courier takes cash instead.
+      const end = stop.wallet?.end ?? 'paid'
+      const charges = end === 'offline' ? [] : [end]
+      return end === 'paid'
+        ? { ...base, method: 'digital', collectedFen: stop.codFen, payments: 1, charges }
+        : { ...base, method: 'cash', collectedFen: stop.codFen, charges }
+    }
     case 'prepaid':
       return { ...base, method: 'prepaid' }
     case 'cash':
@@ -279,7 +329,14 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
   const seen = new Map<string, number>()
   const stops: PlannedStop[] = []
   const entries: {
-    entry: (GeneratedStop & { waybill?: string; note: string | null; stray?: 'keep' | 'switch' }) | null
+    entry:
+      | (GeneratedStop & {
+          waybill?: string
+          note: string | null
+          stray?: 'keep' | 'switch'
+          wallet?: WalletEntry
+        })
+      | null
     path: FieldPath
   }[] = [
     ...listed.map((stop, i) => ({
@@ -292,6 +349,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         waybill: stop.waybill,
         note: stop.note ?? null,
         stray: stop.stray,
+        wallet: stop.wallet,
       },
       path: ['stops', i] as FieldPath,
     })),
@@ -363,6 +421,22 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         issue('customer', '"pays after cash" needs steady coverage or none, not flapping: the outcome would be chance')
       }
     }
+    if (entry.wallet && action.kind !== 'charge') {
+      issue('wallet', 'the wallet goes with action charge: it is the customer whose payment code the courier scans')
+    }
+    const outage = file.acquirer.outage
+    if (action.kind === 'charge' && outage && n >= outage.from && n <= outage.to) {
+      issue(
+        'action',
+        `the acquirer is down at stop ${n}, so a charge of the customer's code could only wait for it to come back: use the QR here`,
+      )
+    }
+    if (action.kind === 'charge' && coverage === 'flapping') {
+      issue(
+        'action',
+        'a charge of the customer’s code needs steady coverage or none, not flapping: the outcome would be chance',
+      )
+    }
     if (entry.stray) {
       const kind = customer?.kind ?? 'pays'
       if (action.kind !== 'digital' || (kind !== 'pays' && kind !== 'shows-receipt')) {
@@ -391,6 +465,13 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
       origin: path.length > 1 ? ('listed' as const) : ('generated' as const),
       coverage,
       stray: entry.stray ?? null,
+      wallet:
+        action.kind === 'charge'
+          ? {
+              ...(entry.wallet ?? {}),
+              end: chargeEnd(entry.wallet ?? {}, entry.codFen, coverage, file.acquirer.chargeQueryFor),
+            }
+          : null,
     }
     stops.push({ ...stop, n, expected: plannedOutcome(stop) })
   })
@@ -414,6 +495,9 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         delayMs: file.acquirer.delay,
         duplicates: file.acquirer.duplicates,
         outOfOrder: file.acquirer.outOfOrder,
+        queryDelayMs: file.acquirer.queryDelay,
+        chargeQueryForMs: file.acquirer.chargeQueryFor,
+        outage: file.acquirer.outage ?? null,
       },
       unverifiedLimit: file.unverifiedLimit
         ? { perOrderFen: file.unverifiedLimit.perOrder, perShiftFen: file.unverifiedLimit.perShift }
@@ -444,6 +528,7 @@ export function expectedTotals(file: RoundDraft, stops: PlannedStop[]): Expected
     failed: pick(stated.failed, planned.failed),
     flags: pick(stated.flags, planned.flags),
     toBeVerified: pick(stated.toBeVerified, planned.toBeVerified),
+    charges: pick(stated.charges, planned.charges),
     syncedExactlyOnce: stated.syncedExactlyOnce,
   }
 }
@@ -455,6 +540,7 @@ export interface Totals {
   failed: Partial<Record<FailureReason, number>>
   flags: Partial<Record<FlagKind, number>>
   toBeVerified: Partial<Record<Verdict, number>>
+  charges: Partial<Record<'paid' | 'failed' | 'revoked', number>>
 }
 
 const bump = <K extends string>(map: Partial<Record<K, number>>, key: K): void => {
@@ -470,8 +556,11 @@ export function totalsOf(outcomes: StopOutcome[]): Totals {
     failed: {},
     flags: {},
     toBeVerified: {},
+    charges: {},
   }
   for (const outcome of outcomes) {
+    for (const charge of outcome.charges)
+      bump(totals.charges, charge.startsWith('failed') ? 'failed' : (charge as 'paid' | 'revoked'))
     if (outcome.status === 'failed' && outcome.failureReason) bump(totals.failed, outcome.failureReason)
     if (outcome.method === 'digital' || outcome.method === 'cash') {
       totals[outcome.method].count++

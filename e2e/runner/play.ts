@@ -10,7 +10,7 @@ import { Courier } from '../support/courier'
 import { startCoverageLink, type CoverageLink } from '../support/coverage-link'
 import { notifications, setBehaviour } from '../support/sandbox'
 import { checkRound } from './checks'
-import { dashboardTotals, enrollmentCode } from './depot'
+import { dashboardTotals, enrollmentCode, moneyTotals } from './depot'
 import { Doorstep, StopProblem } from './doorstep'
 import { sleep, waitUntil, type RoundProcesses } from './lifecycle'
 import type { Plan, PlannedStop } from './plan'
@@ -31,7 +31,11 @@ export interface PlayOptions {
 }
 
 const describeAction = (stop: PlannedStop): string =>
-  stop.action.kind === 'fail' ? `fail:${stop.action.reason}` : stop.action.kind
+  stop.action.kind === 'fail'
+    ? `fail:${stop.action.reason}`
+    : stop.action.kind === 'charge' && stop.wallet
+      ? `charge (${stop.wallet.end})`
+      : stop.action.kind
 
 function describeCustomer(stop: PlannedStop): string | null {
   const customer = stop.customer
@@ -83,6 +87,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     terminalTotals: null,
     backendTotals: null,
     dashboardTotals: null,
+    moneyTotals: null,
     expectations: [],
     errors: [],
     shiftScreenshot: null,
@@ -105,7 +110,10 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
 
   ensureBuilt()
   // The backend: a real process, fresh SQLite file, sandbox acquirer; restarted on the same data and port.
-  let backend: SpawnedBackend = await spawnBackend({ sandbox: true })
+  let backend: SpawnedBackend = await spawnBackend({
+    sandbox: true,
+    env: { TUOTOU_CHARGE_QUERY_FOR_MS: String(plan.acquirer.chargeQueryForMs) },
+  })
   options.processes.add('backend', () => backend.stop('SIGTERM'))
   const records = new BackendRecords(backend.db)
   const arranged = openBackendDb(backend.db)
@@ -137,6 +145,8 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     notifyDelayMs: plan.acquirer.delayMs,
     duplicates: plan.acquirer.duplicates,
     outOfOrder: plan.acquirer.outOfOrder,
+    queryDelayMs: plan.acquirer.queryDelayMs,
+    outage: false,
   }
   await setBehaviour(backend.url, behaviour)
 
@@ -194,6 +204,11 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   const paidTimeoutMs = 30_000 + plan.acquirer.delayMs * 2
 
   const beforeStop = async (n: number, stop: StopResult): Promise<void> => {
+    if (plan.acquirer.outage?.from === n) {
+      behaviour.outage = true
+      await setBehaviour(backend.url, behaviour)
+      stop.steps.push({ atMs: now(), who: 'world', what: "the acquirer's merchant API goes down (503)" })
+    }
     const span = plan.coverage.find((s) => s.from === n)
     if (span) {
       if (span.mode === 'flapping') {
@@ -279,6 +294,10 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   }
 
   const afterStop = (n: number): void => {
+    if (plan.acquirer.outage?.to === n) {
+      behaviour.outage = false
+      void setBehaviour(backend.url, behaviour)
+    }
     const span = plan.coverage.find((s) => s.to === n)
     if (!span) return
     // Setting a mode also ends any flapping.
@@ -340,6 +359,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
         patienceMs: plan.patienceMs,
         paidTimeoutMs,
         nextBarcode: next ? parcelBarcode(next.waybill, 1, next.parcels) : null,
+        chargeQueryForMs: plan.acquirer.chargeQueryForMs,
       },
       stop,
       stopResult,
@@ -480,6 +500,11 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     result.dashboardTotals = await dashboardTotals(backend.url, supervisor, plan.courier.staffId, fixture.routeDate)
   } catch (error) {
     result.errors.push(`the depot dashboard could not be read: ${firstLine(error)}`)
+  }
+  try {
+    result.moneyTotals = await moneyTotals(backend.url, supervisor, plan.courier.staffId, fixture.routeDate)
+  } catch (error) {
+    result.errors.push(`the depot money view could not be read: ${firstLine(error)}`)
   }
 
   const sent = await notifications(backend.url).catch(() => [])

@@ -27,6 +27,8 @@ export interface BackendOrder {
   settlements: { kind: string; status: string; claimedFen: number }[]
   /** How the device said it learned of the payment: push, poll or receipt. */
   confirmedVia: string | null
+  /** Charges of the customer's payment code, oldest first: `paid`, `revoked`, `failed:<reason>`, or still open. */
+  charges: string[]
 }
 
 export interface DeviceEventRow {
@@ -86,6 +88,7 @@ export class BackendRecords {
           flags: [],
           settlements: [],
           confirmedVia: null,
+          charges: [],
         }
         orders.set(row.waybill, order)
         byId.set(row.id, order)
@@ -124,6 +127,10 @@ export class BackendRecords {
       each<{ order_id: string; kind: string; status: string; claimed_fen: number }>(
         'SELECT order_id, kind, status, claimed_fen FROM settlements ORDER BY created_ms',
         (order, row) => order.settlements.push({ kind: row.kind, status: row.status, claimedFen: row.claimed_fen }),
+      )
+      each<{ order_id: string; status: string; failure: string | null }>(
+        'SELECT order_id, status, failure FROM charges ORDER BY created_ms, rowid',
+        (order, row) => order.charges.push(row.status === 'failed' ? `failed:${row.failure ?? 'unknown'}` : row.status),
       )
       each<{ order_id: string; payload: string }>(
         `SELECT order_id, payload FROM device_events WHERE type = 'payment.confirmed' AND status = 'applied' ORDER BY seq`,

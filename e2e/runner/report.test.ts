@@ -75,6 +75,7 @@ function roundResult(stops: StopResult[], fields: Partial<RoundResult> = {}): Ro
     terminalTotals: { delivered: 2, failed: 0, digitalFen: 13320, cashFen: 0 },
     backendTotals: { delivered: 2, failed: 0, digitalFen: 13320, cashFen: 0 },
     dashboardTotals: null,
+    moneyTotals: null,
     expectations: [],
     errors: [],
     shiftScreenshot: null,
@@ -147,5 +148,27 @@ describe('the round report', () => {
     expect(html).toContain('Confirmation → &quot;paid&quot;')
     expect(html).toMatch(/p95 40 ms[\s\S]*p50 31 ms/)
     expect(html).toContain('730 ms')
+  })
+
+  it("shows the courier's money as the depot's money view tells it: collected, refunded, net, refunds due and owed", () => {
+    const unread = renderReportHtml(roundResult([stopResult(1)]), () => null)
+    expect(unread).toMatch(/Money \(acquirer-confirmed\)<\/th><td data-testid="report-money">not read/)
+    const html = renderReportHtml(
+      roundResult([stopResult(1)], {
+        moneyTotals: {
+          collectedFen: 40_260,
+          digitalConfirmedFen: 23_460,
+          cashFen: 16_800,
+          awaitingFen: 0,
+          owedFen: 19_900,
+          refundsDueFen: 0,
+          refundedFen: 16_800,
+          netFen: 23_460,
+        },
+      }),
+      () => null,
+    )
+    expect(html).toContain('collected ¥402.60 (e-CNY ¥234.60, cash ¥168.00), refunded ¥168.00, net ¥234.60')
+    expect(html).toContain('refunds due ¥0.00, owed (to be verified, never found) ¥199.00')
   })
 })

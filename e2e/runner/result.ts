@@ -24,6 +24,8 @@ export interface RecordedOutcome {
   flags: string[]
   settlement: string | null
   confirmedVia: string | null
+  /** Charges of the customer's payment code: `paid`, `revoked`, `failed:<reason>`. */
+  charges?: string[]
 }
 
 export interface StopResult {
@@ -140,6 +142,21 @@ export interface DepotTotals {
   failedByReason: Record<string, number>
 }
 
+/**
+ * The courier's money for the round's day as the depot's money view tells it (`/depot/dashboard/money`): digital
+ * only as the acquirer confirmed it, "to be verified" never found as owed, refunds due and paid, net.
+ */
+export interface MoneyTotals {
+  collectedFen: number
+  digitalConfirmedFen: number
+  cashFen: number
+  awaitingFen: number
+  owedFen: number
+  refundsDueFen: number
+  refundedFen: number
+  netFen: number
+}
+
 export interface RoundResult {
   round: string
   file: string
@@ -162,6 +179,8 @@ export interface RoundResult {
   backendTotals: TotalsRecord | null
   /** What the depot dashboard showed for the courier's day; null if it could not be read (see `errors`). */
   dashboardTotals: DepotTotals | null
+  /** The courier's money of the day from the depot's money view; null if it could not be read (see `errors`). */
+  moneyTotals: MoneyTotals | null
   expectations: ExpectationResult[]
   /** Anything that stopped the round itself (a process that would not start); the round fails. */
   errors: string[]

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { FailureReason } from '../../shared/api/events'
+import { WalletTier } from '../../shared/api/sandbox'
 import { MAX_FEN } from '../../shared/money'
 import { WAYBILL } from '../../shared/waybill'
 
@@ -66,9 +67,11 @@ export type CourierAction =
   | { kind: 'cash-short' }
   | { kind: 'prepaid' }
   | { kind: 'to-be-verified' }
+  /** The customer shows their wallet's payment code (付款码) and the courier scans it. */
+  | { kind: 'charge' }
   | { kind: 'fail'; reason: FailureReason }
 
-const ACTIONS = 'digital, cash, cash-short, prepaid, to-be-verified or fail:<reason>'
+const ACTIONS = 'digital, charge, cash, cash-short, prepaid, to-be-verified or fail:<reason>'
 
 export const CourierActionText = z.unknown().transform((input, ctx): CourierAction => {
   if (typeof input !== 'string') {
@@ -78,7 +81,7 @@ export const CourierActionText = z.unknown().transform((input, ctx): CourierActi
   }
   const text = input.trim()
   if (text === 'digital' || text === 'cash' || text === 'cash-short' || text === 'prepaid') return { kind: text }
-  if (text === 'to-be-verified') return { kind: text }
+  if (text === 'to-be-verified' || text === 'charge') return { kind: text }
   const fail = /^fail:(.*)$/.exec(text)
   if (fail) {
     const reason = FailureReason.safeParse(fail[1]!.trim())
@@ -137,6 +140,36 @@ const Fraction = z
   .min(0, { error: 'a share of stops is from 0 to 1' })
   .max(1, { error: 'a share of stops is from 0 to 1' })
 
+/**
+ * With `action: charge`, the customer's wallet: its tier (tier 4 pays at most ¥2,000 a payment, tier 3 ¥5,000,
+ * tier 2 ¥50,000), a PIN the customer must type (the runner types it on the wallet, `pinAfter` after the charge),
+ * a customer who confirms on the phone after a while or never (`confirms: never`: the backend revokes the charge),
+ * or a payment the wallet refuses (`fails`).
+ */
+export const WalletEntry = z.strictObject({
+  tier: WalletTier.optional(),
+  pin: z
+    .string({ error: 'the wallet PIN is a quoted string of 6 digits, like "135790"' })
+    .regex(/^\d{6}$/, { error: 'the wallet PIN is 6 digits' })
+    .optional(),
+  pinAfter: Duration.optional(),
+  confirms: z
+    .unknown()
+    .transform((input, ctx): number | 'never' => {
+      if (input === 'never') return 'never'
+      const after = typeof input === 'string' ? /^after (.+)$/.exec(input.trim()) : null
+      const ms = after ? Duration.safeParse(after[1]) : null
+      if (ms?.success) return ms.data
+      ctx.addIssue({ code: 'custom', message: 'confirms is "never" or "after 5s"' })
+      return z.NEVER
+    })
+    .optional(),
+  fails: z
+    .enum(['insufficient_balance', 'user_cancelled'], { error: 'fails is insufficient_balance or user_cancelled' })
+    .optional(),
+})
+export type WalletEntry = z.output<typeof WalletEntry>
+
 /** One door on the round: one order, with its parcels, what the courier does and what the customer does. */
 export const StopEntry = z.strictObject({
   /** The order's waybill; one is made up from the seed when left out. */
@@ -154,6 +187,8 @@ export const StopEntry = z.strictObject({
     .default(1),
   action: CourierActionText,
   customer: CustomerText.optional(),
+  /** With `charge`: the customer's wallet and how they behave; a wallet that pays at once when left out. */
+  wallet: WalletEntry.optional(),
   /** With `cash-short`: what the customer actually hands over. One yuan short when left out. */
   taken: Amount.optional(),
   /** A word for the report: why this stop is in the round. */
@@ -252,6 +287,8 @@ export const Expectations = z.strictObject({
   flags: z
     .partialRecord(z.enum(['late_payment_after_cash', 'double_payment', 'unverified_not_found']), Count)
     .optional(),
+  /** Charges of customers' payment codes by how they ended; outcomes left out are expected to be 0. */
+  charges: z.partialRecord(z.enum(['paid', 'failed', 'revoked']), Count).optional(),
   /** "Paid, to be verified" settlements by the backend's verdict. */
   toBeVerified: z.partialRecord(z.enum(['verified', 'not_found', 'amount_mismatch', 'pending']), Count).optional(),
   /** Every event the terminal wrote reached the backend, each applied once, and nothing is left pending. */
@@ -291,8 +328,14 @@ export const RoundFile = z.strictObject({
         .max(5, { error: 'the acquirer sends at most 5 extra copies' })
         .default(0),
       outOfOrder: z.boolean({ error: 'outOfOrder is true or false' }).default(false),
+      /** Every merchant query (intent, charge) waits this long before the acquirer answers: a slow acquirer. */
+      queryDelay: Duration.default(0),
+      /** How long the backend queries a charge neither paid nor failed before it revokes it. */
+      chargeQueryFor: Duration.default(60_000),
+      /** The acquirer's merchant API is down (503) from stop `from` to stop `to`; the customer's side still works. */
+      outage: z.strictObject(Range).optional(),
     })
-    .default({ delay: 0, duplicates: 0, outOfOrder: false }),
+    .default({ delay: 0, duplicates: 0, outOfOrder: false, queryDelay: 0, chargeQueryFor: 60_000 }),
   /** "Paid, to be verified" limits of the courier's depot. */
   unverifiedLimit: z.strictObject({ perOrder: Amount, perShift: Amount }).optional(),
   stops: z.array(StopEntry, { error: 'stops is a list of stops' }).optional(),

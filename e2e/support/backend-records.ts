@@ -61,6 +61,27 @@ export class BackendRecords {
     ) as { type: string; payload: string; status: string }[]
   }
 
+  /** Charges of customers' payment codes (付款码), oldest first. */
+  charges() {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT c.charge_no, c.status, c.failure, c.limit_fen, c.amount_fen, c.code_masked, c.queries, o.waybill
+           FROM charges c JOIN orders o ON o.id = c.order_id ORDER BY c.created_ms, c.rowid`,
+        )
+        .all(),
+    ) as {
+      charge_no: string
+      status: string
+      failure: string | null
+      limit_fen: number | null
+      amount_fen: number
+      code_masked: string
+      queries: number
+      waybill: string
+    }[]
+  }
+
   refusedScans() {
     return this.read((db) =>
       db.prepare(`SELECT payload FROM device_events WHERE type = 'scan.refused' ORDER BY seq`).all(),

@@ -20,3 +20,10 @@ export async function decodeQrPng(png: Buffer): Promise<string[]> {
   const results: ReadResult[] = await readBarcodes(new Uint8Array(png), { formats: ['QRCode'], tryHarder: true })
   return results.filter((result) => result.isValid).map((result) => result.text)
 }
+
+/** Every Code 128 barcode zxing finds in a PNG (a Playwright screenshot), as text. */
+export async function decodeCode128Png(png: Buffer): Promise<string[]> {
+  await prepare()
+  const results: ReadResult[] = await readBarcodes(new Uint8Array(png), { formats: ['Code128'], tryHarder: true })
+  return results.filter((result) => result.isValid).map((result) => result.text)
+}

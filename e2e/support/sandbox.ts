@@ -4,7 +4,12 @@ import {
   SandboxPayResponse,
   SandboxNotificationsResponse,
   type SandboxNotification,
+  SandboxWallet,
+  SandboxWalletSettings,
 } from '../../shared/api/sandbox'
+import type { z } from 'zod'
+
+type SandboxWalletSettingsInput = z.input<typeof SandboxWalletSettings>
 
 /**
  * The customer's side, through the sandbox acquirer's own API (the wallet page calls the same): pay a QR,
@@ -44,4 +49,44 @@ export async function setBehaviour(backendUrl: string, behaviour: Partial<Sandbo
 export async function notifications(backendUrl: string): Promise<SandboxNotification[]> {
   const res = await fetch(`${backendUrl}/sandbox/acquirer/notifications`)
   return SandboxNotificationsResponse.parse(await res.json()).notifications
+}
+
+async function walletCall(
+  backendUrl: string,
+  method: 'GET' | 'PUT' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<SandboxWallet> {
+  const res = await fetch(`${backendUrl}/sandbox/acquirer/wallets/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const answer: unknown = await res.json()
+  if (!res.ok)
+    throw new Error(`the sandbox wallet refused ${method} ${path} (${res.status}): ${JSON.stringify(answer)}`)
+  return SandboxWallet.parse(answer)
+}
+
+/**
+ * Sets up the customer's wallet (tier, PIN, how long they take, a failure) and answers it with its current payment
+ * code (付款码), as its page shows it: single-use, replaced every 60 s.
+ */
+export async function setWallet(
+  backendUrl: string,
+  walletId: string,
+  settings: Partial<SandboxWalletSettingsInput> = {},
+): Promise<SandboxWallet> {
+  return walletCall(backendUrl, 'PUT', walletId, SandboxWalletSettings.parse(settings))
+}
+
+export async function wallet(backendUrl: string, walletId: string): Promise<SandboxWallet> {
+  return walletCall(backendUrl, 'GET', walletId)
+}
+
+/** The customer types their PIN on the phone for the charge of their code that is waiting for it. */
+export async function typeWalletPin(backendUrl: string, walletId: string, pin: string): Promise<SandboxWallet> {
+  const waiting = (await wallet(backendUrl, walletId)).pending[0]
+  if (!waiting) throw new Error(`no charge of ${walletId}'s code is waiting for the PIN`)
+  return walletCall(backendUrl, 'POST', `${walletId}/confirm`, { chargeNo: waiting.chargeNo, pin })
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Fen } from '../money'
+import { Fen, TotalFen } from '../money'
 import { ChargeFailure, ChargeNo, RefundNo, StatementDate } from './acquirer'
 import { ChargeState } from './charges'
 import { CourierId, IntentId, OrderId, SupervisorId, Timestamp } from './ids'
@@ -110,7 +110,7 @@ export const StatementSummary = z.object({
 })
 
 export const ImportStatementResponse = StatementSummary.extend({
-  /** False when this very statement had been imported before: nothing changed. */
+  /** False when this very statement (its checksum) had been imported before by the same depot: nothing changed. */
   imported: z.boolean(),
   mismatches: z.array(StatementMismatch),
 })
@@ -174,21 +174,23 @@ export type ClosureResponse = z.infer<typeof ClosureResponse>
  * paid.
  */
 export const MoneyFigures = z.object({
-  digitalConfirmedFen: Fen,
+  /** Every payment the acquirer confirmed for the day's orders (a double one too, until refunded). */
+  digitalConfirmedFen: TotalFen,
   digitalConfirmedCount: Count,
   /** Delivered digitally, the acquirer's confirmation still to come (not counted as collected). */
-  digitalAwaitingFen: Fen,
+  digitalAwaitingFen: TotalFen,
   /** "Paid, to be verified" the acquirer has no payment for: owed by the courier or the customer. */
-  owedFen: Fen,
+  owedFen: TotalFen,
   owedCount: Count,
-  cashFen: Fen,
-  /** Split payments: the cash part is in `cashFen`, the digital part in `digitalConfirmedFen`. */
-  splitCount: Count,
-  collectedFen: Fen,
-  refundsDueFen: Fen,
+  cashFen: TotalFen,
+  /** Digital confirmed plus cash. */
+  collectedFen: TotalFen,
+  /** Approved refunds not yet paid back, and refundable flags not yet approved. */
+  refundsDueFen: TotalFen,
   refundsDueCount: Count,
-  refundsPaidFen: Fen,
+  refundsPaidFen: TotalFen,
   refundsPaidCount: Count,
+  /** Collected less refunds paid. */
   netFen: z.number().int(),
 })
 export type MoneyFigures = z.infer<typeof MoneyFigures>

@@ -26,6 +26,8 @@ export const ScanRefusal = z.enum([
   'receipt_wrong_amount',
   /** A parcel scanned while another order's QR or cash panel was open, and the courier kept that collection. */
   'collection_in_progress',
+  /** A customer's payment code (付款码) scanned with no order in hand ready to collect: nothing was charged. */
+  'payment_code_no_order',
 ])
 export type ScanRefusal = z.infer<typeof ScanRefusal>
 

@@ -6,6 +6,7 @@ import { DeviceBattery } from '../api/depot-devices'
 import { EnrollmentCode } from '../api/device'
 import { IntentStatus, OrderStatus } from '../api/shift'
 import { SettlementVerdict } from '../api/stream'
+import { ChargeFailure } from '../api/acquirer'
 import { Fen, TotalFen } from '../money'
 
 /**
@@ -257,9 +258,44 @@ export type RouteView = z.infer<typeof RouteView>
  */
 export const ScanRequest = z.object({ code: z.string().max(256), source: ScanSource }).strict()
 
-/** What is open for the order in hand: its QR (the customer may be paying) or the cash panel. */
-export const Collecting = z.enum(['qr', 'cash'])
+/**
+ * What is open for the order in hand: its QR (the customer may be paying), the cash panel, or a charge of the
+ * customer's payment code (付款码) the courier scanned.
+ */
+export const Collecting = z.enum(['qr', 'cash', 'charge'])
 export type Collecting = z.infer<typeof Collecting>
+
+/**
+ * A charge of the customer's payment code as the device follows it: the backend's states (`shared/api/charges.ts`)
+ * plus `offline`, the device's own: there was no coverage to send it, so nothing was charged (offer the QR, a
+ * receipt or cash).
+ */
+export const ChargeViewState = z.enum(['sending', 'user_paying', 'unknown', 'paid', 'failed', 'revoked', 'offline'])
+export type ChargeViewState = z.infer<typeof ChargeViewState>
+
+export const ChargeView = z.object({
+  orderId: OrderId,
+  intentId: IntentId,
+  waybill: z.string(),
+  amountFen: Fen,
+  /** The backend's charge number; null until it answered. */
+  chargeNo: z.string().nullable(),
+  state: ChargeViewState,
+  failure: ChargeFailure.nullable(),
+  /** For a wallet limit: the limit in the way, so the courier can say it in the customer's terms. */
+  limitFen: Fen.nullable(),
+  /** The code's first two and last four digits: a code is money until it is used. */
+  code: z.string(),
+  /** Past this (backend time), a charge neither paid nor failed is revoked. */
+  deadlineAt: Timestamp.nullable(),
+  updatedAt: Timestamp,
+})
+export type ChargeView = z.infer<typeof ChargeView>
+
+/** The courier scanned the customer's payment code (付款码) for the order in hand. Needs coverage. */
+export const ChargeCodeRequest = z
+  .object({ orderId: OrderId, code: z.string().min(1).max(64), source: ScanSource })
+  .strict()
 
 export const ScanOutcome = z.discriminatedUnion('outcome', [
   z.object({
@@ -283,6 +319,12 @@ export const ScanOutcome = z.discriminatedUnion('outcome', [
     alreadyKnown: z.boolean(),
     /** A valid receipt for an order already closed (cash taken, failed): kept and flagged for the depot. */
     flag: OrderFlag.nullable(),
+  }),
+  z.object({
+    /** A customer's payment code scanned while an order was in hand, ready to collect: it is being charged. */
+    outcome: z.literal('charge'),
+    order: OrderView,
+    charge: ChargeView,
   }),
   z.object({
     outcome: z.literal('refused'),
@@ -535,6 +577,13 @@ export const ipcChannels = {
   /** Back from the QR or the cash panel: nothing is open for the order in hand; a shown QR stays payable. */
   leavePayment: channel(OrderRequest, Empty),
   startCash: channel(OrderRequest, StartCashResult),
+  /**
+   * Charges the customer's payment code for the order in hand and follows the charge to its end (`chargeUpdated`);
+   * a wedge scan of a payment code does the same through `scanBarcode`.
+   */
+  chargePaymentCode: channel(ChargeCodeRequest, ChargeView),
+  /** The order's latest charge of a customer's code, as the device knows it; null when there is none. */
+  getCharge: channel(OrderRequest, ChargeView.nullable()),
   /** "Paid, to be verified": completes the order as digital within the limits, for the backend to settle. */
   recordUnverified: channel(OrderRequest, OrderView),
   getUnverifiedAllowance: channel(Empty, UnverifiedAllowance),
@@ -585,6 +634,8 @@ export const ipcEvents = {
   /** Orders changed (a delivery closed, the manifest moved): reload the route. */
   routeChanged: z.object({ orderIds: z.array(OrderId) }),
   paymentUpdated: PaymentUpdate,
+  /** A charge of the customer's payment code moved on (waiting for their PIN, paid, failed, revoked…). */
+  chargeUpdated: ChargeView,
   orderFlagged: OrderFlag,
   syncStatus: SyncStatus,
   /** The "needs attention" list changed: an event refused, a flag raised, a settlement verdict. */

@@ -49,6 +49,8 @@ export interface CoreContext {
   attentionChanged(): void
   /** Payment watching (poll fallback) lives in payments/; other domains stop it when an order closes. */
   payments: PaymentWatcher
+  /** The poll of a charge of the customer's payment code while it is under way, keyed by order, on its number. */
+  charges: PaymentWatcher
   /** The order in hand and what is open for it: the one order anything can be collected for. */
   doorstep: Doorstep
   /** The measured offset to the backend's clock: what the backend decides is judged in backend time. */

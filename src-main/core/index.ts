@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { appHandlers } from './app/handlers'
 import { createBackendClient } from './backend/client'
 import { createClockOffset } from './clock/offset'
+import { chargeHandlers, pollCharge, resumeCharges } from './charge/handlers'
 import { contactHandlers } from './contact/handlers'
 import type { CoreContext, CoreHandlers, DeviceCoreOptions } from './context'
 import { createFileCredentialStore } from './credentials/store'
@@ -90,6 +91,12 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     fastForMs: timings.paymentPollFastForMs,
     poll: (_orderId, intentId) => pollIntent(ctx, intentId),
   })
+  const chargeWatcher = createPaymentWatcher({
+    intervalMs: timings.paymentPollMs,
+    fastMs: timings.paymentPollFastMs,
+    fastForMs: timings.paymentPollFastForMs,
+    poll: (_orderId, chargeNo) => pollCharge(ctx, chargeNo),
+  })
   const now = options.now ?? (() => new Date())
   const clock = createClockOffset(db, now)
   const doorstep = createDoorstep({ db, now, emit: (view) => events.emit('doorstepChanged', view) })
@@ -127,6 +134,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
       engine?.refreshStatus()
     },
     payments: watcher,
+    charges: chargeWatcher,
     doorstep,
   }
   const sync = createSyncEngine(ctx, { timings, refetchManifest: () => downloadManifest(ctx) })
@@ -140,6 +148,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     ...manifestHandlers(ctx),
     ...scanHandlers(ctx),
     ...paymentHandlers(ctx),
+    ...chargeHandlers(ctx),
     ...deliveryHandlers(ctx),
     ...doorstepHandlers(ctx),
     ...routeHandlers(ctx),
@@ -149,6 +158,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
   } satisfies CoreHandlers
 
   sync.start('start')
+  resumeCharges(ctx)
 
   return {
     handlers,
@@ -158,6 +168,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     close: () => {
       sync.stop()
       watcher.stopAll()
+      chargeWatcher.stopAll()
       doorstep.stop()
       db.close()
       lock.release()

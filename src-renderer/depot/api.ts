@@ -17,7 +17,15 @@ import {
   type RecordCashRequest,
   type SetCourierTargetRequest,
 } from '../../shared/api/dashboard'
-import { ClosureResponse, RefundsResponse, RefundView, type ApproveRefundRequest } from '../../shared/api/closure'
+import {
+  ClosureResponse,
+  ImportStatementResponse,
+  MoneyDayResponse,
+  RefundsResponse,
+  RefundView,
+  StatementsResponse,
+  type ApproveRefundRequest,
+} from '../../shared/api/closure'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
 import { DEPOT_DEVICE_PATHS, RetireDeviceResponse } from '../../shared/api/depot-devices'
 import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
@@ -155,6 +163,16 @@ export const retryRefund = (token: string, refundNo: string, note?: string) =>
   })
 
 export const fetchClosure = (token: string) => call('GET', '/depot/closure', ClosureResponse, { token })
+
+export const fetchMoney = (token: string, date: string | null) =>
+  call('GET', withQuery('/depot/dashboard/money', { date }), MoneyDayResponse, { token })
+
+export const fetchStatements = (token: string, date: string | null) =>
+  call('GET', withQuery('/depot/statements', { date }), StatementsResponse, { token })
+
+/** Importing the acquirer's statement file; the same file again changes nothing (`imported: false`). */
+export const importStatement = (token: string, csv: string) =>
+  call('POST', '/depot/statements', ImportStatementResponse, { token, json: { csv } })
 
 /** The live stream's address; `live.ts` reads it with the token in a header. */
 export const STREAM_URL = `${API_PREFIX}${DASHBOARD_PATHS.stream}`

@@ -55,3 +55,16 @@ export function markTone(tone: string): void {
 export function markSpeechStart(intentId: string, wallClock: number): void {
   performance.mark(MARK_SPEECH_START, { detail: { intentId, wallClock } })
 }
+
+export const MARK_CHARGE_PAID = 'tt:charge-paid-visible'
+/** The wedge scan of the customer's payment code → "paid" painted on the charge screen. */
+export const MEASURE_SCAN_TO_CHARGE_PAID = 'tt:scan-to-charge-paid'
+
+export function markChargePaid(intentId: string): void {
+  markPaidVisible(intentId)
+  performance.mark(MARK_CHARGE_PAID)
+  if (performance.getEntriesByName(MARK_SCAN_END).length > 0) {
+    performance.measure(MEASURE_SCAN_TO_CHARGE_PAID, MARK_SCAN_END, MARK_CHARGE_PAID)
+    performance.clearMarks(MARK_SCAN_END)
+  }
+}

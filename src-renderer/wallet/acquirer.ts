@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { SandboxPayResponse, SandboxPreviewResponse } from '../../shared/api/sandbox'
+import { SandboxPayResponse, SandboxPreviewResponse, SandboxWallet } from '../../shared/api/sandbox'
 import { ErrorBody } from '../../shared/errors'
 
 /** A refusal from the acquirer, with its stable code for the translated message. */
@@ -40,3 +40,36 @@ export const previewPayment = (qrPayload: string) =>
 
 export const payPayment = (qrPayload: string, walletId: string) =>
   post('/sandbox/acquirer/pay', { qrPayload, walletId }, SandboxPayResponse)
+
+async function walletRequest(method: 'GET' | 'POST', path: string, body?: unknown): Promise<SandboxWallet> {
+  let response: Response
+  try {
+    response = await fetch(`/sandbox/acquirer/wallets/${path}`, {
+      method,
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch (error) {
+    throw new WalletError('network', error instanceof Error ? error.message : String(error))
+  }
+  const json: unknown = await response.json().catch(() => null)
+  if (!response.ok) {
+    const error = ErrorBody.safeParse((json as { error?: unknown } | null)?.error)
+    throw new WalletError(
+      error.success ? error.data.code : 'other',
+      error.success ? error.data.message : `HTTP ${response.status}`,
+    )
+  }
+  return SandboxWallet.parse(json)
+}
+
+/** The wallet: its tier and limits, its current payment code (a new one once the last expired), charges waiting. */
+export const fetchWallet = (walletId: string) => walletRequest('GET', encodeURIComponent(walletId))
+/** A fresh payment code now; the one before can no longer be charged. */
+export const refreshCode = (walletId: string) => walletRequest('POST', `${encodeURIComponent(walletId)}/code`)
+/** The customer's PIN for a charge of their code. */
+export const confirmCharge = (walletId: string, chargeNo: string, pin: string) =>
+  walletRequest('POST', `${encodeURIComponent(walletId)}/confirm`, { chargeNo, pin })
+/** The customer cancels a charge of their code on the phone. */
+export const declineCharge = (walletId: string, chargeNo: string) =>
+  walletRequest('POST', `${encodeURIComponent(walletId)}/decline`, { chargeNo })

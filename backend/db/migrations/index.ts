@@ -12,6 +12,7 @@ import { proof } from './1796600000000_proof'
 import { attentionResolutions } from './1796700000000_attention_resolutions'
 import { deviceRetire } from './1796820000000_device_retire'
 import { courierTargets } from './1796820100000_courier_targets'
+import { statementImports } from './1796840000000_statement_imports'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -31,4 +32,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1796700000000_attention_resolutions': attentionResolutions,
   '1796820000000_device_retire': deviceRetire,
   '1796820100000_courier_targets': courierTargets,
+  '1796840000000_statement_imports': statementImports,
 }

@@ -9,6 +9,7 @@ import clockOffset from './1796200000000_clock_offset'
 import routeAndCalls from './1796300000000_route_and_calls'
 import proof from './1796600000000_proof'
 import flagResolved from './1796700000000_flag_resolved'
+import charges from './1796800000000_charges'
 import deviceRetired from './1796820000000_device_retired'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
@@ -23,5 +24,6 @@ export const deviceMigrations: readonly Migration[] = [
   routeAndCalls,
   proof,
   flagResolved,
+  charges,
   deviceRetired,
 ]

@@ -15,6 +15,7 @@ import {
   type OrderRow,
 } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
+import { requireNoOpenCharge } from '../charge/store'
 import { applyIntentUpdate } from './apply'
 import { recordUnverified, unverifiedAllowance } from './unverified'
 
@@ -157,6 +158,7 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
   return {
     showPaymentQr: async ({ orderId }) => {
       const order = requireCollectable(ctx, orderId)
+      requireNoOpenCharge(ctx.db, orderId)
       let intent = requireIntent(ctx, order)
       if (intent.status === 'paid') return paymentView(intent, order.waybill)
       // The hot path: the intent came with the manifest, so the QR needs no network unless it has expired.
@@ -190,6 +192,7 @@ export function paymentHandlers(ctx: CoreContext): PaymentHandlers {
 
     startCash: async ({ orderId }) => {
       const order = requireCollectable(ctx, orderId)
+      requireNoOpenCharge(ctx.db, orderId)
       const intent = currentIntent(ctx.db, orderId)
       ctx.payments.stop(orderId)
       if (!intent || intent.cancelled_at !== null || intent.status !== 'pending') {

@@ -1,11 +1,13 @@
 import type { ScanSource } from '../../../shared/api/events'
 import type { ScanOutcome } from '../../../shared/ipc/contract'
 import { TuotouError } from '../../../shared/errors'
+import { looksLikePaymentCode, maskPaymentCode } from '../../../shared/payment-code'
 import { looksLikeReceipt } from '../../../shared/receipt'
+import { chargePaymentCode } from '../charge/handlers'
 import { answer, type CoreContext, type HandlersFor } from '../context'
 import { requireActiveRoute } from '../device/status'
 import { openUndo } from '../delivery/handlers'
-import { findOrder } from '../manifest/views'
+import { findOrder, orderView } from '../manifest/views'
 import { publishPaymentUpdate } from '../payments/apply'
 import { scanReceipt } from '../payments/receipt'
 import type { ShiftRow } from '../shift/store'
@@ -58,8 +60,38 @@ export function scanHandlers(ctx: CoreContext): ScanHandlers {
     return outcome
   }
 
+  /**
+   * A customer's payment code (付款码): it is all digits, so it can never be a waybill; it is charged for the order
+   * in hand when that order is ready to collect, and otherwise refused (logged with the code masked) and nothing
+   * of the order in hand changes.
+   */
+  const scanPaymentCode = async (shift: ShiftRow, code: string, source: ScanSource): Promise<ScanOutcome> => {
+    const inHand = door.inHand()
+    const order = inHand ? findOrder(ctx.db, inHand) : null
+    const ready =
+      order !== null &&
+      order.status === 'pending' &&
+      order.cod_fen > 0 &&
+      door.how() === 'scanned' &&
+      (door.collecting() === null || door.collecting() === 'qr' || door.collecting() === 'charge')
+    if (!ready) {
+      const at = ctx.now().toISOString()
+      const result = ctx.db.transaction(() =>
+        refuseScan(ctx.db, shift, maskPaymentCode(code), source, 'payment_code_no_order', at, null),
+      )
+      ctx.outboxChanged()
+      door.changed()
+      return result.outcome
+    }
+    const charge = await chargePaymentCode(ctx, order.order_id, code, source)
+    return { outcome: 'charge', order: orderView(ctx.db, findOrder(ctx.db, order.order_id)!), charge }
+  }
+
   return {
-    scanBarcode: ({ code, source }) => answer(() => scan(requireActiveRoute(ctx), code, source)),
+    scanBarcode: ({ code, source }) =>
+      looksLikePaymentCode(code)
+        ? answer(() => requireActiveRoute(ctx)).then((shift) => scanPaymentCode(shift, code.trim(), source))
+        : answer(() => scan(requireActiveRoute(ctx), code, source)),
 
     resolveScanConflict: ({ choice }) =>
       answer(() => {

@@ -3,6 +3,7 @@ import type { CoreContext } from '../context'
 import { findOrder, latestFlag } from '../manifest/views'
 import { applyManifestChange } from '../manifest/store'
 import { applyIntentUpdate, raiseFlag } from '../payments/apply'
+import { applyChargeAnswer } from '../charge/handlers'
 import { markShiftMoved } from '../shift/moved'
 import { markRetired } from '../device/retired'
 import { acknowledgeRejected } from '../outbox/store'
@@ -41,6 +42,11 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
     case 'payment': {
       const update = StreamMessages.payment.parse(data)
       applyIntentUpdate(ctx, update, 'push', moveCursor)
+      return
+    }
+    case 'charge': {
+      const charge = StreamMessages.charge.parse(data)
+      applyChargeAnswer(ctx, charge, 'push', moveCursor)
       return
     }
     case 'manifest': {

@@ -193,12 +193,14 @@ export default {
       receipt_unknown_intent: 'This receipt is not for any order on your manifest.',
       receipt_wrong_amount: 'This receipt is for another amount than {waybill} is due.',
       collection_in_progress: 'Not recorded: you kept {waybill} open.',
+      payment_code_no_order: "Not charged: scan the parcel first, then the customer's payment code.",
     },
     conflict: {
       title: 'Another parcel was scanned',
       question: '{current} is still open ({what}). The customer may be paying. What now?',
       qr: 'its QR is on screen',
       cash: 'taking cash',
+      charge: "the customer's code is being charged",
       keep: 'Keep this order',
       switch: 'Switch to the new parcel',
     },
@@ -234,6 +236,41 @@ export default {
       failed: 'Failed',
       cancelled: 'Cancelled',
       reassigned: 'Reassigned',
+    },
+  },
+  charge: {
+    scan: "Scan customer's code",
+    title: "Customer's payment code",
+    failedTitle: 'Not paid',
+    code: 'Code',
+    deadline: 'Cancelled automatically in {time} if not confirmed',
+    again: 'Scan another code',
+    showQr: 'Show the QR instead',
+    receipt: "Scan the customer's receipt",
+    cash: 'Take cash',
+    state: {
+      sending: "Sending the customer's code…",
+      user_paying: "Waiting for the customer's PIN on their phone",
+      unknown: 'No answer from the payment service yet: checking…',
+      paid: 'Paid {amount}',
+      revoked: 'Cancelled: the customer did not confirm in time. Nothing was taken.',
+      offline:
+        "No coverage: the customer's code cannot be charged here. Show the QR, scan the customer's receipt, or take cash.",
+    },
+    failure: {
+      insufficient_balance:
+        "The customer's wallet does not have enough money for {amount}; ask them to top up, use another wallet or pay in cash.",
+      limit_per_payment:
+        "The customer's wallet allows at most {limit} per payment; ask them to use another wallet or pay in cash.",
+      limit_per_day:
+        "The customer's wallet allows at most {limit} a day, and this payment would pass it; ask them to use another wallet or pay in cash.",
+      code_expired: "The customer's code had expired; ask them to refresh it and scan it again.",
+      code_used: 'That code was used already; ask the customer to refresh it and scan it again.',
+      code_unknown: 'The payment service does not know that code; ask the customer to refresh it, or show the QR.',
+      pin_locked: 'The customer typed a wrong PIN too many times; show the QR or take cash.',
+      user_cancelled: 'The customer cancelled the payment on their phone.',
+      intent_closed: 'This payment can no longer be taken; show the QR again.',
+      refused: 'The payment service refused the charge; show the QR or take cash.',
     },
   },
   payment: {
@@ -471,6 +508,15 @@ export default {
     cancel: 'Cancel',
   },
   errors: {
+    intent: {
+      already_paid: 'The customer paid the QR already: the order is done.',
+      not_payable: 'This payment has expired: show the QR to renew it, then scan the code again.',
+    },
+    charge: {
+      not_a_code: "That is not a customer's payment code. Ask the customer to open the payment code in their wallet.",
+      in_progress: "The customer's code is still being charged: wait for the result.",
+      bad_code: "That is not a customer's payment code.",
+    },
     proof: {
       required: 'Order {waybill} needs its proof first.',
       no_code: 'Order {waybill} has no delivery code: use another proof or an override.',

@@ -14,15 +14,25 @@ import type {
   UndoWindow,
   UnverifiedAllowance,
 } from '../../../shared/ipc/contract'
+import { looksLikePaymentCode } from '../../../shared/payment-code'
 import { bridge, IpcError } from '../../bridge'
+import { useChargeStore } from './charge'
 
-/** Where the courier is at the door: waiting for a scan, looking at an order, showing a QR, or taking cash. */
-export type DoorPhase = 'scan' | 'order' | 'payment' | 'cash'
+/**
+ * Where the courier is at the door: waiting for a scan, looking at an order, showing a QR, taking cash, or
+ * charging the customer's payment code.
+ */
+export type DoorPhase = 'scan' | 'order' | 'payment' | 'cash' | 'charge'
 
 /** After this long without a confirmation the status line says the payment is slow (and keeps waiting). */
 export const SLOW_PAYMENT_MS = 10_000
 /** How long "Paid" stays on screen before the terminal returns to scan by itself (well inside 1 s). */
 export const PAID_LINGER_MS = 600
+/**
+ * A charged payment code: the customer typed a PIN on their phone and looks up at the terminal with the courier,
+ * so "paid" stays long enough for both to read it.
+ */
+export const CHARGE_PAID_LINGER_MS = 1500
 
 export type Refusal = Extract<ScanOutcome, { outcome: 'refused' }>
 export type ReceiptScan = Extract<ScanOutcome, { outcome: 'receipt' }>
@@ -48,6 +58,7 @@ export interface Finished {
  * window, the keep-or-switch question and the notice of a completion the courier did not watch.
  */
 export const useDoorstepStore = defineStore('doorstep', () => {
+  const chargeStore = useChargeStore()
   const phase = ref<DoorPhase>('scan')
   const order = ref<OrderView | null>(null)
   const lastScan = ref<AcceptedScan | null>(null)
@@ -112,12 +123,39 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     lastScan.value = null
     slow.value = false
     finished.value = done
+    chargeStore.clear()
+  }
+
+  /** Whether a customer's payment code scanned now is charged for the order on the card (the core decides too). */
+  function canCharge(): boolean {
+    const current = order.value
+    return (
+      current !== null &&
+      current.status === 'pending' &&
+      current.codFen > 0 &&
+      current.readyToCollect &&
+      !opened.value &&
+      (phase.value === 'order' || phase.value === 'payment' || phase.value === 'charge')
+    )
   }
 
   /** Looks a code up; resolves to the outcome so the caller can sound the right tone. */
   async function scan(code: string, source: ScanSource): Promise<ScanOutcome | null> {
+    const charging = looksLikePaymentCode(code) && canCharge()
+    const before = phase.value
+    if (charging) enterCharge()
     const outcome = await act(() => bridge.scanBarcode({ code, source }))
-    if (!outcome) return null
+    if (!outcome) {
+      if (charging) leaveChargeScreen(before)
+      return null
+    }
+    if (outcome.outcome === 'charge') {
+      refusal.value = null
+      order.value = outcome.order
+      chargeStore.show(outcome.charge)
+      phase.value = 'charge'
+      return outcome
+    }
     if (outcome.outcome === 'refused') {
       refusal.value = outcome
       // The core let go of the order on the card: it cannot be acted on until it is scanned again. A QR or cash
@@ -171,6 +209,47 @@ export const useDoorstepStore = defineStore('doorstep', () => {
       }
     }
     cardVersion.value++
+  }
+
+  /** The charge screen goes up at once: "sending" shows while the core waits for the backend's first answer. */
+  function enterCharge(): void {
+    const current = order.value
+    if (!current) return
+    clearTimers()
+    slow.value = false
+    chargeStore.follow(current.orderId)
+    phase.value = 'charge'
+  }
+
+  /** The code was refused before anything was charged (already paid, another charge under way): back to the card. */
+  function leaveChargeScreen(before: DoorPhase): void {
+    if (phase.value !== 'charge' || chargeStore.charge !== null) return
+    phase.value = before === 'charge' ? 'order' : before
+    if (phase.value === 'payment' && payment.value) startWaiting(payment.value)
+  }
+
+  /** "Scan customer's code": the camera read a code; it is charged for the order on the card. */
+  async function chargeCode(code: string, source: ScanSource): Promise<void> {
+    const current = order.value
+    if (!current) return
+    const before = phase.value
+    enterCharge()
+    const view = await act(() => chargeStore.chargeCode(current.orderId, code, source))
+    if (!view) {
+      error.value = chargeStore.error
+      leaveChargeScreen(before)
+    }
+  }
+
+  /** Back from a charge that ended without payment (failed, revoked, no coverage): the order card again. */
+  async function leaveCharge(): Promise<void> {
+    const current = order.value
+    if (!current) return
+    chargeStore.clear()
+    phase.value = 'order'
+    await act(() => bridge.leavePayment({ orderId: current.orderId }))
+    const fresh = await act(() => bridge.getOrder({ orderId: current.orderId }))
+    if (fresh && order.value?.orderId === fresh.orderId) order.value = fresh
   }
 
   /** Keep the collection that is open (the stray parcel is logged as refused), or switch to the new parcel. */
@@ -294,7 +373,10 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     order.value = view.order
     opened.value = view.how === 'opened'
     if (view.collecting === 'qr' && view.order.payment) startWaiting(view.order.payment)
-    else phase.value = view.collecting === 'cash' ? 'cash' : 'order'
+    else if (view.collecting === 'charge') {
+      phase.value = 'charge'
+      await chargeStore.load(view.order.orderId)
+    } else phase.value = view.collecting === 'cash' ? 'cash' : 'order'
   }
 
   /** A receipt the core accepted: the delivery it completed, or a note that it changed nothing. */
@@ -374,9 +456,11 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     if (slowTimer) clearTimeout(slowTimer)
     slowTimer = null
     payment.value = view
-    phase.value = 'payment'
+    // A charged payment code says "paid" on its own screen; a QR on the QR's.
+    if (phase.value !== 'charge') phase.value = 'payment'
     if (lingerTimer) return
-    lingerTimer = setTimeout(() => backToScan(finishedDigital(current, payment.value ?? view)), PAID_LINGER_MS)
+    const linger = phase.value === 'charge' ? CHARGE_PAID_LINGER_MS : PAID_LINGER_MS
+    lingerTimer = setTimeout(() => backToScan(finishedDigital(current, payment.value ?? view)), linger)
   }
 
   /** "Paid, to be verified": the core checks the limits and completes the order for the backend to settle. */
@@ -453,7 +537,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
 
   function dismiss(): void {
     const current = order.value
-    if ((phase.value === 'payment' || phase.value === 'cash') && current) {
+    if ((phase.value === 'payment' || phase.value === 'cash' || phase.value === 'charge') && current) {
       void bridge.leavePayment({ orderId: current.orderId })
     }
     backToScan(null)
@@ -468,7 +552,10 @@ export const useDoorstepStore = defineStore('doorstep', () => {
   function onPaymentUpdated(update: PaymentUpdate): void {
     const current = order.value
     if (!current || update.orderId !== current.orderId) return
-    if (update.completed && (phase.value === 'payment' || phase.value === 'cash' || phase.value === 'order')) {
+    if (
+      update.completed &&
+      (phase.value === 'payment' || phase.value === 'cash' || phase.value === 'order' || phase.value === 'charge')
+    ) {
       order.value = { ...current, status: update.orderStatus }
       settlePaid(current, update.payment)
       return
@@ -485,6 +572,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
   function subscribe(announce: (notice: CompletionNotice) => void = () => undefined): () => void {
     onNotice = announce
     const disposers = [
+      chargeStore.subscribe(),
       bridge.onPaymentUpdated(onPaymentUpdated),
       bridge.onOrderFlagged((flag) => {
         flags.value = [...flags.value, flag]
@@ -529,6 +617,9 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     deliverPrepaid,
     dismissNotice,
     recordUnverified,
+    chargeCode,
+    leaveCharge,
+    canCharge,
     payDigital,
     renewQr,
     leavePayment,

@@ -4,7 +4,7 @@ import type { SandboxPayResponse, SandboxPreviewResponse } from '../../../shared
 import { payPayment, previewPayment, WalletError } from '../acquirer'
 
 /** A wallet of its own per browser, so two testers' payments are told apart in the acquirer's records. */
-function walletId(): string {
+export function walletId(): string {
   const key = 'tuotou.sandbox.walletId'
   let id = localStorage.getItem(key)
   if (!id) {
