@@ -15,8 +15,11 @@ import { startClosureWorker } from './closure/worker'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { registerDashboardRoutes } from './dashboard/handlers'
 import { registerDashboardPage } from './dashboard/page'
+import { registerTargetRoutes } from './dashboard/targets'
 import { type BackendDb, ping } from './db/connect'
+import { registerDepotDeviceRoutes } from './depot/devices'
 import { registerDepotRoutes } from './depot/handlers'
+import { registerDepotRouteRoutes } from './depot/routes'
 import { registerDeviceRoutes } from './devices/handlers'
 import { registerEventRoutes } from './events/handlers'
 import { openApiDocument } from './http/openapi'
@@ -193,7 +196,10 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerStatementRoutes(app, routes, context)
   registerMoneyRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
+  registerDepotDeviceRoutes(app, routes, context)
+  registerDepotRouteRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
+  registerTargetRoutes(app, routes, context)
   registerProofRoutes(app, routes, context)
   registerEvidenceRoutes(app, routes, context, context.evidence)
   if (sms) registerSandboxSmsRoutes(app, routes, sms)

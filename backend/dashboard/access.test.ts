@@ -85,6 +85,22 @@ for (const { kind, skip } of await databasesUnderTest()) {
         path: `/api/v1/depot/orders/${courier.order(1).orderId}/reassign`,
         json: { courierId: courier.fixture.courierId },
       },
+      { method: 'POST', path: `/api/v1/depot/devices/${courier.device.deviceId}/retire` },
+      { method: 'GET', path: `/api/v1/depot/routes/${courier.fixture.courierId}?date=${DAY}` },
+      {
+        method: 'PUT',
+        path: `/api/v1/depot/dashboard/targets/${courier.fixture.courierId}`,
+        json: { date: DAY, target: 12 },
+      },
+      {
+        method: 'POST',
+        path: '/api/v1/depot/orders/reassign',
+        json: {
+          orderIds: [courier.order(1).orderId],
+          fromCourierId: courier.fixture.courierId,
+          toCourierId: courier.fixture.courierId,
+        },
+      },
     ]
 
     it("refuses a courier's and a device's token 403 on every depot endpoint, and no token 401, changing nothing", async () => {
@@ -148,6 +164,38 @@ for (const { kind, skip } of await databasesUnderTest()) {
           json: path.endsWith('reassign') ? { courierId: elsewhere.fixture.courierId } : undefined,
         })
         expect([path, answer.status, errorOf(answer.json).code]).toEqual([path, 404, 'order.not_found'])
+      }
+      // Another depot's device cannot be retired: refused as if it did not exist.
+      const retire = await server.api.raw('POST', `/api/v1/depot/devices/${courier.device.deviceId}/retire`, {
+        token: rival.token,
+      })
+      expect([retire.status, errorOf(retire.json).code]).toEqual([404, 'device.not_found'])
+      // Nor can their courier's target be set.
+      const target = await server.api.raw('PUT', `/api/v1/depot/dashboard/targets/${courier.fixture.courierId}`, {
+        token: rival.token,
+        json: { date: DAY, target: 12 },
+      })
+      expect([target.status, errorOf(target.json).code]).toEqual([404, 'courier.not_found'])
+      // Nor can another depot's courier's route be read, or their stops moved, even to the rival's own courier.
+      const theirRoute = await server.api.raw('GET', `/api/v1/depot/routes/${courier.fixture.courierId}`, {
+        token: rival.token,
+      })
+      expect([theirRoute.status, errorOf(theirRoute.json).code]).toEqual([404, 'courier.not_found'])
+      for (const json of [
+        {
+          orderIds: [courier.order(1).orderId],
+          fromCourierId: courier.fixture.courierId,
+          toCourierId: elsewhere.fixture.courierId,
+        },
+        {
+          orderIds: [courier.order(1).orderId],
+          fromCourierId: elsewhere.fixture.courierId,
+          toCourierId: elsewhere.fixture.courierId,
+        },
+      ]) {
+        const moved = await server.api.raw('POST', '/api/v1/depot/orders/reassign', { token: rival.token, json })
+        expect(moved.status).toBe(404)
+        expect(['courier.not_found', 'order.not_found']).toContain(errorOf(moved.json).code)
       }
       expect(await snapshotTables(server.db)).toEqual(before)
       const devices = await server.api.raw('GET', '/api/v1/depot/devices', { token: rival.token })

@@ -11,7 +11,7 @@ import type { BackendSchema } from '../db/schema'
 import { hourReader, instantOf } from './clock'
 import { nearestRank } from './stats'
 import type { DashboardCourierDayTable } from './schema'
-import { orNull, storedCount, storedInstant, storedSigned, storedTotal } from './stored'
+import { orNull, storedCount, storedInstant, storedSigned, storedTarget, storedTotal } from './stored'
 
 /** The hour the working day ends in the depot's time zone: projections run to it. */
 export const WORKDAY_END_HOUR = 20
@@ -145,7 +145,7 @@ export async function couriersOfDay(
   nowMs: number,
   today: string,
 ): Promise<CouriersDayResponse> {
-  const [days, failures, orders, times, couriers] = await Promise.all([
+  const [days, failures, orders, times, couriers, targets] = await Promise.all([
     db
       .selectFrom('dashboard_courier_days')
       .selectAll()
@@ -171,7 +171,20 @@ export async function couriersOfDay(
       .where('route_date', '=', date)
       .execute(),
     couriersOfDepot(db, depot.id),
+    db
+      .selectFrom('courier_targets')
+      .select(['courier_id', 'target'])
+      .where('depot_id', '=', depot.id)
+      .where('route_date', '=', date)
+      .execute(),
   ])
+  // A target set for a courier wins over the day's target for everyone, which wins over the route's size.
+  const ownTargets = new Map(
+    targets.flatMap((row) => {
+      const value = storedTarget(row.target)
+      return value === null ? [] : [[row.courier_id, value] as const]
+    }),
+  )
 
   const byCourier = new Map<string, Accumulated>()
   const accOf = (courierId: string): Accumulated => {
@@ -230,7 +243,10 @@ export async function couriersOfDay(
     }
     // Against the courier's own route: their target (the route's size unless the supervisor set one), the stops
     // left, when they finish at the pace so far, and how long since their last action (today only).
-    const courierTarget = target ?? Math.max(1, figures.orders.total)
+    const own = ownTargets.get(courierId)
+    const courierTarget = own ?? target ?? Math.max(1, figures.orders.total)
+    const targetSource =
+      own !== undefined ? ('courier' as const) : target !== null ? ('supervisor' as const) : ('route' as const)
     const stopsLeft = storedCount(figures.stops.total - figures.stops.done)
     const lastAction = orNull(storedSigned)(acc.day?.last_action_ms)
     const isToday = !past && !future
@@ -248,6 +264,7 @@ export async function couriersOfDay(
       projection: { projected, onTrack: projected === null ? null : projected >= courierTarget },
       route: {
         target: courierTarget,
+        targetSource,
         stopsLeft,
         expectedFinishAt: expectedFinishMs === null ? null : iso(Math.round(expectedFinishMs)),
         finishesInTime: expectedFinishMs === null ? null : expectedFinishMs <= dayEndsMs,

@@ -1,11 +1,27 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
+import type { DeviceBattery } from '../../shared/api/depot-devices'
 import { DeviceClock, type DevicesStatusResponse } from '../../shared/api/dashboard'
 import { CLOCK_SKEW_WARNING_MS } from '../../shared/api/events'
 import type { BackendSchema } from '../db/schema'
 import { courierRef, couriersOfDepot } from './couriers'
-import { orNull, storedCount, storedInstant, storedOption, storedSigned, storedTimestamp } from './stored'
+import {
+  orNull,
+  storedCount,
+  storedInstant,
+  storedOption,
+  storedSigned,
+  storedTimestamp,
+  storedTimestampOrEpoch,
+} from './stored'
 
 const ClockSource = DeviceClock.shape.source.unwrap()
+
+/** A stored battery reading, or null when the device never sent one (or sent what cannot be a level). */
+const batteryOf = (level: number | null, charging: number | null): DeviceBattery | null => {
+  if (level === null || charging === null) return null
+  const value = Math.round(Number(level))
+  return Number.isFinite(value) ? { level: Math.min(100, Math.max(0, value)), charging: Number(charging) === 1 } : null
+}
 
 const ageAt = (nowMs: number, at: string | null): number | null => {
   const ms = at === null ? Number.NaN : Date.parse(at)
@@ -23,12 +39,13 @@ export async function devicesOfDay(
   date: string,
   nowMs: number,
 ): Promise<DevicesStatusResponse> {
-  const [devices, shifts, adjusted, couriers] = await Promise.all([
+  const [devices, shifts, adjusted, couriers, supervisors] = await Promise.all([
     db
       .selectFrom('devices')
       .selectAll()
       .where('depot_id', '=', depotId)
-      .where('revoked_at', 'is', null)
+      // Retired devices stay listed, after the others, with their history.
+      .orderBy(sql`case when revoked_at is null then 0 else 1 end`)
       .orderBy('label')
       .orderBy('id')
       .execute(),
@@ -49,7 +66,9 @@ export async function devicesOfDay(
       .groupBy('device_events.device_id')
       .execute(),
     couriersOfDepot(db, depotId),
+    db.selectFrom('supervisors').select(['id', 'name']).where('depot_id', '=', depotId).execute(),
   ])
+  const retiredBy = new Map(supervisors.map((row) => [row.id, row.name]))
   const adjustedOn = new Map(adjusted.map((row) => [row.device_id, Number(row.count)]))
   // Ordered by start: the last shift seen for a device is its latest.
   const courierOnDevice = new Map(shifts.map((shift) => [shift.device_id, shift.courier_id]))
@@ -82,6 +101,14 @@ export async function devicesOfDay(
           skewed: offset !== null && Math.abs(offset) > CLOCK_SKEW_WARNING_MS,
           adjustedEvents: storedCount(adjustedOn.get(device.id) ?? 0),
         },
+        battery: batteryOf(device.battery_level, device.battery_charging),
+        retired:
+          device.revoked_at === null
+            ? null
+            : {
+                at: storedTimestampOrEpoch(device.revoked_at),
+                by: device.retired_by === null ? null : (retiredBy.get(device.retired_by) ?? null),
+              },
       }
     }),
   }

@@ -165,6 +165,8 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
       { status: 409, code: 'attention.already_resolved' },
       { status: 409, code: 'order.closed' },
       { status: 409, code: 'order.already_assigned' },
+      { status: 409, code: 'order.moved' },
+      { status: 409, code: 'order.collection_in_progress' },
       { status: 422, code: 'attention.action_not_allowed' },
     ],
     handler: async ({ params, body, caller: session, request }) => {

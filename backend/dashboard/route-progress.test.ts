@@ -4,6 +4,8 @@ import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
 import { loggedInCourier, type LoggedInCourier } from '../testing/courier'
 import { supervisorSession, type SupervisorSessionFixture } from '../testing/dashboard'
+import { errorOf } from '../testing/api'
+import { snapshotTables } from '../testing/snapshot'
 
 const DAY = '2026-03-02'
 const at = (time: string): string => `${DAY}T${time}+08:00`
@@ -59,6 +61,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
       // Two deliveries in the 1.5 hours since the first action: the two left take 1.5 hours more.
       expect(mine.route).toEqual({
         target: 4,
+        targetSource: 'route',
         stopsLeft: 2,
         expectedFinishAt: new Date(at('11:30:00')).toISOString(),
         finishesInTime: true,
@@ -74,6 +77,59 @@ for (const { kind, skip } of await databasesUnderTest()) {
       const mine = view.couriers.find((c) => c.courier.courierId === short.fixture.courierId)!
       expect(mine.route.target).toBe(150)
       expect(mine.projection.onTrack).toBe(false)
+    })
+
+    it("holds a courier to their own target for the day once set, over the day's one, until cleared", async () => {
+      const put = (json: unknown, token = supervisor.token) =>
+        server.api.raw('PUT', `/api/v1/depot/dashboard/targets/${short.fixture.courierId}`, { token, json })
+      const targetOf = async (target?: number) =>
+        (await supervisor.dashboard.couriers({ date: DAY, target })).couriers.find(
+          (c) => c.courier.courierId === short.fixture.courierId,
+        )!
+      expect((await put({ date: DAY, target: 3 })).json).toEqual({
+        courierId: short.fixture.courierId,
+        date: DAY,
+        target: 3,
+      })
+      for (const everyone of [undefined, 150]) {
+        const mine = await targetOf(everyone)
+        expect([mine.route.target, mine.route.targetSource, mine.projection.onTrack]).toEqual([3, 'courier', true])
+      }
+      // Kept per day: the next day the courier is held to their route again.
+      const nextDay = (await supervisor.dashboard.couriers({ date: '2026-03-03' })).couriers.find(
+        (c) => c.courier.courierId === short.fixture.courierId,
+      )
+      expect(nextDay?.route.targetSource ?? 'route').toBe('route')
+      // Setting it again replaces it; bad bodies are refused and change nothing.
+      await put({ date: DAY, target: 6 })
+      expect((await targetOf()).route).toMatchObject({ target: 6, targetSource: 'courier' })
+      await server.settled()
+      const before = await snapshotTables(server.db)
+      for (const json of [
+        { date: DAY, target: 0 },
+        { date: DAY, target: 1001 },
+        { date: DAY, target: 2.5 },
+        { date: DAY, target: '6' },
+        { date: '2026-02-30', target: 6 },
+        { target: 6 },
+        { date: DAY, target: 6, courierId: 'cou_Other000001' },
+      ]) {
+        const answer = await put(json)
+        expect([JSON.stringify(json), answer.status, errorOf(answer.json).code]).toEqual([
+          JSON.stringify(json),
+          400,
+          'request.invalid',
+        ])
+      }
+      const unknown = await server.api.raw('PUT', '/api/v1/depot/dashboard/targets/cou_Nobody0000001', {
+        token: supervisor.token,
+        json: { date: DAY, target: 6 },
+      })
+      expect([unknown.status, errorOf(unknown.json).code]).toEqual([404, 'courier.not_found'])
+      expect(await snapshotTables(server.db)).toEqual(before)
+      // Cleared: back to the route's size.
+      await put({ date: DAY, target: null })
+      expect((await targetOf()).route).toMatchObject({ target: 4, targetSource: 'route' })
     })
 
     it('says a courier finishes late when their pace will not clear the route before the day ends', async () => {

@@ -24,6 +24,8 @@ const clampWhole = (value: unknown, min: number, max: number): number | null => 
 }
 
 /** A count: a whole number from 0; anything else is 0. */
+/** A stored courier target: a whole number of deliveries, 1–1000; anything else is as if none was set. */
+export const storedTarget = (value: unknown): number | null => clampWhole(value, 1, 1000)
 export const storedCount = (value: unknown): number => clampWhole(value, 0, Number.MAX_SAFE_INTEGER) ?? 0
 
 /** One order's amount, fen: clamped to 0…MAX_FEN; anything else is 0. */

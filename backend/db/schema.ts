@@ -93,6 +93,11 @@ export interface DeviceTable {
   clock_offset_ms: number | null
   clock_measured_ms: number | null
   clock_source: 'events' | 'heartbeat' | null
+  /** The supervisor who retired the device (`revoked_at` is when). */
+  retired_by: string | null
+  /** The battery as the device last reported it: 0–100, and 1 while charging. */
+  battery_level: number | null
+  battery_charging: number | null
 }
 
 export interface EnrollmentCodeTable {
@@ -531,4 +536,15 @@ export interface BackendSchema extends DashboardTables {
   statement_lines: StatementLineTable
   statement_imports: StatementImportTable
   intent_closure: IntentClosureTable
+  courier_targets: CourierTargetTable
+}
+
+/** A courier's target for a day, set by a supervisor (`dashboard/targets.ts`); none: the route's size. */
+export interface CourierTargetTable {
+  depot_id: string
+  courier_id: string
+  route_date: string
+  target: number
+  set_by: string
+  set_ms: number
 }

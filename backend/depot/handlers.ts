@@ -175,6 +175,9 @@ export function registerDepotRoutes(app: FastifyInstance, routes: RouteTable, co
       { status: 404, code: 'order.not_found' },
       { status: 404, code: 'courier.not_found' },
       { status: 409, code: 'order.closed' },
+      { status: 409, code: 'order.already_assigned' },
+      { status: 409, code: 'order.moved' },
+      { status: 409, code: 'order.collection_in_progress' },
     ],
     handler: async ({ params, body, caller: session }) => {
       await loadOrder(session.depotId, params.orderId)

@@ -6,6 +6,7 @@ import type { AfterCommit } from '../db/transaction'
 import { conflict, notFound } from '../http/errors'
 import { queueWithdrawals } from '../intents/withdrawals'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
+import { collectionInProgress } from './collection'
 
 /** Bumps a route's manifest version and tells its courier's device what changed. */
 export async function announceManifestChange(
@@ -73,10 +74,21 @@ export async function reassignOrder(
   depotId: string,
   orderId: string,
   courierId: string,
+  fromCourierId?: string,
 ): Promise<OrderChangeResponse> {
   const order = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst()
   if (!order || order.depot_id !== depotId) throw notFound('order.not_found', 'no such order in this depot')
-  if (order.status !== 'pending') throw conflict('order.closed', `the order is ${order.status}`)
+  if (order.status !== 'pending') throw conflict('order.closed', `the order is ${order.status}`, { orderId })
+  if (fromCourierId !== undefined && order.courier_id !== fromCourierId) {
+    throw conflict('order.moved', 'the order is no longer with that courier', { orderId })
+  }
+  const collecting = await collectionInProgress(trx, order.id, context.now())
+  if (collecting !== null) {
+    throw conflict('order.collection_in_progress', 'a collection is in progress for this order', {
+      orderId,
+      reason: collecting,
+    })
+  }
   const courier = await trx
     .selectFrom('couriers')
     .select(['id', 'depot_id'])
@@ -93,7 +105,7 @@ export async function reassignOrder(
     .where('status', '=', 'pending')
     .where('courier_id', '=', order.courier_id)
     .executeTakeFirst()
-  if (Number(changed.numUpdatedRows) === 0) throw conflict('order.closed', 'the order just changed')
+  if (Number(changed.numUpdatedRows) === 0) throw conflict('order.moved', 'the order just changed', { orderId })
   await withdrawOpenIntents(context, trx, after, order.id)
   await announceDashboardChange(context, trx, after, depotId)
   await announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'reassigned')

@@ -35,6 +35,9 @@ export function newDeviceRow(device: {
     clock_offset_ms: null,
     clock_measured_ms: null,
     clock_source: null,
+    retired_by: null,
+    battery_level: null,
+    battery_charging: null,
   }
 }
 

@@ -112,6 +112,9 @@ export function registerDeviceRoutes(app: FastifyInstance, routes: RouteTable, c
             clock_offset_ms: now - Date.parse(body.sentAt),
             clock_measured_ms: now,
             clock_source: 'heartbeat',
+            // Only the device can know its battery; a device that cannot read it leaves it out.
+            battery_level: body.battery ? body.battery.level : null,
+            battery_charging: body.battery ? (body.battery.charging ? 1 : 0) : null,
           })
           .where('id', '=', device.id)
           .execute()

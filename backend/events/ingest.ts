@@ -11,6 +11,7 @@ import { badRequest, conflict } from '../http/errors'
 import { newId } from '../ids'
 import { queueWithdrawals } from '../intents/withdrawals'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
+import { retiredDevice } from '../devices/auth'
 import { courierTimeOf } from './courier-time'
 import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from './rules'
 
@@ -252,8 +253,11 @@ export async function ingestEvents(
       .updateTable('devices')
       .set({ last_contact_ms: now })
       .where('id', '=', deviceId)
-      .returning(['acked_seq', 'depot_id'])
+      .returning(['acked_seq', 'depot_id', 'revoked_at', 'retired_by'])
       .executeTakeFirstOrThrow()
+    // Checked again with the device's row locked: a push racing the depot's retire either commits before it or is
+    // refused whole after it (the device keeps those events and says why), never half applied.
+    if (device.revoked_at !== null) throw await retiredDevice({ db: trx }, device)
     let acked = device.acked_seq
     const gap = options.gap
     const firstFresh = events.find((e) => e.seq > acked)

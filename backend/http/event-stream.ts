@@ -5,6 +5,8 @@ export interface EventStream {
   readonly open: boolean
   /** Writes one event; nothing once the client has gone. */
   send(id: number, event: string, data: string): void
+  /** Ends the response from our side (the client is told to stop, e.g. a retired device). */
+  close(): void
 }
 
 /**
@@ -42,6 +44,11 @@ export function startEventStream(
     },
     send(id, event, data) {
       if (open) raw.write(`id: ${id}\nevent: ${event}\ndata: ${data}\n\n`)
+    },
+    close() {
+      if (!open) return
+      stop()
+      raw.end()
     },
   }
 }

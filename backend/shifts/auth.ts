@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { retiredDevice } from '../devices/auth'
 import { bearerTokenHash } from '../auth/bearer'
 import type { BackendContext } from '../context'
 import type { ShiftTable } from '../db/schema'
@@ -15,6 +16,13 @@ export async function authenticateShift(
   const hash = bearerTokenHash(request, 'shift')
   const shift = await context.db.selectFrom('shifts').selectAll().where('token_hash', '=', hash).executeTakeFirst()
   if (!shift) throw unauthorized('auth.invalid', 'unknown shift token')
+  // A shift on a device the depot retired ends with it: the courier carries on on another terminal.
+  const device = await context.db
+    .selectFrom('devices')
+    .select(['revoked_at', 'retired_by'])
+    .where('id', '=', shift.device_id)
+    .executeTakeFirst()
+  if (device && device.revoked_at !== null) throw await retiredDevice(context, device)
   if (shift.ended_ms !== null) {
     // Superseded by a login on another terminal (a device swap) is said as such, so the old device stops acting.
     const successor = await context.db

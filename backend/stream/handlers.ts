@@ -94,6 +94,11 @@ export function registerStreamRoutes(app: FastifyInstance, routes: RouteTable, c
                 for (const row of rows) {
                   stream.send(row.seq, row.name, row.data)
                   cursor = row.seq
+                  // The device was retired: this was its last message, and its token no longer opens a stream.
+                  if (row.name === 'device') {
+                    stream.close()
+                    return
+                  }
                 }
                 if (rows.length < PAGE) break
               }

@@ -16,6 +16,8 @@ import {
   type RecordCashRequest,
 } from '../../shared/api/dashboard'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
+import { DEPOT_DEVICE_PATHS, RetireDeviceResponse } from '../../shared/api/depot-devices'
+import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
 import { createSseParser } from '../../shared/sse'
 import type { BackendSchema } from '../db/schema'
 import { BackendApi } from './api'
@@ -91,6 +93,20 @@ export class DashboardClient {
 
   cash(params: { date?: string } = {}) {
     return this.api.call('GET', `${API_PREFIX}${DASHBOARD_PATHS.cash}${query(params)}`, CashDayResponse, {
+      token: this.token,
+    })
+  }
+
+  /** `POST /depot/devices/:deviceId/retire`. */
+  retire(deviceId: string) {
+    return this.api.call('POST', `${API_PREFIX}${DEPOT_DEVICE_PATHS.retire(deviceId)}`, RetireDeviceResponse, {
+      token: this.token,
+    })
+  }
+
+  /** `POST /depot/enrollment-codes`. */
+  enrollmentCode() {
+    return this.api.call('POST', `${API_PREFIX}/depot/enrollment-codes`, CreateEnrollmentCodeResponse, {
       token: this.token,
     })
   }

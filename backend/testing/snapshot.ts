@@ -31,6 +31,7 @@ const TABLES: (keyof BackendSchema)[] = [
   'statements',
   'statement_lines',
   'statement_imports',
+  'courier_targets',
   ...DASHBOARD_TABLES,
 ]
 

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { Fen, SignedTotalFen, TotalFen } from '../money'
 import { FailureReason } from './events'
+import { DeviceBattery, DeviceRetirement } from './depot-devices'
 import { CourierId, DepotId, DeviceId, IntentId, OrderId, SupervisorId, Timestamp } from './ids'
 import { FlagKind } from './stream'
 
@@ -102,6 +103,11 @@ export const CourierDay = DayFigures.extend({
   route: z.object({
     /** The supervisor's target, or the route's size (its orders) when none was set. */
     target: z.number().int().min(1),
+    /**
+     * Where `target` comes from: `courier`, set for this courier and day (`PUT …/targets/:courierId`); `supervisor`,
+     * the day's target for everyone (`?target`); `route`, the courier's route size.
+     */
+    targetSource: z.enum(['courier', 'supervisor', 'route']),
     stopsLeft: Count,
     /** When the open orders are done at the pace so far (today only; null before a first delivery). */
     expectedFinishAt: Timestamp.nullable(),
@@ -161,6 +167,10 @@ export const DeviceStatus = z.object({
   /** Highest event sequence the backend holds for it. */
   ackedSeq: Count,
   clock: DeviceClock,
+  /** The battery at the device's last heartbeat, when it could read it. */
+  battery: DeviceBattery.nullable(),
+  /** Retired by the depot: kept in the list with its history; its token no longer works. */
+  retired: DeviceRetirement.nullable(),
 })
 export type DeviceStatus = z.infer<typeof DeviceStatus>
 
@@ -318,10 +328,23 @@ export const DashboardChanged = z.object({ depotId: DepotId, at: Timestamp, seq:
 export type DashboardChanged = z.infer<typeof DashboardChanged>
 
 /** The dashboard's endpoint paths under `/api/v1`. */
+/** `PUT /api/v1/depot/dashboard/targets/:courierId`: a courier's target for a day; null clears it (route size). */
+export const SetCourierTargetRequest = z
+  .object({ date: RouteDay, target: z.number().int().min(1).max(1000).nullable() })
+  .strict()
+export type SetCourierTargetRequest = z.infer<typeof SetCourierTargetRequest>
+export const SetCourierTargetResponse = z.object({
+  courierId: CourierId,
+  date: RouteDay,
+  target: z.number().int().min(1).nullable(),
+})
+export type SetCourierTargetResponse = z.infer<typeof SetCourierTargetResponse>
+
 export const DASHBOARD_PATHS = {
   couriers: '/depot/dashboard/couriers',
   devices: '/depot/dashboard/devices',
   attention: '/depot/dashboard/attention',
   cash: '/depot/dashboard/cash',
+  targets: '/depot/dashboard/targets',
   stream: '/depot/dashboard/stream',
 } as const

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DeviceBattery } from './depot-devices'
 import { DepotId, DeviceId, Timestamp } from './ids'
 
 /** A single-use enrollment code a supervisor creates: eight characters, no look-alikes (0/O, 1/I). */
@@ -39,6 +40,8 @@ export const HeartbeatRequest = z
     appVersion: z.string().min(1).max(32),
     /** The device's own clock when it sent this (never corrected): the backend reads the device's skew from it. */
     sentAt: Timestamp,
+    /** The battery, where the device can read it; left out by devices that cannot. */
+    battery: DeviceBattery.nullable().optional(),
   })
   .strict()
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>

@@ -91,6 +91,8 @@ export const StreamMessages = {
     seq: z.number().int().min(1).nullable(),
     at: Timestamp,
   }),
+  /** The depot retired this device: its token is refused from now on, and the stream closes after this. */
+  device: z.object({ change: z.literal('retired'), at: Timestamp, by: z.string().nullable() }),
 } as const
 
 export type StreamMessageName = keyof typeof StreamMessages

@@ -8,6 +8,7 @@ import {
 } from './proof'
 import { DeliveryMethod, FailureReason, ScanRefusal, ScanSource, StopMoveReason } from '../api/events'
 import { DeviceId, IntentId, OrderId, ParcelId, Pin, ShiftId, StaffId, StopId, Timestamp } from '../api/ids'
+import { DeviceBattery } from '../api/depot-devices'
 import { EnrollmentCode } from '../api/device'
 import { IntentStatus, OrderStatus } from '../api/shift'
 import { SettlementVerdict } from '../api/stream'
@@ -98,6 +99,8 @@ export const DeviceStatus = z.object({
   shift: ShiftInfo.nullable(),
   /** The backend refused the courier's token (401): log in again; nothing queued is touched. */
   needsLogin: z.boolean(),
+  /** The depot retired this device: nothing more is sent or recorded; the courier goes on on another terminal. */
+  retired: z.object({ at: Timestamp, by: z.string().nullable() }).nullable(),
 })
 export type DeviceStatus = z.infer<typeof DeviceStatus>
 
@@ -566,6 +569,8 @@ export const ipcChannels = {
 
   getDeviceStatus: channel(Empty, DeviceStatus),
   enrollDevice: channel(EnrollDeviceRequest, DeviceStatus),
+  /** The battery as the renderer reads it (the Battery Status API), for the depot: sent with the next heartbeat. */
+  reportBattery: channel(DeviceBattery, Empty),
   login: channel(LoginRequest, DeviceStatus),
   downloadManifest: channel(Empty, ManifestProgress),
 

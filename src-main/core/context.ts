@@ -1,3 +1,4 @@
+import type { DeviceBattery } from '../../shared/api/depot-devices'
 import type { IpcChannel, IpcRequest, IpcResponse, Settings } from '../../shared/ipc/contract'
 import type { BackendClient } from './backend/client'
 import type { ClockOffset } from './clock/offset'
@@ -41,7 +42,7 @@ export interface CoreContext {
   /** The device's clock: when the courier acted. */
   now(): Date
   /** What this run of the core knows about the courier's session beyond the database. */
-  session: { needsLogin: boolean }
+  session: { needsLogin: boolean; battery: DeviceBattery | null }
   /** Call after a transaction that appended outbox events has committed: the sync engine pushes soon. */
   outboxChanged(): void
   /** Call after a commit that changed the "needs attention" list (a refusal, a flag, a settlement verdict). */

@@ -10,6 +10,7 @@ import { createFileCredentialStore } from './credentials/store'
 import { openDeviceDb, storageFailure } from './db'
 import { deliveryHandlers } from './delivery/handlers'
 import { deviceHandlers } from './device/handlers'
+import { markRetired } from './device/retired'
 import { doorstepHandlers } from './doorstep/handlers'
 import { createDoorstep } from './doorstep/state'
 import { createCoreEvents, type CoreEvents } from './events'
@@ -109,6 +110,11 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     backend: createBackendClient(() => settings.backendUrl, options.fetch, {
       observe: (outcome) => engine?.observe(outcome),
       refused: (error) => {
+        if (error.code === 'device.retired') {
+          const at = typeof error.details.retiredAt === 'string' ? error.details.retiredAt : ctx.now().toISOString()
+          markRetired(ctx, at, typeof error.details.retiredBy === 'string' ? error.details.retiredBy : null)
+          return
+        }
         if (error.code !== 'shift.moved') return
         const to = typeof error.details.deviceId === 'string' ? error.details.deviceId : null
         markShiftMoved(ctx, null, to, ctx.now().toISOString())
@@ -123,7 +129,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
       settings = next
     },
     now,
-    session: { needsLogin: false },
+    session: { needsLogin: false, battery: null },
     outboxChanged: () => engine?.notifyWrite(),
     attentionChanged: () => {
       events.emit('attentionChanged', attentionList(db))

@@ -14,7 +14,9 @@ import {
   DevicesStatusResponse,
   LogoutResponse,
   RecordCashResponse,
+  SetCourierTargetResponse,
   type RecordCashRequest,
+  type SetCourierTargetRequest,
 } from '../../shared/api/dashboard'
 import {
   ClosureResponse,
@@ -26,6 +28,14 @@ import {
   type ApproveRefundRequest,
 } from '../../shared/api/closure'
 import { SupervisorLoginResponse } from '../../shared/api/depot'
+import { DEPOT_DEVICE_PATHS, RetireDeviceResponse } from '../../shared/api/depot-devices'
+import { CreateEnrollmentCodeResponse } from '../../shared/api/device'
+import {
+  CourierRouteResponse,
+  DEPOT_ROUTE_PATHS,
+  ReassignRunResponse,
+  type ReassignRunRequest,
+} from '../../shared/api/depot-routes'
 import { PROOF_PATHS, ProofsResponse } from '../../shared/api/proof'
 import { ErrorBody } from '../../shared/errors'
 
@@ -98,6 +108,29 @@ export const fetchCouriers = (token: string, date: string | null, target: number
 
 export const fetchDevices = (token: string, date: string | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.devices, { date }), DevicesStatusResponse, { token })
+
+/** A courier's own target for a day; null clears it. */
+export const setCourierTarget = (token: string, courierId: string, body: SetCourierTargetRequest) =>
+  call('PUT', `${DASHBOARD_PATHS.targets}/${encodeURIComponent(courierId)}`, SetCourierTargetResponse, {
+    token,
+    json: body,
+  })
+
+/** A new single-use enrollment code for a device of the session's depot. */
+export const issueEnrollmentCode = (token: string) =>
+  call('POST', '/depot/enrollment-codes', CreateEnrollmentCodeResponse, { token })
+
+/** Retires a device: its token is refused from now on; it stays listed with its history. */
+export const retireDevice = (token: string, deviceId: string) =>
+  call('POST', DEPOT_DEVICE_PATHS.retire(deviceId), RetireDeviceResponse, { token })
+
+/** A courier's orders of the day in route order, with any collection in progress. */
+export const fetchCourierRoute = (token: string, courierId: string, date: string | null) =>
+  call('GET', withQuery(DEPOT_ROUTE_PATHS.route(courierId), { date }), CourierRouteResponse, { token })
+
+/** Moves a run of orders from one courier to another, all or none. */
+export const reassignRun = (token: string, body: ReassignRunRequest) =>
+  call('POST', DEPOT_ROUTE_PATHS.reassign, ReassignRunResponse, { token, json: body })
 
 export const fetchAttention = (token: string, date: string | null) =>
   call('GET', withQuery(DASHBOARD_PATHS.attention, { date }), AttentionQueueResponse, { token })

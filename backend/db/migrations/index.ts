@@ -11,6 +11,8 @@ import { closure } from './1796500000000_closure'
 import { proof } from './1796600000000_proof'
 import { attentionResolutions } from './1796700000000_attention_resolutions'
 import { evidence } from './1796810000000_evidence'
+import { deviceRetire } from './1796820000000_device_retire'
+import { courierTargets } from './1796820100000_courier_targets'
 import { statementImports } from './1796840000000_statement_imports'
 
 /**
@@ -30,5 +32,7 @@ export const backendMigrations: Record<string, Migration> = {
   '1796600000000_proof': proof,
   '1796700000000_attention_resolutions': attentionResolutions,
   '1796810000000_evidence': evidence,
+  '1796820000000_device_retire': deviceRetire,
+  '1796820100000_courier_targets': courierTargets,
   '1796840000000_statement_imports': statementImports,
 }

@@ -4,11 +4,17 @@ import { answer, type CoreContext, type HandlersFor } from '../context'
 import { deviceStatus, emitDeviceStatus } from './status'
 import { DEVICE_TOKEN, readDevice, saveDevice } from './store'
 
-export type DeviceHandlers = HandlersFor<'getDeviceStatus' | 'enrollDevice'>
+export type DeviceHandlers = HandlersFor<'getDeviceStatus' | 'enrollDevice' | 'reportBattery'>
 
 export function deviceHandlers(ctx: CoreContext, onEnrolled: () => void): DeviceHandlers {
   return {
     getDeviceStatus: () => answer(() => deviceStatus(ctx)),
+    // Kept in memory only: the renderer reports it again on start and on every change.
+    reportBattery: (battery) =>
+      answer(() => {
+        ctx.session.battery = battery
+        return {}
+      }),
     enrollDevice: async ({ code, label }) => {
       if (readDevice(ctx.db) && ctx.credentials.read(DEVICE_TOKEN)) {
         throw new TuotouError('device.already_enrolled', 'this device is enrolled already')

@@ -2,7 +2,7 @@ import type { DeviceStatus } from '../../../shared/ipc/contract'
 import { TuotouError } from '../../../shared/errors'
 import type { CoreContext } from '../context'
 import { openShift, shiftInfo, type ShiftRow } from '../shift/store'
-import { DEVICE_TOKEN, readDevice, SHIFT_TOKEN, type DeviceRow } from './store'
+import { DEVICE_TOKEN, requireInService, retirement, readDevice, SHIFT_TOKEN, type DeviceRow } from './store'
 
 export function deviceStatus(ctx: CoreContext): DeviceStatus {
   const device = readDevice(ctx.db)
@@ -13,6 +13,7 @@ export function deviceStatus(ctx: CoreContext): DeviceStatus {
     depotName: device?.depot_name ?? null,
     shift: shift ? shiftInfo(shift) : null,
     needsLogin: ctx.session.needsLogin || (shift !== null && ctx.credentials.read(SHIFT_TOKEN) === null),
+    retired: device ? retirement(ctx) : null,
   }
 }
 
@@ -54,6 +55,7 @@ export function requireRoute(ctx: CoreContext): ShiftRow {
  * `shift.moved` once the shift continues on another terminal. Reads (the route, the summary) use `requireRoute`.
  */
 export function requireActiveRoute(ctx: CoreContext): ShiftRow {
+  requireInService(ctx)
   const shift = requireRoute(ctx)
   if (shift.moved_at !== null) {
     throw new TuotouError(

@@ -1,3 +1,4 @@
+import { TuotouError } from '../../../shared/errors'
 import type { DeviceDb } from '../db'
 
 /** Credential names: the device's bearer token from enrollment, and the courier's token for the shift. */
@@ -25,4 +26,23 @@ export function saveDevice(db: DeviceDb, device: DeviceRow): void {
        depot_name = excluded.depot_name, label = excluded.label, enrolled_at = excluded.enrolled_at`,
     [device.device_id, device.depot_id, device.depot_name, device.label, device.enrolled_at],
   )
+}
+
+/** When the depot retired this device and who did, as stored; null while it is in service. */
+export function retirement(ctx: { db: DeviceDb }): { at: string; by: string | null } | null {
+  const row = ctx.db.get<{ retired_at: string | null; retired_by: string | null }>(
+    'SELECT retired_at, retired_by FROM device WHERE id = 1',
+  )
+  return row?.retired_at ? { at: row.retired_at, by: row.retired_by } : null
+}
+
+/** Refuses a courier action on a retired device, saying when and by whom. */
+export function requireInService(ctx: { db: DeviceDb }): void {
+  const retired = retirement(ctx)
+  if (retired) {
+    throw new TuotouError('device.retired', 'this device was retired by the depot; ask your supervisor', {
+      retiredAt: retired.at,
+      retiredBy: retired.by,
+    })
+  }
 }

@@ -11,6 +11,7 @@ import proof from './1796600000000_proof'
 import flagResolved from './1796700000000_flag_resolved'
 import charges from './1796800000000_charges'
 import evidence from './1796810000000_evidence'
+import deviceRetired from './1796820000000_device_retired'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
 export const deviceMigrations: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const deviceMigrations: readonly Migration[] = [
   flagResolved,
   charges,
   evidence,
+  deviceRetired,
 ]

@@ -7,7 +7,7 @@ import { createSseParser } from '../../../shared/sse'
 import type { BackendOutcome } from '../backend/client'
 import type { CoreContext } from '../context'
 import { emitDeviceStatus } from '../device/status'
-import { DEVICE_TOKEN, readDevice } from '../device/store'
+import { DEVICE_TOKEN, readDevice, retirement } from '../device/store'
 import { eventsFrom, oldestRetainedSeq, outboxStats, pendingEvents, pruneAcked, settleEvents } from '../outbox/store'
 import { fullJitterDelay } from './backoff'
 import { attentionList } from './attention'
@@ -123,7 +123,8 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
   const credentials = (): { deviceId: string; token: string } | null => {
     const device = readDevice(ctx.db)
     const token = ctx.credentials.read(DEVICE_TOKEN)
-    return device && token ? { deviceId: device.device_id, token } : null
+    // A retired device's token is refused: it sends nothing more (its outbox stays as it is).
+    return device && token && retirement(ctx) === null ? { deviceId: device.device_id, token } : null
   }
 
   const status = (): SyncStatus => {
@@ -302,6 +303,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
           lastSyncAt: readSyncState(ctx.db, 'last_sync_at'),
           appVersion: ctx.options.version.slice(0, 32),
           sentAt: ctx.now().toISOString(),
+          battery: ctx.session.battery,
         },
         response: HeartbeatResponse,
         timeoutMs: 5000,

@@ -5,6 +5,7 @@ import { applyManifestChange } from '../manifest/store'
 import { applyIntentUpdate, raiseFlag } from '../payments/apply'
 import { applyChargeAnswer } from '../charge/handlers'
 import { markShiftMoved } from '../shift/moved'
+import { markRetired } from '../device/retired'
 import { acknowledgeRejected } from '../outbox/store'
 import { writeSyncState } from './state'
 import type { SseMessage } from '../../../shared/sse'
@@ -104,6 +105,12 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
         ctx.events.emit('routeChanged', { orderIds: [flag.orderId] })
         ctx.attentionChanged()
       }
+      return
+    }
+    case 'device': {
+      const retired = StreamMessages.device.parse(data)
+      ctx.db.transaction(moveCursor)
+      markRetired(ctx, retired.at, retired.by)
       return
     }
     case 'resolved': {

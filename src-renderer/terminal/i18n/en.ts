@@ -31,6 +31,12 @@ export default {
     enrolled: 'Enrolled at {depot}',
     refused: 'The backend refused the code ({code}).',
     badCode: 'An enrollment code is 8 letters and digits.',
+    scan: 'Scan code',
+    qr: {
+      not_enrollment: 'This QR is not an enrollment code. Scan the one your supervisor shows on the dashboard.',
+      unknown_version: 'This terminal cannot read this kind of enrollment QR. Type the 8-character code instead.',
+      bad_code: 'This enrollment QR is damaged. Type the 8-character code instead.',
+    },
   },
   login: {
     title: 'Courier login',
@@ -349,6 +355,14 @@ export default {
     receipt: 'Paid {amount} (receipt): delivered.',
     dismiss: 'OK',
   },
+  retired: {
+    title: 'This terminal was retired',
+    body: 'The depot retired this terminal on {when}. Ask your supervisor.',
+    byWhom: '{who} at the depot retired this terminal on {when}. Ask your supervisor.',
+    next: 'Log in on another terminal to carry on: it shows your route as the depot has it.',
+    pending: '{count} records were not sent from this terminal. They stay on it; tell your supervisor.',
+    device: 'Terminal {id}',
+  },
   moved: {
     title: 'This shift moved to another terminal',
     body: 'You logged in on terminal {device} at {time}. Continue there. What this terminal still holds is sent to the depot.',
@@ -544,6 +558,7 @@ export default {
     device: {
       not_enrolled: 'This device is not enrolled yet.',
       already_enrolled: 'This device is already enrolled.',
+      retired: 'The depot retired this terminal. Ask your supervisor.',
     },
     shift: {
       none: 'No shift is open. Log in first.',

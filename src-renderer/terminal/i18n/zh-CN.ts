@@ -33,6 +33,12 @@ export default {
     enrolled: '已登记到{depot}',
     refused: '后台拒绝了该登记码（{code}）。',
     badCode: '登记码为 8 位字母和数字。',
+    scan: '扫描登记码',
+    qr: {
+      not_enrollment: '这不是登记二维码。请扫描站点主管在看板上显示的二维码。',
+      unknown_version: '本终端无法识别此登记二维码的格式，请输入 8 位登记码。',
+      bad_code: '此登记二维码已损坏，请输入 8 位登记码。',
+    },
   },
   login: {
     title: '快递员登录',
@@ -346,6 +352,14 @@ export default {
     receipt: '已收款 {amount}（凭证）：已妥投。',
     dismiss: '知道了',
   },
+  retired: {
+    title: '此终端已停用',
+    body: '站点已于 {when} 停用此终端，请联系站点主管。',
+    byWhom: '站点主管{who}已于 {when} 停用此终端，请联系站点主管。',
+    next: '请在另一台终端登录继续派送：那里显示的是站点记录的路线。',
+    pending: '此终端有 {count} 条记录未发出，仍保存在本机，请告知站点主管。',
+    device: '终端 {id}',
+  },
   moved: {
     title: '本班次已转到另一台终端',
     body: '您于 {time} 在终端 {device} 上登录。请在那台终端继续。本终端上尚未上传的记录仍会发送给站点。',
@@ -540,6 +554,7 @@ export default {
     device: {
       not_enrolled: '本设备尚未登记。',
       already_enrolled: '本设备已登记。',
+      retired: '站点已停用此终端，请联系站点主管。',
     },
     shift: {
       none: '没有进行中的班次，请先登录。',

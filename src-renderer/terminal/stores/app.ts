@@ -37,6 +37,13 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
+  /** Tells the core the battery, for the depot's device list; a refusal costs nothing but that figure. */
+  function reportBattery(level: number, charging: boolean): void {
+    bridge
+      .reportBattery({ level: Math.min(100, Math.max(0, Math.round(level * 100))), charging })
+      .catch(() => undefined)
+  }
+
   /** Follows the core's pushes; returns the disposer for `onUnmounted`. */
   function subscribe(): () => void {
     const disposers = [
@@ -58,6 +65,7 @@ export const useAppStore = defineStore('app', () => {
     checkingBackend,
     lastError,
     load,
+    reportBattery,
     updateSettings,
     checkBackend,
     subscribe,

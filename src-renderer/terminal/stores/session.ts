@@ -4,7 +4,7 @@ import type { DeviceStatus, ManifestProgress } from '../../../shared/ipc/contrac
 import { bridge } from '../../bridge'
 
 /** Which first-run step the terminal is at, from enrollment to a route ready on the device. */
-export type SessionStage = 'loading' | 'enroll' | 'login' | 'manifest' | 'ready'
+export type SessionStage = 'loading' | 'enroll' | 'retired' | 'login' | 'manifest' | 'ready'
 
 /** The device and the courier: enrollment, login, and the manifest download with its progress. */
 export const useSessionStore = defineStore('session', () => {
@@ -18,6 +18,7 @@ export const useSessionStore = defineStore('session', () => {
     const current = status.value
     if (!current) return 'loading'
     if (!current.enrolled) return 'enroll'
+    if (current.retired) return 'retired'
     if (!current.shift || current.needsLogin || (takingBack.value && current.shift.movedTo)) return 'login'
     if (!current.shift.manifestLoaded) return 'manifest'
     return 'ready'
