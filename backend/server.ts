@@ -11,6 +11,7 @@ import { registerClosureRoutes } from './closure/handlers'
 import { startClosureWorker } from './closure/worker'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { registerDashboardRoutes } from './dashboard/handlers'
+import { registerDayCloseRoutes } from './dayclose/handlers'
 import { registerDashboardPage } from './dashboard/page'
 import { type BackendDb, ping } from './db/connect'
 import { registerDepotRoutes } from './depot/handlers'
@@ -172,6 +173,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerClosureRoutes(app, routes, context)
   registerDepotRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
+  registerDayCloseRoutes(app, routes, context)
   registerProofRoutes(app, routes, context)
   if (sms) registerSandboxSmsRoutes(app, routes, sms)
   if (options.rendererDir) await registerDashboardPage(app, options.rendererDir)

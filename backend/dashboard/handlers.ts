@@ -129,6 +129,7 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
       ...SUPERVISOR_ERRORS,
       { status: 404, code: 'courier.not_found' },
       { status: 409, code: 'cash.version_conflict' },
+      { status: 409, code: 'day.closed' },
       { status: 422, code: 'cash.note_required' },
     ],
     handler: async ({ params, body, caller: session, request }) => {
@@ -165,6 +166,7 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
       { status: 409, code: 'attention.already_resolved' },
       { status: 409, code: 'order.closed' },
       { status: 409, code: 'order.already_assigned' },
+      { status: 409, code: 'day.closed' },
       { status: 422, code: 'attention.action_not_allowed' },
     ],
     handler: async ({ params, body, caller: session, request }) => {

@@ -19,6 +19,7 @@ export const AttentionItemKind = z.enum([
   'payment_after_revoke',
   'rejected_event',
   'clock_skew',
+  'late_after_close',
 ])
 export type AttentionItemKind = z.infer<typeof AttentionItemKind>
 
@@ -40,9 +41,10 @@ export const ATTENTION_ACTIONS: Record<AttentionItemKind, readonly AttentionActi
   payment_after_revoke: ['resolve'],
   rejected_event: ['resolve', 'reassign'],
   clock_skew: ['resolve'],
+  late_after_close: ['resolve'],
 }
 
-/** `<source>:<key>`: `flag:flg_…`, `rejection:<deviceId>:<seq>`, `skew:<deviceId>:<date>`. */
+/** `<source>:<key>`: `flag:flg_…`, `rejection:<deviceId>:<seq>`, `skew:<deviceId>:<date>`, `late:<deviceId>:<seq>`. */
 export const AttentionItemId = z
   .string()
   .regex(/^[a-z][a-z_]{1,20}:[A-Za-z0-9_.:-]{1,90}$/, 'must be a work-queue item ID like flag:flg_…')

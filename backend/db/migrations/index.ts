@@ -10,6 +10,7 @@ import { callsAndStops } from './1796450000000_calls_and_stops'
 import { closure } from './1796500000000_closure'
 import { proof } from './1796600000000_proof'
 import { attentionResolutions } from './1796700000000_attention_resolutions'
+import { dayClose } from './1796830000000_day_close'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -27,4 +28,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1796500000000_closure': closure,
   '1796600000000_proof': proof,
   '1796700000000_attention_resolutions': attentionResolutions,
+  '1796830000000_day_close': dayClose,
 }
