@@ -344,7 +344,8 @@ async function lateEvents(
     ])
     .where('day_late_events.depot_id', '=', depotId)
   if (date !== null) query = query.where('day_late_events.route_date', '=', date)
-  if (one) query = query.where('day_late_events.device_id', '=', one.deviceId).where('day_late_events.seq', '=', one.seq)
+  if (one)
+    query = query.where('day_late_events.device_id', '=', one.deviceId).where('day_late_events.seq', '=', one.seq)
   return query.execute()
 }
 

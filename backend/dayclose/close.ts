@@ -9,7 +9,6 @@ import {
 } from '../../shared/api/day-close'
 import type { BackendContext } from '../context'
 import type { SupervisorSession } from '../depot/auth'
-import type { Trx } from '../db/connect'
 import type { BackendSchema } from '../db/schema'
 import { inTransaction } from '../db/transaction'
 import { supervisorsOfDepot } from '../dashboard/cash'
@@ -21,8 +20,6 @@ import { notFound, unprocessable } from '../http/errors'
 import { routeDateOf } from '../manifests/route-date'
 import { couriersOfDay, dayChecksum, liveDayFigures } from './figures'
 import { closeOf, lockCourierDay } from './lock'
-
-type Db = Kysely<BackendSchema> | Trx
 
 /** The figures as closed; a stored row this version cannot read is shown with the figures as they are now. */
 function closedFigures(
