@@ -50,7 +50,7 @@ const cash = (courier: Courier, order: ManifestOrder, collectedFen: number, at: 
 const test = base.extend<{ depot: Depot }>({
   // eslint-disable-next-line no-empty-pattern
   depot: async ({}, use) => {
-    const backend = await startBackend(['--sandbox', '--seed', 'demo'])
+    const backend = await startBackend(['--sandbox', '--seed', 'demo'], 120_000)
     const api = new BackendApi(backend.url)
     const session = await api.call('POST', '/api/v1/depot/sessions', SupervisorLoginResponse, { json: SUPERVISOR })
     const { code } = await api.call('POST', '/api/v1/depot/enrollment-codes', CreateEnrollmentCodeResponse, {
@@ -93,7 +93,8 @@ async function logIn(page: Page, depot: Depot): Promise<void> {
   await page.getByTestId('depot-login').fill(SUPERVISOR.login)
   await page.getByTestId('depot-password').fill(SUPERVISOR.password)
   await page.getByTestId('depot-login-submit').click()
-  await expect(page.getByTestId('depot-live')).toHaveAttribute('data-state', 'live')
+  // This machine is shared and slow: the first render after login can take a while.
+  await expect(page.getByTestId('depot-live')).toHaveAttribute('data-state', 'live', { timeout: 30_000 })
 }
 
 /** Nothing wider than its box; on the Chinese page no English word other than IDs and units. */
