@@ -208,18 +208,9 @@ test('the work queue item approves a refund right there and marks money never se
   const hundreds = Math.floor(counted / 10_000)
   const rest = counted - hundreds * 10_000
   await page.getByTestId('cash-denom-n100').fill(String(hundreds))
-  await page
-    .getByTestId('cash-denom-n10')
-    .locator('input')
-    .fill(String(Math.floor(rest / 1_000)))
-  await page
-    .getByTestId('cash-denom-n1')
-    .locator('input')
-    .fill(String(Math.floor((rest % 1_000) / 100)))
-  await page
-    .getByTestId('cash-denom-coins')
-    .locator('input')
-    .fill(((rest % 100) / 100).toFixed(2))
+  await page.getByTestId('cash-denom-n10').fill(String(Math.floor(rest / 1_000)))
+  await page.getByTestId('cash-denom-n1').fill(String(Math.floor((rest % 1_000) / 100)))
+  await page.getByTestId('cash-denom-coins').fill(((rest % 100) / 100).toFixed(2))
   await expect(page.getByTestId('cash-denom-total')).toHaveAttribute('data-fen', String(counted))
   await expect(page.getByTestId('cash-amount')).toHaveValue((counted / 100).toFixed(2))
   await expect(page.getByTestId('cash-after-count')).toHaveAttribute('data-gap', '-100')
