@@ -335,7 +335,16 @@ test('a supervisor closes a courier’s day: the report with its checksum, print
       await page.getByTestId(lang === 'en' ? 'depot-lang-en' : 'depot-lang-zh').click()
       await page.emulateMedia({ media: 'print' })
       await page.screenshot({ path: join(SHOTS, `dashboard-dayclose-print-${paper}-${lang}.png`), fullPage: true })
-      await page.pdf({ path: join(SHOTS, `dashboard-dayclose-print-${paper}-${lang}.pdf`), preferCSSPageSize: true })
+      const pdf = await page.pdf({
+        path: join(SHOTS, `dashboard-dayclose-print-${paper}-${lang}.pdf`),
+        preferCSSPageSize: true,
+      })
+      // Every page is the paper chosen (A4 595 pt wide, 80 mm 227 pt): no A4 page left around a receipt.
+      const widths = [...pdf.toString('latin1').matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+)/g)].map((m) =>
+        Math.round(Number(m[1])),
+      )
+      expect(widths.length, `${paper} ${lang}: pages`).toBeGreaterThan(0)
+      expect(new Set(widths), `${paper} ${lang}: page widths`).toEqual(new Set([paper === 'a4' ? 595 : 227]))
     }
   }
   await page.emulateMedia({ media: 'screen' })
