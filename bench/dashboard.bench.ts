@@ -42,7 +42,7 @@ async function measure(context: BenchContext, kind: 'SQLite' | 'PostgreSQL', tar
     note: `${dataset.rows.toLocaleString('en-US')} rows, ${seconds.toFixed(0)} s`,
   })
 
-  const backend = await spawnBackend({ db: target, sandbox: false, env: { LOG_LEVEL: 'error' }, timeoutMs: 120_000 })
+  const backend = await spawnBackend({ db: target, sandbox: false, env: { LOG_LEVEL: 'error' }, timeoutMs: 300_000 })
   try {
     const api = new BackendApi(backend.url)
     // A handful of depots' supervisors, spread over the network; each request picks one and a day.
