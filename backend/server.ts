@@ -14,6 +14,7 @@ import { registerClosureRoutes } from './closure/handlers'
 import { startClosureWorker } from './closure/worker'
 import { defaultConfig, type BackendConfig, type BackendContext } from './context'
 import { registerDashboardRoutes } from './dashboard/handlers'
+import { registerDayCloseRoutes } from './dayclose/handlers'
 import { registerDashboardPage } from './dashboard/page'
 import { registerTargetRoutes } from './dashboard/targets'
 import { type BackendDb, ping } from './db/connect'
@@ -200,6 +201,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   registerDepotRouteRoutes(app, routes, context)
   registerDashboardRoutes(app, routes, context)
   registerTargetRoutes(app, routes, context)
+  registerDayCloseRoutes(app, routes, context)
   registerProofRoutes(app, routes, context)
   registerEvidenceRoutes(app, routes, context, context.evidence)
   if (sms) registerSandboxSmsRoutes(app, routes, sms)

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { SupervisorLoginResponse } from '../shared/api/depot'
 import { API_PREFIX } from '../shared/api/common'
 import { DASHBOARD_PATHS } from '../shared/api/dashboard'
+import { DAY_CLOSE_PATHS } from '../shared/api/day-close'
 import { BackendApi } from '../backend/testing/api'
 import { spawnBackend } from '../backend/testing/backend'
 import { dropSchema, freshSchemaUrl, postgresTarget } from '../backend/testing/postgres'
@@ -41,7 +42,7 @@ async function measure(context: BenchContext, kind: 'SQLite' | 'PostgreSQL', tar
     note: `${dataset.rows.toLocaleString('en-US')} rows, ${seconds.toFixed(0)} s`,
   })
 
-  const backend = await spawnBackend({ db: target, sandbox: false, env: { LOG_LEVEL: 'error' }, timeoutMs: 120_000 })
+  const backend = await spawnBackend({ db: target, sandbox: false, env: { LOG_LEVEL: 'error' }, timeoutMs: 300_000 })
   try {
     const api = new BackendApi(backend.url)
     // A handful of depots' supervisors, spread over the network; each request picks one and a day.
@@ -54,10 +55,11 @@ async function measure(context: BenchContext, kind: 'SQLite' | 'PostgreSQL', tar
       sessions.push({ depotId, token: session.supervisorToken })
     }
     const endpoints = [
-      { name: 'couriers', path: DASHBOARD_PATHS.couriers },
-      { name: 'devices', path: DASHBOARD_PATHS.devices },
-      { name: 'attention', path: DASHBOARD_PATHS.attention },
-      { name: 'cash', path: DASHBOARD_PATHS.cash },
+      { name: 'couriers', url: (day: string) => `${DASHBOARD_PATHS.couriers}?date=${day}` },
+      { name: 'devices', url: (day: string) => `${DASHBOARD_PATHS.devices}?date=${day}` },
+      { name: 'attention', url: (day: string) => `${DASHBOARD_PATHS.attention}?date=${day}` },
+      { name: 'cash', url: (day: string) => `${DASHBOARD_PATHS.cash}?date=${day}` },
+      { name: 'day report', url: (day: string) => DAY_CLOSE_PATHS.report.replace(':date', day) },
     ]
     for (const endpoint of endpoints) {
       const samples: number[] = []
@@ -67,7 +69,7 @@ async function measure(context: BenchContext, kind: 'SQLite' | 'PostgreSQL', tar
         const session = sessions[i % sessions.length]!
         const day = dataset.days[i % dataset.days.length]!
         const sent = performance.now()
-        const response = await fetch(`${backend.url}${API_PREFIX}${endpoint.path}?date=${day}`, {
+        const response = await fetch(`${backend.url}${API_PREFIX}${endpoint.url(day)}`, {
           headers: { authorization: `Bearer ${session.token}` },
         })
         const text = await response.text()

@@ -278,7 +278,9 @@ test('a supervisor follows the rounds live, in both languages, reconciles cash a
   const bytes = readFileSync(file)
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
   const csv = bytes.toString('utf8').slice(1)
-  expect(csv.split('\r\n')[0]).toBe('工号,姓名,应收现金,cash_collections,快递员申报,实收,差额,状态,备注,记录人,时间')
+  expect(csv.split('\r\n')[0]).toBe(
+    '工号,姓名,应收现金,cash_collections,快递员申报,实收,差额,状态,备注,记录人,时间,门口短收,未到账待核实,快递员欠款',
+  )
   expect(csv).toContain(`SZ1001,李强,${(liCash / 100).toFixed(2)},`)
   expect(csv).toContain(`,-5.00,有差额,少交5元，明早补交,张伟,`)
 

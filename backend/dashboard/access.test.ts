@@ -73,6 +73,8 @@ for (const { kind, skip } of await databasesUnderTest()) {
         path: '/api/v1/depot/attention/flag:flg_AnyFlag1234/resolve',
         json: { action: 'resolve', note: 'checked' },
       },
+      { method: 'GET', path: `/api/v1/depot/days/${DAY}/report` },
+      { method: 'POST', path: `/api/v1/depot/days/${DAY}/close`, json: { courierId: courier.fixture.courierId } },
       { method: 'DELETE', path: '/api/v1/depot/sessions/current' },
       { method: 'POST', path: '/api/v1/depot/enrollment-codes' },
       { method: 'GET', path: '/api/v1/depot/devices' },
@@ -154,6 +156,18 @@ for (const { kind, skip } of await databasesUnderTest()) {
       })
       expect(foreign.status).toBe(404)
       expect(errorOf(foreign.json).code).toBe('courier.not_found')
+      // Nor can they close this depot's courier's day, or read its report.
+      const foreignClose = await server.api.raw('POST', `/api/v1/depot/days/${DAY}/close`, {
+        token: rival.token,
+        json: { courierId: courier.fixture.courierId },
+      })
+      expect([foreignClose.status, errorOf(foreignClose.json).code]).toEqual([404, 'courier.not_found'])
+      const foreignReport = await server.api.raw(
+        'GET',
+        `/api/v1/depot/days/${DAY}/report?courierId=${courier.fixture.courierId}`,
+        { token: rival.token },
+      )
+      expect((foreignReport.json as { couriers: unknown[] }).couriers).toEqual([])
       // The depot's older endpoints keep to the session's depot too.
       for (const path of [
         `/api/v1/depot/orders/${courier.order(1).orderId}/cancel`,

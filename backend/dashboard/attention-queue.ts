@@ -15,7 +15,8 @@ import type { BackendContext } from '../context'
 import type { SupervisorSession } from '../depot/auth'
 import { reassignOrder } from '../depot/order-changes'
 import type { BackendSchema } from '../db/schema'
-import { inTransaction } from '../db/transaction'
+import { inTransaction, type AfterCommit } from '../db/transaction'
+import { requireDayOpen } from '../dayclose/lock'
 import { conflict, notFound, unprocessable } from '../http/errors'
 import { appendStreamMessage, deviceOfCourier } from '../stream/messages'
 import { attentionOfDay } from './attention'
@@ -256,6 +257,79 @@ const skewItem = (row: SkewedDevice, date: string): QueueItemDraft => ({
   flagId: null,
 })
 
+/**
+ * An event for a courier-day already closed, that arrived after the close (`dayclose/late.ts`): it was applied,
+ * the closed report was not changed, and the supervisor sees it here. Resolving it is the one change a closed day
+ * takes.
+ */
+const lateEventSource: AttentionSource = {
+  prefix: 'late',
+  async list(db, depotId, date) {
+    const couriers = await couriersOfDepot(db, depotId)
+    const rows = await lateEvents(db, depotId, date, null)
+    return rows.map((row) => lateItem(row, couriers))
+  },
+  async find(trx, depotId, key, couriers) {
+    const match = /^(dev_[A-Za-z0-9]{4,40}):(\d{1,15})$/.exec(key)
+    if (!match) return null
+    const [row] = await lateEvents(trx, depotId, null, { deviceId: match[1]!, seq: Number(match[2]) })
+    return row ? { date: row.route_date, item: lateItem(row, couriers) } : null
+  },
+}
+
+interface LateEventRow {
+  device_id: string
+  seq: number
+  route_date: string
+  courier_id: string
+  type: string
+  order_id: string | null
+  received_ms: number
+  waybill: string | null
+}
+
+async function lateEvents(
+  db: Kysely<BackendSchema>,
+  depotId: string,
+  date: string | null,
+  one: { deviceId: string; seq: number } | null,
+): Promise<LateEventRow[]> {
+  let query = db
+    .selectFrom('day_late_events')
+    .leftJoin('orders', (join) =>
+      join.onRef('orders.id', '=', 'day_late_events.order_id').on('orders.depot_id', '=', depotId),
+    )
+    .select([
+      'day_late_events.device_id',
+      'day_late_events.seq',
+      'day_late_events.route_date',
+      'day_late_events.courier_id',
+      'day_late_events.type',
+      'day_late_events.order_id',
+      'day_late_events.received_ms',
+      'orders.waybill',
+    ])
+    .where('day_late_events.depot_id', '=', depotId)
+  if (date !== null) query = query.where('day_late_events.route_date', '=', date)
+  if (one)
+    query = query.where('day_late_events.device_id', '=', one.deviceId).where('day_late_events.seq', '=', one.seq)
+  return query.execute()
+}
+
+const lateItem = (row: LateEventRow, couriers: Map<string, CourierName>): QueueItemDraft => ({
+  itemId: `late:${row.device_id}:${Number(row.seq)}`,
+  kind: 'late_after_close',
+  createdAt: storedTimestampOrEpoch(null, row.received_ms),
+  courier: courierRef(couriers, row.courier_id),
+  orderId: row.waybill ? row.order_id : null,
+  waybill: row.waybill ?? null,
+  deviceId: row.device_id,
+  amountFen: null,
+  detail: row.type,
+  refundable: false,
+  flagId: null,
+})
+
 /** Every source of the work queue. Others add theirs here. */
 export const ATTENTION_SOURCES: readonly AttentionSource[] = [
   flagSource,
@@ -263,6 +337,7 @@ export const ATTENTION_SOURCES: readonly AttentionSource[] = [
   skewSource,
   evidenceOrphanSource,
   proofMissingSource,
+  lateEventSource,
 ]
 
 interface ResolutionRow {
@@ -358,6 +433,11 @@ export async function resolveAttentionItem(
       throw notFound('attention.not_found', 'no such item in this depot')
     }
     if (found.item.closedBySystemAt) throw conflict('attention.already_resolved', 'this item is already closed')
+    // A closed day's items stay as they were closed; a late event listed against it is the one thing to see to.
+    const courierOfItem = found.item.courier?.courierId
+    if (courierOfItem && found.item.kind !== 'late_after_close') {
+      await requireDayOpen(trx, context.database.kind, session.depotId, found.date, courierOfItem)
+    }
     const allowed = found.item.actions ?? ATTENTION_ACTIONS[found.item.kind]
     if (!allowed.includes(request.action)) {
       throw unprocessable('attention.action_not_allowed', 'this action does not apply to this item', {

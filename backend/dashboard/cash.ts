@@ -1,9 +1,18 @@
 import type { Kysely } from 'kysely'
-import type { CashAuditEntry, CashDayResponse, CashRow, RecordCashRequest } from '../../shared/api/dashboard'
+import {
+  CashDenominations,
+  type CashAuditEntry,
+  type CashDayResponse,
+  type CashOwed,
+  type CashRow,
+  type RecordCashRequest,
+} from '../../shared/api/dashboard'
 import type { BackendContext } from '../context'
 import type { Trx } from '../db/connect'
 import type { BackendSchema } from '../db/schema'
 import { inTransaction } from '../db/transaction'
+import { owedOfDay } from '../dayclose/figures'
+import { requireDayOpen } from '../dayclose/lock'
 import { ApiError, conflict, notFound } from '../http/errors'
 import { newId } from '../ids'
 import { courierRef, couriersOfDepot, type CourierName } from './couriers'
@@ -28,6 +37,21 @@ interface CashFacts {
   declaredFen: number | null
   declaredAt: string | null
   handin: CashHandinTable | null
+  owed: CashOwed
+  closed: boolean
+}
+
+const NOTHING_OWED: CashOwed = { shortfallCount: 0, shortfallFen: 0, unverifiedCount: 0, unverifiedFen: 0 }
+
+/** A stored denomination count, or null when there is none or it cannot be read. */
+function storedDenominations(text: string | null | undefined): CashDenominations | null {
+  if (!text) return null
+  try {
+    const parsed = CashDenominations.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
 }
 
 /** One courier's cash row; stored amounts and times are brought into range (`stored.ts`). */
@@ -52,6 +76,9 @@ function cashRow(facts: CashFacts, couriers: Map<string, CourierName>, superviso
     discrepancyFen: received === null ? null : storedSigned(received - expected),
     declaredDiscrepancyFen: declared === null ? null : storedSigned(declared - expected),
     status: received === null ? 'awaiting' : received === expected ? 'balanced' : 'discrepancy',
+    owed: facts.owed,
+    denominations: storedDenominations(handin?.denominations),
+    closed: facts.closed,
   }
 }
 
@@ -91,7 +118,7 @@ export async function cashOfDay(
   date: string,
   nowMs: number,
 ): Promise<CashDayResponse> {
-  const [days, handins, routes, audit, couriers, supervisors] = await Promise.all([
+  const [days, handins, routes, audit, couriers, supervisors, owed, closes] = await Promise.all([
     db
       .selectFrom('dashboard_courier_days')
       .select(['courier_id', 'cash_fen', 'cash_count', 'declared_fen', 'declared_at'])
@@ -115,12 +142,29 @@ export async function cashOfDay(
       .execute(),
     couriersOfDepot(db, depotId),
     supervisorsOfDepot(db, depotId),
+    owedOfDay(db, depotId, date),
+    db
+      .selectFrom('day_closes')
+      .select('courier_id')
+      .where('depot_id', '=', depotId)
+      .where('route_date', '=', date)
+      .execute(),
   ])
+  const closed = new Set(closes.map((row) => row.courier_id))
   const facts = new Map<string, CashFacts>()
   const factsOf = (courierId: string): CashFacts => {
     let entry = facts.get(courierId)
     if (!entry) {
-      entry = { courierId, expectedFen: 0, cashCount: 0, declaredFen: null, declaredAt: null, handin: null }
+      entry = {
+        courierId,
+        expectedFen: 0,
+        cashCount: 0,
+        declaredFen: null,
+        declaredAt: null,
+        handin: null,
+        owed: owed.get(courierId) ?? NOTHING_OWED,
+        closed: closed.has(courierId),
+      }
       facts.set(courierId, entry)
     }
     return entry
@@ -170,6 +214,7 @@ export async function recordCashHandin(
     if (!courier || courier.depot_id !== session.depotId) {
       throw notFound('courier.not_found', 'no such courier in this depot')
     }
+    await requireDayOpen(trx, context.database.kind, session.depotId, request.date, courierId)
     const day = await trx
       .selectFrom('dashboard_courier_days')
       .select(['cash_fen', 'cash_count', 'declared_fen', 'declared_at'])
@@ -199,6 +244,8 @@ export async function recordCashHandin(
       })
     }
     const supervisors = await supervisorsOfDepot(trx, session.depotId)
+    const owed = (await owedOfDay(trx, session.depotId, request.date)).get(courierId) ?? NOTHING_OWED
+    const denominations = request.denominations ? JSON.stringify(request.denominations) : null
     const couriers = new Map([[courier.id, courier]])
     const facts = (handin: CashHandinTable | null): CashFacts => ({
       courierId,
@@ -207,8 +254,15 @@ export async function recordCashHandin(
       declaredFen: day?.declared_fen ?? null,
       declaredAt: day?.declared_at ?? null,
       handin,
+      owed,
+      closed: false,
     })
-    if (existing && existing.received_fen === request.receivedFen && existing.note === note) {
+    if (
+      existing &&
+      existing.received_fen === request.receivedFen &&
+      existing.note === note &&
+      (existing.denominations ?? null) === denominations
+    ) {
       return { row: cashRow(facts(existing), couriers, supervisors), audit: null }
     }
 
@@ -222,6 +276,7 @@ export async function recordCashHandin(
       version: current + 1,
       recorded_by: session.supervisorId,
       recorded_ms: now,
+      denominations,
     }
     if (existing) {
       // Guarded by the version as well, so a change that raced past the read above is refused, not lost.
@@ -233,6 +288,7 @@ export async function recordCashHandin(
           version: handin.version,
           recorded_by: handin.recorded_by,
           recorded_ms: now,
+          denominations,
         })
         .where('depot_id', '=', session.depotId)
         .where('route_date', '=', request.date)

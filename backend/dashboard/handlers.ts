@@ -129,6 +129,7 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
       ...SUPERVISOR_ERRORS,
       { status: 404, code: 'courier.not_found' },
       { status: 409, code: 'cash.version_conflict' },
+      { status: 409, code: 'day.closed' },
       { status: 422, code: 'cash.note_required' },
     ],
     handler: async ({ params, body, caller: session, request }) => {
@@ -167,6 +168,7 @@ export function registerDashboardRoutes(app: FastifyInstance, routes: RouteTable
       { status: 409, code: 'order.already_assigned' },
       { status: 409, code: 'order.moved' },
       { status: 409, code: 'order.collection_in_progress' },
+      { status: 409, code: 'day.closed' },
       { status: 422, code: 'attention.action_not_allowed' },
     ],
     handler: async ({ params, body, caller: session, request }) => {

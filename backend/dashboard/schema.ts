@@ -66,6 +66,8 @@ export interface CashHandinTable {
   version: number
   recorded_by: string
   recorded_ms: number
+  /** The denomination count as the supervisor keyed it (JSON of `CashDenominations`), when they counted by note. */
+  denominations?: string | null
 }
 
 export interface DepotAuditTable {
@@ -99,6 +101,32 @@ export interface AttentionResolutionTable {
   resolved_ms: number
 }
 
+/** A courier's day closed by a supervisor (`dayclose/`): the figures as closed and their checksum; never changed. */
+export interface DayCloseTable {
+  depot_id: string
+  route_date: string
+  courier_id: string
+  closed_by: string
+  closed_ms: number
+  note: string | null
+  /** JSON of `DayFigures` as closed. */
+  figures: string
+  checksum: string
+}
+
+/** A device event for a closed day that arrived after the close: applied, and listed against the day. */
+export interface DayLateEventTable {
+  device_id: string
+  seq: number
+  depot_id: string
+  route_date: string
+  courier_id: string
+  type: string
+  order_id: string | null
+  occurred_ms: number
+  received_ms: number
+}
+
 export interface DashboardTables {
   dashboard_courier_days: DashboardCourierDayTable
   dashboard_failures: DashboardFailureTable
@@ -107,6 +135,8 @@ export interface DashboardTables {
   cash_handins: CashHandinTable
   depot_audit: DepotAuditTable
   attention_resolutions: AttentionResolutionTable
+  day_closes: DayCloseTable
+  day_late_events: DayLateEventTable
 }
 
 /** The dashboard's tables, for snapshots and for tests that rebuild them. */
@@ -118,4 +148,6 @@ export const DASHBOARD_TABLES: (keyof DashboardTables)[] = [
   'cash_handins',
   'depot_audit',
   'attention_resolutions',
+  'day_closes',
+  'day_late_events',
 ]

@@ -3,6 +3,7 @@ import type { DeviceEvent, EventResult, PushEventsResponse } from '../../shared/
 import { SEQUENCE_GAP } from '../../shared/api/events'
 import type { BackendContext } from '../context'
 import { summariseIngestedBatch } from '../dashboard/summary'
+import { listLateEvents } from '../dayclose/late'
 import type { Trx } from '../db/connect'
 import type { DepotTable, DeviceEventTable, PaymentTable, ShiftTable } from '../db/schema'
 import { inTransaction, type AfterCommit } from '../db/transaction'
@@ -480,6 +481,7 @@ export async function ingestEvents(
       await raiseFlag(context, trx, after, flag, target)
     }
     await summariseIngestedBatch(context, trx, after, { deviceId, depotId: device.depot_id, rows, state, effects })
+    await listLateEvents(context, trx, after, { depotId: device.depot_id, rows, state })
     await tellOtherTerminals(context, trx, after, deviceId, state, effects)
     const last = fresh.at(-1)!.seq
     // The offset the device had measured most recently, as its latest event in the batch carried it.

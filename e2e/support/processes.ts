@@ -60,13 +60,17 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(base, `${prefix}-`))
 }
 
-/** A backend on a fresh SQLite file and a free port. */
-export async function startBackend(extraArgs: string[] = []): Promise<Running & { url: string; dir: string }> {
+/** A backend on a fresh SQLite file and a free port (`timeoutMs` to start: longer on a loaded machine). */
+export async function startBackend(
+  extraArgs: string[] = [],
+  timeoutMs = 30_000,
+): Promise<Running & { url: string; dir: string }> {
   const dir = tempDir('backend')
   const running = await startEntry(
     'backend/cli.ts',
     ['--port', '0', '--db', join(dir, 'backend.sqlite'), ...extraArgs],
     /^Backend: (http:\/\/\S+)/,
+    timeoutMs,
   )
   return { ...running, url: running.match[1]!, dir }
 }

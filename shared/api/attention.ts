@@ -23,6 +23,7 @@ export const AttentionItemKind = z.enum([
   'evidence_missing',
   /** A completion without the proof its policy asked for, and no override (`detail`: what was missing). */
   'proof_missing',
+  'late_after_close',
 ])
 export type AttentionItemKind = z.infer<typeof AttentionItemKind>
 
@@ -46,9 +47,10 @@ export const ATTENTION_ACTIONS: Record<AttentionItemKind, readonly AttentionActi
   clock_skew: ['resolve'],
   evidence_missing: ['resolve'],
   proof_missing: ['resolve'],
+  late_after_close: ['resolve'],
 }
 
-/** `<source>:<key>`: `flag:flg_…`, `rejection:<deviceId>:<seq>`, `skew:<deviceId>:<date>`. */
+/** `<source>:<key>`: `flag:flg_…`, `rejection:<deviceId>:<seq>`, `skew:<deviceId>:<date>`, `late:<deviceId>:<seq>`. */
 export const AttentionItemId = z
   .string()
   .regex(/^[a-z][a-z_]{1,20}:[A-Za-z0-9_.:-]{1,90}$/, 'must be a work-queue item ID like flag:flg_…')

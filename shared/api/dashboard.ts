@@ -247,6 +247,44 @@ export type AttentionResponse = z.infer<typeof AttentionResponse>
 export const SupervisorRef = z.object({ supervisorId: SupervisorId, name: z.string() })
 export type SupervisorRef = z.infer<typeof SupervisorRef>
 
+/**
+ * A blind count of cash by denomination: how many of each note (¥100, ¥50, ¥20, ¥10, ¥5, ¥1) and the coins as an
+ * amount in fen. Every count is a whole number; the total is `denominationsTotalFen`.
+ */
+export const CashDenominations = z
+  .object({
+    n100: z.number().int().min(0).max(100_000),
+    n50: z.number().int().min(0).max(100_000),
+    n20: z.number().int().min(0).max(100_000),
+    n10: z.number().int().min(0).max(100_000),
+    n5: z.number().int().min(0).max(100_000),
+    n1: z.number().int().min(0).max(100_000),
+    coinsFen: z.number().int().min(0).max(10_000_000),
+  })
+  .strict()
+export type CashDenominations = z.infer<typeof CashDenominations>
+
+/** The value of each note in fen, by its key in `CashDenominations`. */
+export const NOTE_FEN = { n100: 10_000, n50: 5_000, n20: 2_000, n10: 1_000, n5: 500, n1: 100 } as const
+
+export function denominationsTotalFen(count: CashDenominations): number {
+  return (Object.keys(NOTE_FEN) as (keyof typeof NOTE_FEN)[]).reduce(
+    (sum, key) => sum + count[key] * NOTE_FEN[key],
+    count.coinsFen,
+  )
+}
+
+/** What the courier owes for the day besides the cash taken: customers short at the door, payments never seen. */
+export const CashOwed = z.object({
+  /** Cash deliveries where the customer handed over less than due, as the courier confirmed at the door. */
+  shortfallCount: Count,
+  shortfallFen: TotalFen,
+  /** "To be verified" payments the acquirer never saw. */
+  unverifiedCount: Count,
+  unverifiedFen: TotalFen,
+})
+export type CashOwed = z.infer<typeof CashOwed>
+
 /** One courier's cash for the day: what the cash deliveries add up to, what they declared, what was handed in. */
 export const CashRow = z.object({
   courier: CourierRef,
@@ -268,6 +306,11 @@ export const CashRow = z.object({
   /** declared − expected, once declared. */
   declaredDiscrepancyFen: SignedFen.nullable(),
   status: z.enum(['awaiting', 'balanced', 'discrepancy']),
+  owed: CashOwed,
+  /** The denomination count of the hand-in, when the supervisor counted by note. */
+  denominations: CashDenominations.nullable(),
+  /** The day is closed (日结): the hand-in can no longer change. */
+  closed: z.boolean(),
 })
 export type CashRow = z.infer<typeof CashRow>
 
@@ -305,8 +348,17 @@ export const RecordCashRequest = z
     receivedFen: TotalFen,
     note: z.string().trim().max(500).optional(),
     version: z.number().int().min(0),
+    /** Optional: the count by denomination, which must add up to `receivedFen`. */
+    denominations: CashDenominations.optional(),
   })
   .strict()
+  .refine(
+    (body) => body.denominations === undefined || denominationsTotalFen(body.denominations) === body.receivedFen,
+    {
+      message: 'the denomination count must add up to receivedFen',
+      path: ['denominations'],
+    },
+  )
 export type RecordCashRequest = z.input<typeof RecordCashRequest>
 
 /** The row as it is now, and the audit entry the change left (null when nothing changed). */

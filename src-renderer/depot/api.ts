@@ -18,6 +18,7 @@ import {
   type RecordCashRequest,
   type SetCourierTargetRequest,
 } from '../../shared/api/dashboard'
+import { CloseDayResponse, DAY_CLOSE_PATHS, DayReportResponse, type CloseDayRequest } from '../../shared/api/day-close'
 import {
   ClosureResponse,
   ImportStatementResponse,
@@ -146,6 +147,16 @@ export const fetchCash = (token: string, date: string | null) =>
 
 export const recordCash = (token: string, courierId: string, body: RecordCashRequest) =>
   call('PUT', `${DASHBOARD_PATHS.cash}/${encodeURIComponent(courierId)}`, RecordCashResponse, { token, json: body })
+
+export const fetchDayReport = (token: string, date: string) =>
+  call('GET', DAY_CLOSE_PATHS.report.replace(':date', encodeURIComponent(date)), DayReportResponse, { token })
+
+/** Closing a day again changes nothing and answers the report as it was closed. */
+export const closeDay = (token: string, date: string, body: CloseDayRequest) =>
+  call('POST', DAY_CLOSE_PATHS.close.replace(':date', encodeURIComponent(date)), CloseDayResponse, {
+    token,
+    json: body,
+  })
 
 export const fetchProofs = (token: string, date: string | null) =>
   call('GET', withQuery(PROOF_PATHS.proofs, { date }), ProofsResponse, { token })

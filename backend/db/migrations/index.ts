@@ -13,6 +13,7 @@ import { attentionResolutions } from './1796700000000_attention_resolutions'
 import { evidence } from './1796810000000_evidence'
 import { deviceRetire } from './1796820000000_device_retire'
 import { courierTargets } from './1796820100000_courier_targets'
+import { dayClose } from './1796830000000_day_close'
 import { statementImports } from './1796840000000_statement_imports'
 
 /**
@@ -34,5 +35,6 @@ export const backendMigrations: Record<string, Migration> = {
   '1796810000000_evidence': evidence,
   '1796820000000_device_retire': deviceRetire,
   '1796820100000_courier_targets': courierTargets,
+  '1796830000000_day_close': dayClose,
   '1796840000000_statement_imports': statementImports,
 }

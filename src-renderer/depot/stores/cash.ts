@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CashRow } from '../../../shared/api/dashboard'
+import type { CashDenominations, CashRow } from '../../../shared/api/dashboard'
 import { failureOf, fetchCash, recordCash } from '../api'
 import { useDayStore } from './day'
 import { useDayView } from './day-view'
@@ -19,7 +19,12 @@ export const useCashStore = defineStore('cash', () => {
    * Records the cash received from a courier for the day shown, naming the version the supervisor saw. A
    * refusal (a note missing, someone else changed it) comes back to the dialog; a conflict also reloads.
    */
-  async function record(row: CashRow, receivedFen: number, note: string): Promise<RecordOutcome> {
+  async function record(
+    row: CashRow,
+    receivedFen: number,
+    note: string,
+    denominations: CashDenominations | null = null,
+  ): Promise<RecordOutcome> {
     const token = session.token
     const date = data.value?.date
     if (!token || !date) return { ok: false, code: 'auth.missing', message: 'not logged in' }
@@ -30,6 +35,7 @@ export const useCashStore = defineStore('cash', () => {
         receivedFen,
         note: note.trim() === '' ? undefined : note.trim(),
         version: row.version,
+        ...(denominations ? { denominations } : {}),
       })
       await load()
       return { ok: true, changed: answer.audit !== null }
