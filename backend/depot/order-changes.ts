@@ -78,14 +78,13 @@ export async function reassignOrder(
 ): Promise<OrderChangeResponse> {
   const order = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst()
   if (!order || order.depot_id !== depotId) throw notFound('order.not_found', 'no such order in this depot')
-  if (order.status !== 'pending') throw conflict('order.closed', `the order is ${order.status}`, { orderId })
+  if (order.status !== 'pending') throw conflict('order.closed', `the order is ${order.status}`)
   if (fromCourierId !== undefined && order.courier_id !== fromCourierId) {
-    throw conflict('order.moved', 'the order is no longer with that courier', { orderId })
+    throw conflict('order.moved', 'the order is no longer with that courier')
   }
   const collecting = await collectionInProgress(trx, order.id, context.now())
   if (collecting !== null) {
     throw conflict('order.collection_in_progress', 'a collection is in progress for this order', {
-      orderId,
       reason: collecting,
     })
   }
@@ -105,7 +104,7 @@ export async function reassignOrder(
     .where('status', '=', 'pending')
     .where('courier_id', '=', order.courier_id)
     .executeTakeFirst()
-  if (Number(changed.numUpdatedRows) === 0) throw conflict('order.moved', 'the order just changed', { orderId })
+  if (Number(changed.numUpdatedRows) === 0) throw conflict('order.moved', 'the order just changed')
   await withdrawOpenIntents(context, trx, after, order.id)
   await announceDashboardChange(context, trx, after, depotId)
   await announceManifestChange(context, trx, after, order.route_id, order.courier_id, order.id, 'reassigned')

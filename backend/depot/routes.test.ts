@@ -118,6 +118,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
         [li.order(0).orderId, 'qr_shown'],
         [li.order(1).orderId, 'paid_not_completed'],
       ] as const) {
+        // The refusal names the order by its place in the run (the second), never echoing the ID sent.
         const answer = await reassign({
           orderIds: [li.order(4).orderId, orderId],
           fromCourierId: li.fixture.courierId,
@@ -126,7 +127,7 @@ for (const { kind, skip } of await databasesUnderTest()) {
         expect([answer.status, errorOf(answer.json).code, errorOf(answer.json).details]).toEqual([
           409,
           'order.collection_in_progress',
-          { orderId, reason },
+          { index: 1, reason },
         ])
       }
       // The single-order route refuses it the same way.

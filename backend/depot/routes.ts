@@ -13,7 +13,7 @@ import { OrderStatus } from '../../shared/api/shift'
 import type { BackendContext } from '../context'
 import { storedFen, storedOption } from '../dashboard/stored'
 import { inTransaction } from '../db/transaction'
-import { notFound } from '../http/errors'
+import { ApiError, notFound } from '../http/errors'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { routeDateOf } from '../manifests/route-date'
 import { collectionInProgress } from './collection'
@@ -121,10 +121,17 @@ export function registerDepotRouteRoutes(app: FastifyInstance, routes: RouteTabl
       if (!from) throw notFound('courier.not_found', 'no such courier in this depot')
       const orders = await inTransaction(context.database, context.log, async (trx, after) => {
         const moved = []
-        for (const orderId of body.orderIds) {
-          moved.push(
-            await reassignOrder(context, trx, after, session.depotId, orderId, body.toCourierId, body.fromCourierId),
-          )
+        for (const [index, orderId] of body.orderIds.entries()) {
+          try {
+            moved.push(
+              await reassignOrder(context, trx, after, session.depotId, orderId, body.toCourierId, body.fromCourierId),
+            )
+          } catch (error) {
+            // Which order of the run refused it, by its place in `orderIds`: never the ID sent, echoed back.
+            if (error instanceof ApiError)
+              throw new ApiError(error.status, error.code, error.message, { ...error.details, index })
+            throw error
+          }
         }
         return moved
       })
