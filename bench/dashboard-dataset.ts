@@ -164,6 +164,8 @@ const TABLES = {
     ['transaction_id', 'text'],
     ['device_id', 'text'],
     ['created_at', 'text'],
+    ['final_state', 'text'],
+    ['final_ms', 'int8'],
   ),
   payments: t(
     'payments',
@@ -639,6 +641,9 @@ export async function generateDataset(target: string, size: DatasetSize): Promis
                 transactionId,
                 deviceId,
                 new Date(start - 600_000).toISOString(),
+                // Days old, so the reconciliation worker settled each long ago: paid, or expired unpaid.
+                awaiting ? 'expired' : 'paid',
+                awaiting ? start + 12 * 3_600_000 : paidMs,
               ])
               if (transactionId) {
                 await add('payments', [
