@@ -8,13 +8,10 @@ import { CreateEnrollmentCodeResponse } from '../shared/api/device'
 import type { ManifestOrder } from '../shared/api/shift'
 import { BackendApi, EventWriter } from '../backend/testing/api'
 import { startBackend, type Running } from './support/processes'
-import { SHOTS } from './support/screens'
+import { DASHBOARD_SIZES, expectNothingClipped, SHOTS } from './support/screens'
 
 const SUPERVISOR = { login: 'zhang.wei', password: 'tuotou-demo' }
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1440, height: 900 },
-] as const
+const SIZES = DASHBOARD_SIZES
 
 interface Courier {
   deviceId: string
@@ -100,15 +97,11 @@ async function logIn(page: Page, depot: Depot): Promise<void> {
 /** Nothing wider than its box; on the Chinese page no English word other than IDs and units. */
 async function look(page: Page, name: string, locale: 'zh-CN' | 'en'): Promise<void> {
   const size = page.viewportSize()!
-  const clipped = await page.evaluate<string[]>(`(() => {
-    const out = []
-    for (const el of document.querySelectorAll('.el-table__body-wrapper .el-scrollbar__wrap, .el-dialog, [data-testid="day-report"]')) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push((el.closest('[data-testid]')?.dataset.testid || el.className) + ' ' + el.scrollWidth + '>' + el.clientWidth)
-    }
-    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page ' + document.documentElement.scrollWidth)
-    return out
-  })()`)
-  expect(clipped, `${name} ${size.width}: clipped`).toEqual([])
+  await expectNothingClipped(
+    page,
+    '.el-table__body-wrapper .el-scrollbar__wrap, .el-dialog, [data-testid="day-report"]',
+    `${name} ${size.width}`,
+  )
   if (locale === 'zh-CN') {
     const text = await page.locator('body').innerText()
     const words = [...text.matchAll(/(?<![\w-])[A-Za-z]{3,}(?![\w-])/g)]

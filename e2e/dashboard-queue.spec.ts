@@ -8,14 +8,11 @@ import { CreateEnrollmentCodeResponse } from '../shared/api/device'
 import { SupervisorLoginResponse } from '../shared/api/depot'
 import { playRound, type RoundCourier } from './support/depot-round'
 import { startBackend, type Running } from './support/processes'
-import { SHOTS } from './support/screens'
+import { DASHBOARD_SIZES, expectNothingClipped, SHOTS } from './support/screens'
 
 const DEPOT = 'dep_SZXC0001'
 const SUPERVISOR = { login: 'zhang.wei', password: 'tuotou-demo' }
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1440, height: 900 },
-] as const
+const SIZES = DASHBOARD_SIZES
 
 interface Depot {
   backend: Running & { url: string; dir: string }
@@ -62,18 +59,6 @@ const test = base.extend<{ depot: Depot }>({
 
 test.use({ locale: 'zh-CN' })
 
-/** Nothing wider than its box: no table needing a sideways scroll, no KPI card overflowing. */
-async function clipped(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(`(() => {
-    const out = []
-    for (const el of document.querySelectorAll('.el-table__body-wrapper .el-scrollbar__wrap, [data-testid^="kpi-"]')) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push((el.closest('[data-testid]')?.dataset.testid || el.className) + ' ' + el.scrollWidth + '>' + el.clientWidth)
-    }
-    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page ' + document.documentElement.scrollWidth)
-    return out
-  })()`)
-}
-
 /** English words on the Chinese page: anything of three letters or more that is not an ID, a waybill or a unit. */
 async function englishOn(page: Page): Promise<string[]> {
   const text = await page.locator('body').innerText()
@@ -84,7 +69,11 @@ async function englishOn(page: Page): Promise<string[]> {
 
 async function look(page: Page, name: string, locale: string): Promise<void> {
   const size = page.viewportSize()!
-  expect(await clipped(page), `${name} ${size.width}: clipped`).toEqual([])
+  await expectNothingClipped(
+    page,
+    '.el-table__body-wrapper .el-scrollbar__wrap, [data-testid^="kpi-"]',
+    `${name} ${size.width}`,
+  )
   if (locale === 'zh-CN') expect(await englishOn(page), `${name}: English on the Chinese page`).toEqual([])
   await page.screenshot({
     path: join(SHOTS, `dashboard-${name}-${locale}-${size.width}x${size.height}.png`),

@@ -7,7 +7,7 @@ import { BackendApi, EventWriter } from '../backend/testing/api'
 import { readStatement, writeStatement } from '../backend/statements/format'
 import { statementFee } from '../backend/statements/fees'
 import { startBackend, type Running } from './support/processes'
-import { SHOTS } from './support/screens'
+import { expectNothingClipped, SHOTS } from './support/screens'
 
 const SUPERVISOR = { login: 'zhang.wei', password: 'tuotou-demo' }
 
@@ -35,18 +35,6 @@ const test = base.extend<{ depot: Depot }>({
 
 test.use({ locale: 'zh-CN' })
 
-/** Nothing wider than its box: no table needing a sideways scroll, no KPI card overflowing, no page scrolling. */
-async function clipped(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(`(() => {
-    const out = []
-    for (const el of document.querySelectorAll('.el-table__body-wrapper .el-scrollbar__wrap, [data-testid^="money-"]')) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push((el.closest('[data-testid]')?.dataset.testid || el.className) + ' ' + el.scrollWidth + '>' + el.clientWidth)
-    }
-    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page ' + document.documentElement.scrollWidth)
-    return out
-  })()`)
-}
-
 /** English words on the Chinese page: three letters or more that are not part of an ID. */
 async function englishOn(page: Page): Promise<string[]> {
   const text = await page.locator('body').innerText()
@@ -59,7 +47,11 @@ async function look(page: Page, name: string, locale: 'zh-CN' | 'en'): Promise<v
   await page.getByTestId(locale === 'en' ? 'depot-lang-en' : 'depot-lang-zh').click()
   await expect(page.locator('html')).toHaveAttribute('lang', locale)
   const size = page.viewportSize()!
-  expect(await clipped(page), `${name} ${size.width}: clipped`).toEqual([])
+  await expectNothingClipped(
+    page,
+    '.el-table__body-wrapper .el-scrollbar__wrap, [data-testid^="money-"]',
+    `${name} ${size.width}`,
+  )
   if (locale === 'zh-CN') expect(await englishOn(page), `${name}: English on the Chinese page`).toEqual([])
   await page.screenshot({
     path: join(SHOTS, `dashboard-${name}-${locale}-${size.width}x${size.height}.png`),

@@ -13,37 +13,17 @@ import { demoRoute } from './support/demo-route'
 import { DeviceRecords } from './support/device-records'
 import { decodeQrPng } from './support/qr'
 import { startSandboxBackend, startTerminal, type Running, type SandboxBackend } from './support/processes'
-import { shot, SHOTS } from './support/screens'
+import { DASHBOARD_SIZES, expectNothingClipped, HANDHELD_SIZES, shot, SHOTS } from './support/screens'
 
 // Devices from the depot's side and the terminal's: a supervisor issues an enrollment code, shown as text and as a
 // QR; the terminal's setup screen reads the QR with its camera (a wrong QR refused, saying why) and enrolls; the
 // supervisor retires the device, and the terminal says so at once, keeping what it had not sent.
 
 const SUPERVISOR = { login: 'zhang.wei', password: 'tuotou-demo' }
-const DASHBOARD_SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1440, height: 900 },
-] as const
-const TERMINAL_SIZES = [
-  { width: 360, height: 640 },
-  { width: 480, height: 854 },
-  { width: 720, height: 1280 },
-] as const
+const TERMINAL_SIZES = HANDHELD_SIZES
 const LOCALES = ['zh-CN', 'en'] as const
 const FEEDS = join(import.meta.dirname, '.artifacts', 'enrollment-feeds')
 mkdirSync(FEEDS, { recursive: true })
-
-/** Nothing in the devices table needs a sideways scroll, and the page is no wider than the window. */
-async function clipped(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(`(() => {
-    const out = []
-    for (const el of document.querySelectorAll('[data-testid="devices-view"] .el-table__body-wrapper .el-scrollbar__wrap')) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push('devices-table ' + el.scrollWidth + '>' + el.clientWidth)
-    }
-    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page ' + document.documentElement.scrollWidth)
-    return out
-  })()`)
-}
 
 /** English words on the Chinese dashboard, leaving out data (device labels) and what is English in any language. */
 async function englishOn(page: Page, labels: string[]): Promise<string[]> {
@@ -57,7 +37,11 @@ async function englishOn(page: Page, labels: string[]): Promise<string[]> {
 async function lookAtDashboard(page: Page, name: string, locale: string, labels: string[]): Promise<void> {
   const size = page.viewportSize()!
   // Element Plus lays a table out again a moment after the window changes size: judge the settled layout.
-  await expect.poll(() => clipped(page), { message: `${name} ${size.width}: clipped` }).toEqual([])
+  await expectNothingClipped(
+    page,
+    '[data-testid="devices-view"] .el-table__body-wrapper .el-scrollbar__wrap',
+    `${name} ${size.width}`,
+  )
   if (locale === 'zh-CN') expect(await englishOn(page, labels), `${name}: English on the Chinese page`).toEqual([])
   await page.screenshot({
     path: join(SHOTS, `dashboard-${name}-${locale}-${size.width}x${size.height}.png`),

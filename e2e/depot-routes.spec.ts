@@ -7,7 +7,7 @@ import { routeDateOf } from '../backend/manifests/route-date'
 import { SupervisorLoginResponse } from '../shared/api/depot'
 import { CreateEnrollmentCodeResponse } from '../shared/api/device'
 import { startBackend } from './support/processes'
-import { SHOTS } from './support/screens'
+import { DASHBOARD_SIZES, expectNothingClipped, SHOTS } from './support/screens'
 
 // A supervisor moves a run of stops from one courier to another on the dashboard's route tab: both couriers'
 // terminals hear it over their streams; an order whose QR is up cannot be picked, and one whose QR went up while
@@ -15,21 +15,7 @@ import { SHOTS } from './support/screens'
 
 const DEPOT = 'dep_SZXC0001'
 const SUPERVISOR = { login: 'zhang.wei', password: 'tuotou-demo' }
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1440, height: 900 },
-] as const
-
-async function clipped(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(`(() => {
-    const out = []
-    for (const el of document.querySelectorAll('.el-table__body-wrapper .el-scrollbar__wrap')) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push('route-table ' + el.scrollWidth + '>' + el.clientWidth)
-    }
-    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page ' + document.documentElement.scrollWidth)
-    return out
-  })()`)
-}
+const SIZES = DASHBOARD_SIZES
 
 /** English words on the Chinese page, leaving out waybills and the language picker. */
 async function englishOn(page: Page): Promise<string[]> {
@@ -42,8 +28,7 @@ async function englishOn(page: Page): Promise<string[]> {
 async function look(page: Page, name: string, locale: string): Promise<void> {
   for (const size of SIZES) {
     await page.setViewportSize(size)
-    // Element Plus lays a table out again a moment after the window changes size: judge the settled layout.
-    await expect.poll(() => clipped(page), { message: `${name} ${size.width}: clipped` }).toEqual([])
+    await expectNothingClipped(page, '.el-table__body-wrapper .el-scrollbar__wrap', `${name} ${size.width}`)
     if (locale === 'zh-CN') expect(await englishOn(page), `${name}: English on the Chinese page`).toEqual([])
     await page.screenshot({
       path: join(SHOTS, `dashboard-${name}-${locale}-${size.width}x${size.height}.png`),

@@ -106,3 +106,34 @@ export async function shotBoth(
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN')
   await page.setViewportSize(own)
 }
+
+/** The dashboard sizes a supervisor's screen is checked at. */
+export const DASHBOARD_SIZES = [
+  { width: 1024, height: 768 },
+  { width: 1440, height: 900 },
+] as const
+
+/**
+ * Boxes on a dashboard page wider than they are shown (a table needing a sideways scroll, a card overflowing),
+ * and the page itself wider than the window. `boxes` is a CSS selector list; each box is named by its nearest
+ * test ID. Runs in the page as a string, since these sources are type-checked without the DOM.
+ */
+export async function clippedBoxes(page: Page, boxes: string): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const out = []
+    for (const el of document.querySelectorAll(${JSON.stringify(boxes)})) {
+      if (el.scrollWidth > el.clientWidth + 1) out.push((el.closest('[data-testid]')?.dataset.testid || el.className) + ' ' + el.scrollWidth + '>' + el.clientWidth)
+    }
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page ' + document.documentElement.scrollWidth)
+    return out
+  })()`)
+}
+
+/**
+ * Nothing clipped, once the layout has settled. Element Plus lays a table out again a moment after the window
+ * changes size (its resize listener is throttled), so a check right after `setViewportSize` can still see the
+ * columns laid out for the old width: wait for the settled layout rather than the first frame.
+ */
+export async function expectNothingClipped(page: Page, boxes: string, label: string): Promise<void> {
+  await expect.poll(() => clippedBoxes(page, boxes), { message: `${label}: clipped`, timeout: 5_000 }).toEqual([])
+}
