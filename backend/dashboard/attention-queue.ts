@@ -24,6 +24,7 @@ import { supervisorsOfDepot } from './cash'
 import { courierRef, couriersOfDepot, type CourierName } from './couriers'
 import { announceDashboardChange } from './live'
 import { evidenceOrphanSource, proofMissingSource } from '../proof/attention'
+import { orphanFileSource } from '../proof/orphans'
 import type { AttentionSource, QueueItemDraft } from './attention-source'
 import { orNull, storedFen, storedInstant, storedOption, storedSigned, storedTimestampOrEpoch } from './stored'
 
@@ -336,6 +337,7 @@ export const ATTENTION_SOURCES: readonly AttentionSource[] = [
   rejectionSource,
   skewSource,
   evidenceOrphanSource,
+  orphanFileSource,
   proofMissingSource,
   lateEventSource,
 ]

@@ -409,6 +409,21 @@ export interface EvidenceTable {
   deleted_ms: number | null
 }
 
+/** An evidence orphan a device reported on its heartbeat (`proof/orphans.ts`). */
+export interface EvidenceOrphanTable {
+  device_id: string
+  name: string
+  /** The name without its extension: the ID the evidence event would carry. */
+  evidence_id: string
+  depot_id: string
+  problem: 'file_without_event' | 'event_without_file'
+  bytes: number
+  found_at: string
+  reported_ms: number
+  route_date: string
+  courier_id: string | null
+}
+
 /** A customer's payment code charged for an intent, and where its query-and-revoke schedule stands. */
 export interface ChargeTable {
   charge_no: string
@@ -504,6 +519,7 @@ export interface BackendSchema extends DashboardTables {
   depot_proof_rules: DepotProofRulesTable
   delivery_codes: DeliveryCodeTable
   evidence: EvidenceTable
+  evidence_orphans: EvidenceOrphanTable
   depots: DepotTable
   supervisors: SupervisorTable
   supervisor_sessions: SupervisorSessionTable

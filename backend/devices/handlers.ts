@@ -10,6 +10,7 @@ import { inTransaction } from '../db/transaction'
 import { unauthorized } from '../http/errors'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { newId } from '../ids'
+import { recordEvidenceOrphans } from '../proof/orphans'
 import { requireOwnDevice } from './auth'
 import { hashEnrollmentCode, newDeviceRow } from './enrollment'
 
@@ -118,6 +119,8 @@ export function registerDeviceRoutes(app: FastifyInstance, routes: RouteTable, c
           })
           .where('id', '=', device.id)
           .execute()
+        // Orphans go to the work queue in the same transaction; the device stops sending them once answered.
+        await recordEvidenceOrphans(trx, device, body.evidenceOrphans ?? [], now)
         // The depot's dashboard shows every device's backlog as it changes.
         await announceDashboardChange(context, trx, after, device.depot_id)
       })

@@ -7,7 +7,8 @@ import { proofsOfDay } from './records'
 
 /**
  * An evidence event whose file has not arrived this long after the event did is an orphan for the depot: a
- * device that lost the file, or one that never came back. A file that arrives later closes the item by itself.
+ * device that lost the file, or one that never came back. A device that reports the file lost (`orphans.ts`) opens
+ * the item at once. A file that arrives later closes the item by itself.
  */
 export const EVIDENCE_ORPHAN_AFTER_MS = 30 * 60_000
 
@@ -51,7 +52,20 @@ async function orphanRows(
     const before = filter.nowMs - EVIDENCE_ORPHAN_AFTER_MS
     query = query
       .where('orders.route_date', '=', filter.date)
-      .where('evidence.created_ms', '<=', before)
+      // Past the grace an upload in flight gets, or at once when the device said it lost the file.
+      .where((eb) =>
+        eb.or([
+          eb('evidence.created_ms', '<=', before),
+          eb.exists(
+            eb
+              .selectFrom('evidence_orphans')
+              .select('evidence_orphans.name')
+              .whereRef('evidence_orphans.evidence_id', '=', 'evidence.id')
+              .whereRef('evidence_orphans.device_id', '=', 'evidence.device_id')
+              .where('evidence_orphans.problem', '=', 'event_without_file'),
+          ),
+        ]),
+      )
       // Still missing, or it came after the grace (then the item stays, closed by the system when it came).
       .where((eb) =>
         eb.or([

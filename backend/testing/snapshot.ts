@@ -28,6 +28,7 @@ const TABLES: (keyof BackendSchema)[] = [
   'stream_cursors',
   'stream_messages',
   'evidence',
+  'evidence_orphans',
   'statements',
   'statement_lines',
   'statement_imports',

@@ -7,6 +7,7 @@ import { setWallet, typeWalletPin } from '../support/sandbox'
 import { walletPays, type WalletAnswer } from './customer'
 import { sleep } from './lifecycle'
 import type { PlannedStop } from './plan'
+import { giveProof } from './proof-door'
 import type { StopResult, StopStep } from './result'
 
 /** Something at a stop did not go as the round planned; its message is the stop's reason in the report. */
@@ -119,6 +120,19 @@ export class Doorstep {
     this.actionsBefore = this.ctx.courier.actions.length
     try {
       await this.scanParcels()
+      if (this.stop.proof) {
+        await giveProof(
+          {
+            page: this.ctx.page,
+            courier: this.ctx.courier,
+            backendUrl: this.ctx.acquirerUrl,
+            step: (who, what) => this.step(who, what),
+            see: (what, timeoutMs, check) => this.see(what, timeoutMs, check),
+          },
+          this.stop.waybill,
+          this.stop.proof,
+        )
+      }
       await this.collect()
     } finally {
       this.result.actions = this.ctx.courier.actions.slice(this.actionsBefore)

@@ -176,6 +176,7 @@ function salvage(raw: Record<string, unknown>): RoundDraft | null {
       chargeQueryFor: 60_000,
     }),
     unverifiedLimit: part('unverifiedLimit', shape.unverifiedLimit, undefined),
+    proofRules: part('proofRules', shape.proofRules, undefined),
     stops:
       raw.stops === undefined
         ? undefined

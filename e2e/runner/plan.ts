@@ -1,6 +1,8 @@
 import type { FailureReason } from '../../shared/api/events'
 import type { FlagKind } from '../../shared/api/stream'
 import { WALLET_LIMITS } from '../../shared/api/sandbox'
+import type { ProofRules } from '../../shared/api/proof'
+import { planStopProof, proofTotals, rulesOf, type PlannedProof, type ProofTotals, type StopProof } from './proof'
 import { generateStops, roundAddress, roundWaybills, SeededRandom, shortBy, type GeneratedStop } from './generate'
 import type {
   BackendEvent,
@@ -72,6 +74,8 @@ export interface PlannedStop {
   stray: 'keep' | 'switch' | null
   /** With `charge`: the customer's wallet, and how the charge of its code must end. */
   wallet?: (WalletEntry & { end: ChargeEnd }) | null
+  /** The proof the courier gives before collecting, against the policy the depot's rules give the order. */
+  proof?: PlannedProof | null
   expected: StopOutcome
 }
 
@@ -107,6 +111,8 @@ export interface ExpectedTotals {
   toBeVerified: Expected<Partial<Record<Verdict, number>>>
   charges: Expected<Partial<Record<'paid' | 'failed' | 'revoked', number>>>
   syncedExactlyOnce: boolean
+  /** Proofs and evidence files; `files` is both the uploaded and the verified count expected. */
+  proof?: Expected<ProofTotals & { uploaded: number; verified: number }>
 }
 
 export interface Plan {
@@ -123,6 +129,8 @@ export interface Plan {
     outage: { from: number; to: number } | null
   }
   unverifiedLimit: { perOrderFen: number; perShiftFen: number } | null
+  /** The depot's proof rules the round sets before the shift; null: the backend's default (no proof). */
+  proofRules?: ProofRules | null
   stops: PlannedStop[]
   coverage: CoverageSpan[]
   restarts: RestartEvent[]
@@ -335,6 +343,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
           note: string | null
           stray?: 'keep' | 'switch'
           wallet?: WalletEntry
+          proof?: StopProof
         })
       | null
     path: FieldPath
@@ -350,6 +359,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         note: stop.note ?? null,
         stray: stop.stray,
         wallet: stop.wallet,
+        proof: stop.proof,
       },
       path: ['stops', i] as FieldPath,
     })),
@@ -444,6 +454,11 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
       }
       if (n === total) issue('stray', 'the stray parcel is the next stop’s, and this is the last stop')
     }
+    const proof = planStopProof(
+      { n, codFen: entry.codFen, action: action.kind, proof: entry.proof },
+      rulesOf(file.proofRules),
+      issue,
+    )
     const waybill = entry.waybill ?? waybillOf(n)
     const first = seen.get(waybill)
     if (first !== undefined) issue('waybill', `waybill ${waybill} is already stop ${first}'s`)
@@ -473,7 +488,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
             }
           : null,
     }
-    stops.push({ ...stop, n, expected: plannedOutcome(stop) })
+    stops.push({ ...stop, n, ...(proof ? { proof } : {}), expected: plannedOutcome(stop) })
   })
 
   if (
@@ -502,6 +517,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
       unverifiedLimit: file.unverifiedLimit
         ? { perOrderFen: file.unverifiedLimit.perOrder, perShiftFen: file.unverifiedLimit.perShift }
         : null,
+      ...(file.proofRules ? { proofRules: rulesOf(file.proofRules) } : {}),
       stops,
       coverage: spans,
       restarts: restarts.sort((a, b) => a.at - b.at),
@@ -530,6 +546,29 @@ export function expectedTotals(file: RoundDraft, stops: PlannedStop[]): Expected
     toBeVerified: pick(stated.toBeVerified, planned.toBeVerified),
     charges: pick(stated.charges, planned.charges),
     syncedExactlyOnce: stated.syncedExactlyOnce,
+    ...proofExpected(file, stops),
+  }
+}
+
+/** Proof totals the file states, field by field, and what the stops add up to for the rest; none without proof. */
+function proofExpected(file: RoundDraft, stops: PlannedStop[]): Pick<ExpectedTotals, 'proof'> {
+  const planned = proofTotals(stops.map((stop) => stop.proof))
+  const stated = file.expect.proof
+  if (!stated && !file.proofRules && planned.files === 0) return {}
+  const given = { ...planned.given, ...(stated?.given ?? {}) }
+  return {
+    proof: {
+      value: {
+        given,
+        codesVerified: stated?.codesVerified ?? planned.codesVerified,
+        codesLocked: stated?.codesLocked ?? planned.codesLocked,
+        overrides: stated?.overrides ?? planned.overrides,
+        files: planned.files,
+        uploaded: stated?.evidence?.uploaded ?? planned.files,
+        verified: stated?.evidence?.verified ?? planned.files,
+      },
+      source: stated ? 'file' : 'plan',
+    },
   }
 }
 

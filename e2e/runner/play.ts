@@ -10,6 +10,7 @@ import { Courier } from '../support/courier'
 import { startCoverageLink, type CoverageLink } from '../support/coverage-link'
 import { notifications, setBehaviour } from '../support/sandbox'
 import { checkRound } from './checks'
+import { announcedEvidence, checkProof, depotProofs, setProofRules, storedEvidence } from './proof-checks'
 import { dashboardTotals, enrollmentCode, moneyTotals } from './depot'
 import { Doorstep, StopProblem } from './doorstep'
 import { sleep, waitUntil, type RoundProcesses } from './lifecycle'
@@ -141,6 +142,8 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   } finally {
     await arranged.close()
   }
+  // The depot's proof rules, set as a supervisor sets them, before the shift's manifest carries each policy.
+  if (plan.proofRules) await setProofRules(backend.url, supervisor, plan.proofRules)
   const behaviour = {
     notifyDelayMs: plan.acquirer.delayMs,
     duplicates: plan.acquirer.duplicates,
@@ -165,6 +168,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
       headed: options.headed,
       track: (stop) => options.processes.add('terminal', stop),
       dataDir,
+      camera: plan.stops.some((stop) => stop.proof?.photo),
     })
   let terminal = await launch()
   let page = terminal.page
@@ -512,6 +516,31 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
   result.acquirer.deliveries = sent.reduce((sum, n) => sum + n.attempts, 0)
   result.restarts = restartRecords
 
+  // Evidence files go up after their events: wait for the backend to store what the stops planned.
+  const plannedFiles = plan.expect.proof?.value.files ?? 0
+  if (plannedFiles > 0) {
+    const storedAll = await waitUntil(
+      () => storedEvidence(backend.db).filter((row) => row.stored).length >= plannedFiles,
+      60_000,
+      250,
+    )
+    if (!storedAll) result.errors.push('the backend did not store every evidence file within a minute of the round')
+  }
+  // Proof is checked first, so its problems count among the stops that did not go as planned.
+  let proofExpectations: RoundResult['expectations'] = []
+  if (plan.expect.proof) {
+    try {
+      const checked = checkProof(plan, result.stops, {
+        proofs: await depotProofs(backend.url, supervisor, fixture.routeDate),
+        stored: storedEvidence(backend.db),
+        announced: terminals.flatMap((held) => announcedEvidence(held.file)),
+      })
+      proofExpectations = checked.expectations
+      result.proof = checked.summary
+    } catch (error) {
+      result.errors.push(`the proof could not be checked: ${firstLine(error)}`)
+    }
+  }
   checkRound(plan, result, {
     orders: records.orders(),
     devices: terminals.map((held) => {
@@ -526,6 +555,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     cashToHandInFen: cashToHandIn,
     terminalFlags,
   })
+  result.expectations.push(...proofExpectations)
 
   // Failed stops found only by the checks get their screenshot too: the terminal at the end is what there is.
   const delivered = result.stops.filter((s) => s.expected.status === 'delivered' && s.problems.length === 0)

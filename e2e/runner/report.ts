@@ -161,6 +161,25 @@ function stepsList(stop: StopResult): string {
 }
 
 /** The report page for a round. `image` turns a screenshot's file name into a data URL (null when missing). */
+/** Proof of delivery as the backend holds it, with each file read back from its store; none in a round without. */
+function proofSection(result: RoundResult): string {
+  const proof = result.proof
+  if (!proof) return ''
+  const zero = (n: number): string => `<span style="color:${n === 0 ? 'var(--good)' : 'var(--bad)'}">${n}</span>`
+  const codeStops = result.stops.filter((stop) => stop.actions.some((a) => a === 'tap proof-code-submit'))
+  return `<h2>Proof of delivery</h2>
+<div class="cards">
+  <div class="card"><h3>Proofs given</h3><p class="big">${proof.given.code + proof.given.photo + proof.given.signature}</p><p>codes ${proof.given.code} · photos ${proof.given.photo} · signatures ${proof.given.signature}</p></div>
+  <div class="card"><h3>Delivery codes</h3><p class="big">${proof.codesVerified}</p><p>verified; ${proof.codesLocked} locked after every try; ${proof.overrides} overrides</p></div>
+  <div class="card"><h3>Evidence files</h3><p class="big">${proof.verified}/${proof.uploaded}</p><p>hashes verified from the backend's store / files stored</p></div>
+  <div class="card"><h3>Lost · duplicated · wrong order</h3><p class="big">${zero(proof.lost)} · ${zero(proof.duplicated)} · ${zero(proof.misfiled)}</p><p>checked against the backend's stored evidence</p></div>
+</div>
+<p class="muted">Deliberate actions at stops with a delivery code (digits typed count as one): ${
+    codeStops.map((stop) => `stop ${stop.n}: ${stop.actions.length}`).join(', ') || 'none'
+  }.</p>
+`
+}
+
 export function renderReportHtml(result: RoundResult, image: (name: string) => string | null): string {
   const failedStops = result.stops.filter((s) => s.problems.length > 0)
   const deliveries = result.stops.filter((s) => s.expected.status === 'delivered').length
@@ -259,6 +278,7 @@ ${FIGURES.map((f) => figureCard(f.label, result.figures[f.key], f.bar)).join('\n
 <table><thead><tr><th></th><th>What</th><th>Expected</th><th>Actual</th><th>From</th><th>Why it failed</th></tr></thead>
 <tbody>${expectationRows}</tbody></table>
 
+${proofSection(result)}
 <h2>Timeline</h2>
 ${legend()}
 ${timeline(result)}

@@ -1,5 +1,6 @@
 import { percentile } from '../../shared/testing/percentile'
 import type { Coverage, StopOutcome } from './plan'
+import type { ProofSummary } from './proof'
 
 /**
  * What a played round produced: `report.json` is exactly this, and `report.html` is drawn from it. Times are
@@ -190,6 +191,8 @@ export interface RoundResult {
   flagsOnTerminal: { kind: string; text: string }[]
   /** Refund flags that popped up over the courier's work during the round. */
   flagsPoppedUp: { kind: string; text: string }[]
+  /** Proofs and evidence files as the backend holds them (`proof-checks.ts`); absent in a round without proof. */
+  proof?: ProofSummary
   passed: boolean
   summary: string
 }

@@ -1,64 +1,17 @@
 import { z } from 'zod'
 import { FailureReason } from '../../shared/api/events'
 import { WalletTier } from '../../shared/api/sandbox'
-import { MAX_FEN } from '../../shared/money'
 import { WAYBILL } from '../../shared/waybill'
+import { ProofExpectations, ProofRulesEntry, StopProof } from './proof'
+import { Amount, Duration } from './schema-values'
+
+export { Amount, Duration }
 
 /**
  * The round file's schema: what a tester writes in `e2e/rounds/*.yaml`. Everything is checked here, with a
  * message a tester can act on; `load.ts` puts each message on its line. Money is written as quoted yuan with
  * two decimals ("66.60") and becomes integer fen; durations are written "8s", "500ms" or "2m".
  */
-
-const AMOUNT = /^(0|[1-9]\d{0,7})\.(\d{2})$/
-
-/** `"66.60"` → 6660. A bare YAML number is refused: `66.6` would be a float, and money is never a float. */
-export const Amount = z.unknown().transform((input, ctx): number => {
-  const hint = 'write amounts as quoted yuan with two decimals, like "66.60"'
-  if (input === undefined) {
-    ctx.addIssue({ code: 'custom', message: `missing: ${hint}` })
-    return z.NEVER
-  }
-  if (typeof input === 'number') {
-    ctx.addIssue({ code: 'custom', message: `${hint}; YAML read ${input} as a number, which is not exact money` })
-    return z.NEVER
-  }
-  const match = typeof input === 'string' ? AMOUNT.exec(input) : null
-  if (!match) {
-    ctx.addIssue({ code: 'custom', message: `${hint}, not ${JSON.stringify(input)}` })
-    return z.NEVER
-  }
-  const fen = Number(match[1]) * 100 + Number(match[2])
-  if (fen > MAX_FEN) {
-    ctx.addIssue({ code: 'custom', message: `${input as string} is more than any order could be` })
-    return z.NEVER
-  }
-  return fen
-})
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/
-
-/** `"8s"`, `"500ms"`, `"1.5s"`, `"2m"` → milliseconds. */
-export const Duration = z.unknown().transform((input, ctx): number => {
-  const match = typeof input === 'string' ? DURATION.exec(input.trim()) : null
-  if (!match) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `a duration is written like "8s", "500ms" or "2m", not ${JSON.stringify(input)}`,
-    })
-    return z.NEVER
-  }
-  const unit = { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm']
-  const ms = Math.round(Number(match[1]) * unit)
-  if (ms > 30 * 60_000) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `${String(input)} is longer than anything a round waits for (30 min at most)`,
-    })
-    return z.NEVER
-  }
-  return ms
-})
 
 /** What the courier does at a stop once the parcels are scanned. */
 export type CourierAction =
@@ -198,6 +151,8 @@ export const StopEntry = z.strictObject({
    * courier keeps this order, or switches to the other parcel and then comes back to this one.
    */
   stray: z.enum(['keep', 'switch'], { error: 'stray is keep or switch' }).optional(),
+  /** Proof given before collecting (`proof.ts`): handover, delivery code, photo, signature, override. */
+  proof: StopProof.optional(),
 })
 export type StopEntry = z.output<typeof StopEntry>
 
@@ -293,6 +248,8 @@ export const Expectations = z.strictObject({
   toBeVerified: z.partialRecord(z.enum(['verified', 'not_found', 'amount_mismatch', 'pending']), Count).optional(),
   /** Every event the terminal wrote reached the backend, each applied once, and nothing is left pending. */
   syncedExactlyOnce: z.boolean({ error: 'syncedExactlyOnce is true or false' }).default(true),
+  /** Proofs, codes, overrides and evidence files, read from the backend (`proof.ts`). */
+  proof: ProofExpectations.optional(),
 })
 export type Expectations = z.output<typeof Expectations>
 
@@ -338,6 +295,8 @@ export const RoundFile = z.strictObject({
     .default({ delay: 0, duplicates: 0, outOfOrder: false, queryDelay: 0, chargeQueryFor: 60_000 }),
   /** "Paid, to be verified" limits of the courier's depot. */
   unverifiedLimit: z.strictObject({ perOrder: Amount, perShift: Amount }).optional(),
+  /** The depot's proof rules, which the backend turns into each order's proof policy (`proof.ts`). */
+  proofRules: ProofRulesEntry.optional(),
   stops: z.array(StopEntry, { error: 'stops is a list of stops' }).optional(),
   generate: Generate.optional(),
   coverage: z.array(CoverageEvent, { error: 'coverage is a list of coverage events' }).default([]),

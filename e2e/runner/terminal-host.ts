@@ -52,6 +52,8 @@ export async function launchTerminal(options: {
   track(stop: () => Promise<void>): void
   /** A data folder to start on (a restart); a fresh one when left out. */
   dataDir?: string
+  /** Chromium's fake camera, allowed without asking: a round with photos. */
+  camera?: boolean
 }): Promise<PlayedTerminal> {
   const viewport = { width: 480, height: 854 }
   const again = (dataDir: string) => (signal: NodeJS.Signals) => async (): Promise<PlayedTerminal> => {
@@ -90,7 +92,9 @@ export async function launchTerminal(options: {
   try {
     browser = await chromium.launch({
       executablePath: findChromium() ?? undefined,
-      args: CHROMIUM_FLAGS,
+      args: options.camera
+        ? [...CHROMIUM_FLAGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']
+        : CHROMIUM_FLAGS,
       headless: !options.headed,
       // Playwright's own Ctrl-C handling would exit before the runner stopped the backend and the terminal.
       handleSIGINT: false,
@@ -99,7 +103,12 @@ export async function launchTerminal(options: {
     })
     const opened = browser
     options.track(() => opened.close())
-    const page = await browser.newPage({ viewport, deviceScaleFactor: 1, locale: 'zh-CN' })
+    const page = await browser.newPage({
+      viewport,
+      deviceScaleFactor: 1,
+      locale: 'zh-CN',
+      ...(options.camera ? { permissions: ['camera'] } : {}),
+    })
     await page.goto(terminal.url)
     killed = async (signal) => {
       await terminal.stop(signal)

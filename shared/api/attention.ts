@@ -21,6 +21,8 @@ export const AttentionItemKind = z.enum([
   'clock_skew',
   /** An evidence event whose photo or signature file never arrived (`detail`: the kind). */
   'evidence_missing',
+  /** A photo or signature file the device found with no event naming it, its capture cut short (`detail`: the kind). */
+  'evidence_orphan_file',
   /** A completion without the proof its policy asked for, and no override (`detail`: what was missing). */
   'proof_missing',
   'late_after_close',
@@ -46,6 +48,7 @@ export const ATTENTION_ACTIONS: Record<AttentionItemKind, readonly AttentionActi
   rejected_event: ['resolve', 'reassign'],
   clock_skew: ['resolve'],
   evidence_missing: ['resolve'],
+  evidence_orphan_file: ['resolve'],
   proof_missing: ['resolve'],
   late_after_close: ['resolve'],
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DeviceBattery } from './depot-devices'
+import { EvidenceOrphanReport, MAX_ORPHANS_PER_HEARTBEAT } from './evidence'
 import { DepotId, DeviceId, Timestamp } from './ids'
 
 /** A single-use enrollment code a supervisor creates: eight characters, no look-alikes (0/O, 1/I). */
@@ -42,6 +43,11 @@ export const HeartbeatRequest = z
     sentAt: Timestamp,
     /** The battery, where the device can read it; left out by devices that cannot. */
     battery: DeviceBattery.nullable().optional(),
+    /**
+     * Evidence orphans the device found and the backend has not yet taken (each is sent again until a heartbeat
+     * carrying it is answered): they go to the depot's work queue, never dropped. Left out when there are none.
+     */
+    evidenceOrphans: z.array(EvidenceOrphanReport).max(MAX_ORPHANS_PER_HEARTBEAT).optional(),
   })
   .strict()
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>

@@ -82,3 +82,25 @@ export type EvidenceRecord = z.infer<typeof EvidenceRecord>
 
 /** The image bytes of one stored evidence file, for a supervisor of its depot: `GET /api/v1/depot/evidence/:id`. */
 export const DEPOT_EVIDENCE_PATH = '/depot/evidence'
+
+/** What a device found wrong in its evidence folder at start (`core/proof/evidence.ts`, `recoverEvidence`). */
+export const EvidenceOrphanProblem = z.enum(['file_without_event', 'event_without_file'])
+export type EvidenceOrphanProblem = z.infer<typeof EvidenceOrphanProblem>
+
+/**
+ * One orphan as the device reports it on its heartbeat, until the backend has taken it: a file no event names
+ * (a capture cut short between the file and its event; the device removed it), or an evidence event whose file
+ * is gone from the device. `name` is the file's name, `<evidenceId>.jpg|png`, which says the kind and the ID.
+ */
+export const EvidenceOrphanReport = z
+  .object({
+    name: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(jpg|png)$/),
+    problem: EvidenceOrphanProblem,
+    bytes: z.number().int().min(0).max(MAX_EVIDENCE_BYTES),
+    foundAt: Timestamp,
+  })
+  .strict()
+export type EvidenceOrphanReport = z.infer<typeof EvidenceOrphanReport>
+
+/** The most orphans one heartbeat carries; the rest go on the next. */
+export const MAX_ORPHANS_PER_HEARTBEAT = 50

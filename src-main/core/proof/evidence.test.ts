@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EXAMPLE_PROOF_RULES, policyFor } from '../../../shared/api/proof'
@@ -164,5 +164,57 @@ describe('photo and signature evidence on the device', () => {
     ])
     // The evidence that has its event is still there and still meets the proof.
     expect(existsSync(join(dir, kept[0]!))).toBe(true)
+  })
+  it('reports both kinds of orphan to the backend on its heartbeat until one carrying them is answered', async () => {
+    const d = await evidenceDevice()
+    await d.core.handlers.captureEvidence({
+      orderId: 'ord_test0001',
+      kind: 'photo',
+      mime: 'image/jpeg',
+      data: JPEG.toString('base64'),
+    })
+    const [lost] = files(d)
+    d.core.close()
+    // The disk lost a file whose event is written; a kill -9 left a signature file no event names.
+    const dir = evidenceDir(d.dataDir)
+    rmSync(join(dir, lost!))
+    const unnamed = '0b7c1f2e-aaaa-4bbb-8ccc-ddddeeeeffff.png'
+    writeFileSync(join(dir, unnamed), PNG)
+    d.core = createDeviceCore({
+      dataDir: d.dataDir,
+      host: 'browser',
+      version: '0.0.0-test',
+      backendUrl: d.backend.url,
+      sync: FAST_SYNC,
+    })
+    const carried = (): { name: string; problem: string; bytes: number }[][] =>
+      d.backend.heartbeats.map(
+        (beat) =>
+          (beat as { evidenceOrphans?: { name: string; problem: string; bytes: number }[] }).evidenceOrphans ?? [],
+      )
+    await d.core.handlers.syncNow({})
+    await expect.poll(() => carried().some((orphans) => orphans.length > 0)).toBe(true)
+    expect(
+      carried()
+        .find((orphans) => orphans.length > 0)!
+        .map(({ name, problem, bytes }) => ({ name, problem, bytes })),
+    ).toEqual(
+      [
+        { name: lost!, problem: 'event_without_file', bytes: 0 },
+        { name: unnamed, problem: 'file_without_event', bytes: PNG.length },
+      ].sort((a, b) => a.name.localeCompare(b.name)),
+    )
+    // Answered: marked taken, and the next heartbeat carries none.
+    await expect
+      .poll(() => queryDevice(d, 'SELECT COUNT(*) AS n FROM evidence_orphans WHERE reported_at IS NULL'))
+      .toEqual([{ n: 0 }])
+    const beats = d.backend.heartbeats.length
+    await d.core.handlers.syncNow({})
+    await expect.poll(() => d.backend.heartbeats.length).toBeGreaterThan(beats)
+    expect(
+      carried()
+        .slice(beats)
+        .every((orphans) => orphans.length === 0),
+    ).toBe(true)
   })
 })

@@ -11,7 +11,13 @@ import {
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import { MAX_EVIDENCE_BYTES, type EvidenceKind, type EvidenceMime } from '../../../shared/api/evidence'
+import {
+  MAX_EVIDENCE_BYTES,
+  MAX_ORPHANS_PER_HEARTBEAT,
+  type EvidenceKind,
+  type EvidenceMime,
+  type EvidenceOrphanReport,
+} from '../../../shared/api/evidence'
 import { TuotouError } from '../../../shared/errors'
 import type { DeviceDb } from '../db'
 import { appendEvent } from '../outbox/store'
@@ -213,4 +219,29 @@ export function recoverEvidence(db: DeviceDb, dataDir: string, at: string): Reco
     report.eventsWithoutFile.push(evidenceId)
   }
   return report
+}
+
+/** Orphans the backend has not yet taken, oldest first, as the heartbeat carries them. */
+export function orphansToReport(db: DeviceDb, limit = MAX_ORPHANS_PER_HEARTBEAT): EvidenceOrphanReport[] {
+  return db
+    .all<{ name: string; problem: EvidenceOrphanReport['problem']; bytes: number; found_at: string }>(
+      `SELECT name, problem, bytes, found_at FROM evidence_orphans WHERE reported_at IS NULL
+       ORDER BY found_at, name LIMIT ?`,
+      [limit],
+    )
+    .map((row) => ({
+      name: row.name,
+      problem: row.problem,
+      bytes: Math.min(row.bytes, MAX_EVIDENCE_BYTES),
+      foundAt: row.found_at,
+    }))
+}
+
+/** Marks orphans taken once a heartbeat carrying them was answered: one statement, so all or none. */
+export function orphansReported(db: DeviceDb, names: readonly string[], at: string): void {
+  if (names.length === 0) return
+  db.run(
+    `UPDATE evidence_orphans SET reported_at = ? WHERE reported_at IS NULL AND name IN (${names.map(() => '?').join(', ')})`,
+    [at, ...names],
+  )
 }

@@ -8,6 +8,7 @@ import type { BackendOutcome } from '../backend/client'
 import type { CoreContext } from '../context'
 import { emitDeviceStatus } from '../device/status'
 import { DEVICE_TOKEN, readDevice, retirement } from '../device/store'
+import { orphansReported, orphansToReport } from '../proof/evidence'
 import { eventsFrom, oldestRetainedSeq, outboxStats, pendingEvents, pruneAcked, settleEvents } from '../outbox/store'
 import { fullJitterDelay } from './backoff'
 import { attentionList } from './attention'
@@ -291,6 +292,7 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
     const who = credentials()
     if (!who) return
     const stats = outboxStats(ctx.db)
+    const orphans = orphansToReport(ctx.db)
     try {
       const sentMs = ctx.now().getTime()
       const answer = await ctx.backend.request({
@@ -304,10 +306,17 @@ export function createSyncEngine(ctx: CoreContext, options: SyncEngineOptions): 
           appVersion: ctx.options.version.slice(0, 32),
           sentAt: ctx.now().toISOString(),
           battery: ctx.session.battery,
+          ...(orphans.length > 0 ? { evidenceOrphans: orphans } : {}),
         },
         response: HeartbeatResponse,
         timeoutMs: 5000,
       })
+      // Taken: the backend recorded them in the heartbeat's transaction; until now each beat carried them again.
+      orphansReported(
+        ctx.db,
+        orphans.map((orphan) => orphan.name),
+        ctx.now().toISOString(),
+      )
       // The heartbeat's answer carries the backend's time to the millisecond: the offset's best reading.
       ctx.clock.observe({
         serverMs: Date.parse(answer.serverTime),

@@ -255,6 +255,8 @@ const en: typeof zhCN = {
         'The device recorded "paid, to be verified" but the acquirer has no such payment: contact the customer or the courier',
       payment_after_revoke: 'The customer confirmed after the charge was revoked: the payment is refunded by itself',
       evidence_missing: 'The device announced a photo or signature, but its file never arrived',
+      evidence_orphan_file:
+        'The device found a photo or signature file that no event names (its capture was cut short) and removed it',
       proof_missing: 'Completed without the proof its policy asked for, and without an override',
     },
     yes: 'Yes',
@@ -281,6 +283,7 @@ const en: typeof zhCN = {
       rejected_event: 'Refused event',
       clock_skew: 'Clock skew',
       evidence_missing: 'Evidence file missing',
+      evidence_orphan_file: 'Evidence file without event',
       proof_missing: 'Proof missing',
       late_after_close: 'After day close',
     },
