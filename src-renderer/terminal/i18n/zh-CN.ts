@@ -417,8 +417,8 @@ export default {
   shift: {
     money: {
       title: '收款',
-      digital: '数字人民币（已确认 {count} 笔）',
-      awaiting: '数字人民币（待核实）',
+      digital: '数字支付（已确认 {count} 笔）',
+      awaiting: '数字支付（待核实）',
       cash: '现金',
       collected: '合计收款',
       refunded: '已退款（{count} 笔）',
