@@ -4,9 +4,11 @@ import { API_PREFIX } from '../../shared/api/common'
 import { DeliveryMethod, FailureReason } from '../../shared/api/events'
 import { ShiftId, Timestamp } from '../../shared/api/ids'
 import { policyFor, policyNeedsCode, type ManifestProof, type ProofPolicy } from '../../shared/api/proof'
+import { RefundState, SettlementVerdict } from '../../shared/api/closure'
 import { Manifest, type ManifestOrder, type ManifestStop } from '../../shared/api/shift'
 import type { BackendContext } from '../context'
-import type { OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
+import type { Kysely } from 'kysely'
+import type { BackendSchema, OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { ensureOrderIntent, toPaymentIntent } from '../intents/service'
 import { codeTriesHeld, deliveryCodeChecks } from '../proof/codes'
@@ -41,6 +43,57 @@ function closedOutcome(order: OrderTable): ManifestOrder['outcome'] {
     // A stored time the schema would refuse must not take the whole manifest down with it.
     closedAt: Timestamp.safeParse(order.closed_at).success ? order.closed_at : null,
   }
+}
+
+/**
+ * The money after the door for the courier's orders: their refunds, and the verdict on a "paid, to be verified"
+ * claim once the acquirer's records settled it. A row whose stored state the contract refuses is left out rather
+ * than taking the manifest down.
+ */
+async function orderMoney(
+  db: Kysely<BackendSchema>,
+  orderIds: readonly string[],
+): Promise<Map<string, NonNullable<ManifestOrder['money']>>> {
+  const result = new Map<string, NonNullable<ManifestOrder['money']>>()
+  if (orderIds.length === 0) return result
+  const [refunds, settlements] = await Promise.all([
+    db
+      .selectFrom('refunds')
+      .select(['order_id', 'intent_id', 'refund_no', 'amount_fen', 'status'])
+      .where('order_id', 'in', orderIds)
+      .orderBy('created_ms')
+      .execute(),
+    db
+      .selectFrom('settlements')
+      .select(['order_id', 'intent_id', 'status'])
+      .where('order_id', 'in', orderIds)
+      .where('kind', '=', 'unverified')
+      .orderBy('created_ms')
+      .execute(),
+  ])
+  const of = (orderId: string): NonNullable<ManifestOrder['money']> => {
+    let entry = result.get(orderId)
+    if (!entry) result.set(orderId, (entry = { refunds: [], settlement: null }))
+    return entry
+  }
+  for (const refund of refunds) {
+    const status = RefundState.safeParse(refund.status)
+    if (!status.success) continue
+    const entry = of(refund.order_id)
+    if (entry.refunds.length >= 20) continue
+    entry.refunds.push({
+      orderId: refund.order_id,
+      intentId: refund.intent_id,
+      refundNo: refund.refund_no,
+      amountFen: Number(refund.amount_fen),
+      status: status.data,
+    })
+  }
+  for (const settlement of settlements) {
+    const verdict = SettlementVerdict.safeParse(settlement.status)
+    if (verdict.success) of(settlement.order_id).settlement = { intentId: settlement.intent_id, verdict: verdict.data }
+  }
+  return result
 }
 
 const asksNothing = (policy: ProofPolicy): boolean =>
@@ -126,6 +179,11 @@ export async function buildManifest(context: BackendContext, shift: ShiftTable):
     orders.filter((o) => mine(o) && o.status === 'pending'),
   )
 
+  const money = await orderMoney(
+    context.db,
+    orders.filter(mine).map((order) => order.id),
+  )
+
   const parcelsByOrder = new Map<string, typeof parcels>()
   for (const parcel of parcels)
     parcelsByOrder.set(parcel.order_id, [...(parcelsByOrder.get(parcel.order_id) ?? []), parcel])
@@ -150,6 +208,7 @@ export async function buildManifest(context: BackendContext, shift: ShiftTable):
       intent: order.cod_fen > 0 && intent ? toPaymentIntent(intent, now) : null,
       outcome: closedOutcome(order),
       ...(proofs.has(order.id) ? { proof: proofs.get(order.id)! } : {}),
+      ...(mine(order) && money.has(order.id) ? { money: money.get(order.id)! } : {}),
     }
   }
 

@@ -143,6 +143,52 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(errorOf(notFailed.json).code).toBe('refund.not_failed')
     })
 
+    it('tells the order’s courier on their own device how the refund stands, and no other device; the manifest repeats it', async () => {
+      await server.api.setBehaviour({ refundDelayMs: 100, refundOutcome: 'succeed' })
+      const courier = await loggedInCourier(server, { orders: [{ codFen: 4200 }] })
+      // A colleague at the same depot, on a device of their own.
+      const colleague = await loggedInCourier(server, { depotId: courier.fixture.depotId, orders: [{ codFen: 900 }] })
+      const token = await supervisorOf(courier.fixture.depotId)
+      const { flag, order } = await latePaymentFlag(courier, token)
+      const refund = RefundView.parse((await approve(token, { flagId: flag.flagId, note: 'paid after cash' })).json)
+      await expect.poll(async () => (await refundsOf(token))[0]?.status, { timeout: 10_000 }).toBe('succeeded')
+
+      const sent = await server.db
+        .selectFrom('stream_messages')
+        .select(['device_id', 'data'])
+        .where('name', '=', 'refund')
+        .where('device_id', 'in', [courier.device.deviceId, colleague.device.deviceId])
+        .orderBy('seq')
+        .execute()
+      expect(sent.length).toBeGreaterThan(0)
+      expect(new Set(sent.map((row) => row.device_id))).toEqual(new Set([courier.device.deviceId]))
+      expect(JSON.parse(sent.at(-1)!.data)).toEqual({
+        orderId: order.orderId,
+        intentId: order.intent!.intentId,
+        refundNo: refund.refundNo,
+        amountFen: 4200,
+        status: 'succeeded',
+      })
+
+      // A device that missed the stream (a swap, a long time offline) reads the same truth from the manifest.
+      const manifest = await server.api.manifest(courier.shift.shiftToken, courier.shift.shiftId)
+      const again = manifest.stops.flatMap((stop) => stop.orders).find((o) => o.orderId === order.orderId)
+      expect(again?.money).toEqual({
+        refunds: [
+          {
+            orderId: order.orderId,
+            intentId: order.intent!.intentId,
+            refundNo: refund.refundNo,
+            amountFen: 4200,
+            status: 'succeeded',
+          },
+        ],
+        settlement: null,
+      })
+      const theirs = await server.api.manifest(colleague.shift.shiftToken, colleague.shift.shiftId)
+      expect(theirs.stops.flatMap((stop) => stop.orders).every((o) => o.money === undefined)).toBe(true)
+    })
+
     it('refuses bad bodies, more than the flag, courier and device tokens and other depots, changing nothing', async () => {
       await server.api.setBehaviour({ refundDelayMs: 0, refundOutcome: 'succeed' })
       const courier = await loggedInCourier(server, { orders: [{ codFen: 1200 }] })

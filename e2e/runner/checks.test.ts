@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { differences, exactlyOnce, recordedOutcome } from './checks'
+import { differences, exactlyOnce, recordedOutcome, refundExpectations } from './checks'
+import { formatErrors, parseRound } from './load'
 import { chargeEnd, plannedOutcome, type PlannedStop } from './plan'
 import type { BackendOrder, DeviceEventRow, OutboxRow } from './records'
+import type { RoundResult } from './result'
 
 const stop = (fields: Partial<PlannedStop>): Omit<PlannedStop, 'expected' | 'n' | 'stray'> => ({
   waybill: 'JDRD00000000001',
@@ -203,5 +205,76 @@ describe("the customer's payment code in a round", () => {
     expect(differences(planned, recordedOutcome(order({ charges: ['revoked', 'paid'] })), 1)).toEqual([
       "the backend recorded charges of the customer's code: revoked, paid, the round planned paid",
     ])
+  })
+})
+
+describe('refunds and money a round file states', () => {
+  const planned = parseRound(`
+round: Refunds
+refunds: { outcome: fail_first, delay: 1s, retry: true }
+stops:
+  - { cod: "66.60", action: digital }
+expect:
+  refunds: { succeeded: 2 }
+  money: { refunded: "216.00", net: "2887.50", owed: "0.00" }
+`)
+  if (!planned.ok) throw new Error(formatErrors('refunds.yaml', planned.errors))
+  const { plan } = planned
+  const money = {
+    collectedFen: 310_350,
+    digitalConfirmedFen: 32_760,
+    cashFen: 277_590,
+    awaitingFen: 0,
+    owedFen: 0,
+    refundsDueFen: 0,
+    refundedFen: 21_600,
+    netFen: 288_750,
+  }
+  const refund = (status: 'succeeded' | 'failed') => ({
+    refundNo: `rfd_${status}`,
+    waybill: 'JDRD00000000002',
+    amountFen: 12_800,
+    status,
+    attempts: 2,
+    retried: true,
+  })
+
+  it('plans the supervisor’s refunds and holds the round to the states and figures it names', () => {
+    expect(plan.refunds).toEqual({ outcome: 'fail_first', delayMs: 1000, retry: true })
+    const held = refundExpectations(plan, {
+      refunds: [refund('succeeded'), refund('succeeded')],
+      moneyTotals: money,
+    } as RoundResult)
+    expect(held.map((e) => [e.name, e.held])).toEqual([
+      ['refunds approved, by how they ended', true],
+      ['money view: refunded', true],
+      ['money view: net', true],
+      ['money view: owed', true],
+    ])
+  })
+
+  it('fails a refund that ended failed, and a figure that differs, saying what the depot had', () => {
+    const failed = refundExpectations(plan, {
+      refunds: [refund('succeeded'), refund('failed')],
+      moneyTotals: { ...money, refundedFen: 12_800, netFen: 297_550 },
+    } as RoundResult)
+    expect(failed.filter((e) => !e.held).map((e) => [e.name, e.actual])).toEqual([
+      ['refunds approved, by how they ended', expect.stringContaining('failed')],
+      ['money view: refunded', '¥128.00'],
+      ['money view: net', '¥2,975.50'],
+    ])
+    expect(refundExpectations(plan, { refunds: [], moneyTotals: null } as unknown as RoundResult)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'money view: owed', held: false, actual: 'not read' })]),
+    )
+  })
+
+  it('refuses a refund outcome the acquirer does not have', () => {
+    const loaded = parseRound(`
+round: Bad
+refunds: { outcome: vanish }
+stops:
+  - { cod: "1.00", action: cash }
+`)
+    expect(loaded.ok).toBe(false)
   })
 })

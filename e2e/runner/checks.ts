@@ -183,6 +183,8 @@ export function checkRound(plan: Plan, result: RoundResult, records: RoundRecord
   counts('"to be verified" verdicts', plan.expect.toBeVerified, actual.toBeVerified)
   counts("charges of customers' codes by outcome", plan.expect.charges, actual.charges)
 
+  expectations.push(...refundExpectations(plan, result))
+
   if (plan.expect.syncedExactlyOnce) expectations.push(exactlyOnceAll(records))
   expectations.push(...terminalExpectations(result))
 
@@ -394,4 +396,53 @@ export function exactlyOnce(records: TerminalRecords & Pick<RoundRecords, 'order
     reason: problems.length === 0 ? null : problems.join('; '),
     source: 'file',
   }
+}
+
+/**
+ * The refunds the supervisor approved, by how they ended, and the money view's figures the file states
+ * (collected, refunded, refunds due, net, owed): each only where the round file asks for it.
+ */
+export function refundExpectations(plan: Plan, result: RoundResult): ExpectationResult[] {
+  const out: ExpectationResult[] = []
+  const wanted = plan.expect.refunds
+  if (wanted) {
+    const got: Record<string, number> = {}
+    for (const refund of result.refunds ?? []) got[refund.status] = (got[refund.status] ?? 0) + 1
+    const held = sameCounts(wanted, got)
+    out.push({
+      name: 'refunds approved, by how they ended',
+      expected: describeCounts(wanted),
+      actual: describeCounts(got),
+      held,
+      reason: held ? null : `the depot's refunds ended ${describeCounts(got)}`,
+      source: 'file',
+    })
+  }
+  const money = plan.expect.money
+  if (money) {
+    const figures = result.moneyTotals
+    const actual: Record<keyof typeof money, number> | null = figures
+      ? {
+          collected: figures.collectedFen,
+          refunded: figures.refundedFen,
+          refundsDue: figures.refundsDueFen,
+          net: figures.netFen,
+          owed: figures.owedFen,
+        }
+      : null
+    for (const key of Object.keys(money) as (keyof typeof money)[]) {
+      const expected = money[key]
+      if (expected === null) continue
+      const held = actual !== null && actual[key] === expected
+      out.push({
+        name: `money view: ${key}`,
+        expected: formatFen(expected),
+        actual: actual ? formatFen(actual[key]) : 'not read',
+        held,
+        reason: held ? null : actual ? `the depot's money view says ${formatFen(actual[key])}` : 'not read',
+        source: 'file',
+      })
+    }
+  }
+  return out
 }

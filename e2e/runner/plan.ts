@@ -1,3 +1,4 @@
+import type { RefundState } from '../../shared/api/closure'
 import type { FailureReason } from '../../shared/api/events'
 import type { FlagKind } from '../../shared/api/stream'
 import { WALLET_LIMITS } from '../../shared/api/sandbox'
@@ -113,6 +114,10 @@ export interface ExpectedTotals {
   syncedExactlyOnce: boolean
   /** Proofs and evidence files; `files` is both the uploaded and the verified count expected. */
   proof?: Expected<ProofTotals & { uploaded: number; verified: number }>
+  /** Refunds the supervisor approved at the end, by final state; null when the file says nothing. */
+  refunds?: Partial<Record<RefundState, number>> | null
+  /** The money view's figures the file states (fen); the ones left out are null and not checked. */
+  money?: Record<'collected' | 'refunded' | 'refundsDue' | 'net' | 'owed', number | null> | null
 }
 
 export interface Plan {
@@ -131,6 +136,8 @@ export interface Plan {
   unverifiedLimit: { perOrderFen: number; perShiftFen: number } | null
   /** The depot's proof rules the round sets before the shift; null: the backend's default (no proof). */
   proofRules?: ProofRules | null
+  /** The supervisor approves every refund flagged, at the end, and the acquirer's refunds go so. */
+  refunds: { outcome: 'succeed' | 'fail' | 'fail_first'; delayMs: number; retry: boolean } | null
   stops: PlannedStop[]
   coverage: CoverageSpan[]
   restarts: RestartEvent[]
@@ -518,11 +525,26 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         ? { perOrderFen: file.unverifiedLimit.perOrder, perShiftFen: file.unverifiedLimit.perShift }
         : null,
       ...(file.proofRules ? { proofRules: rulesOf(file.proofRules) } : {}),
+      refunds: file.refunds
+        ? { outcome: file.refunds.outcome, delayMs: file.refunds.delay, retry: file.refunds.retry }
+        : null,
       stops,
       coverage: spans,
       restarts: restarts.sort((a, b) => a.at - b.at),
       terminal: terminal.sort((a, b) => a.at - b.at),
-      expect: expectedTotals(file, stops),
+      expect: {
+        ...expectedTotals(file, stops),
+        refunds: file.expect.refunds ?? null,
+        money: file.expect.money
+          ? {
+              collected: file.expect.money.collected ?? null,
+              refunded: file.expect.money.refunded ?? null,
+              refundsDue: file.expect.money.refundsDue ?? null,
+              net: file.expect.money.net ?? null,
+              owed: file.expect.money.owed ?? null,
+            }
+          : null,
+      },
     },
     issues: [],
   }

@@ -11,7 +11,7 @@ import { startCoverageLink, type CoverageLink } from '../support/coverage-link'
 import { notifications, setBehaviour } from '../support/sandbox'
 import { checkRound } from './checks'
 import { announcedEvidence, checkProof, depotProofs, setProofRules, storedEvidence } from './proof-checks'
-import { dashboardTotals, enrollmentCode, moneyTotals } from './depot'
+import { approveRefunds, dashboardTotals, enrollmentCode, moneyTotals } from './depot'
 import { Doorstep, StopProblem } from './doorstep'
 import { sleep, waitUntil, type RoundProcesses } from './lifecycle'
 import type { Plan, PlannedStop } from './plan'
@@ -89,6 +89,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     backendTotals: null,
     dashboardTotals: null,
     moneyTotals: null,
+    refunds: [],
     expectations: [],
     errors: [],
     shiftScreenshot: null,
@@ -150,6 +151,7 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     outOfOrder: plan.acquirer.outOfOrder,
     queryDelayMs: plan.acquirer.queryDelayMs,
     outage: false,
+    ...(plan.refunds ? { refundDelayMs: plan.refunds.delayMs, refundOutcome: plan.refunds.outcome } : {}),
   }
   await setBehaviour(backend.url, behaviour)
 
@@ -504,6 +506,15 @@ export async function playRound(plan: Plan, options: PlayOptions): Promise<Round
     result.dashboardTotals = await dashboardTotals(backend.url, supervisor, plan.courier.staffId, fixture.routeDate)
   } catch (error) {
     result.errors.push(`the depot dashboard could not be read: ${firstLine(error)}`)
+  }
+  if (plan.refunds) {
+    try {
+      // Each attempt takes the acquirer `delay`; the backend asks again after its own interval.
+      const wait = 15_000 + 2 * plan.refunds.delayMs
+      result.refunds = await approveRefunds(backend.url, supervisor, fixture.routeDate, plan.refunds.retry, wait)
+    } catch (error) {
+      result.errors.push(`the supervisor could not approve the refunds: ${firstLine(error)}`)
+    }
   }
   try {
     result.moneyTotals = await moneyTotals(backend.url, supervisor, plan.courier.staffId, fixture.routeDate)

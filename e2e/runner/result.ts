@@ -158,6 +158,17 @@ export interface MoneyTotals {
   netFen: number
 }
 
+/** A refund the supervisor approved at the end of the round, as the depot's refund list ended it. */
+export interface RefundRecord {
+  refundNo: string
+  waybill: string
+  amountFen: number
+  status: 'requested' | 'processing' | 'succeeded' | 'failed'
+  attempts: number
+  /** A failed refund the supervisor approved again. */
+  retried: boolean
+}
+
 export interface RoundResult {
   round: string
   file: string
@@ -182,6 +193,8 @@ export interface RoundResult {
   dashboardTotals: DepotTotals | null
   /** The courier's money of the day from the depot's money view; null if it could not be read (see `errors`). */
   moneyTotals: MoneyTotals | null
+  /** Refunds the supervisor approved at the end (with `refunds` in the round file); empty otherwise. */
+  refunds?: RefundRecord[]
   expectations: ExpectationResult[]
   /** Anything that stopped the round itself (a process that would not start); the round fails. */
   errors: string[]

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { RefundState } from '../../shared/api/closure'
 import { FailureReason } from '../../shared/api/events'
 import { WalletTier } from '../../shared/api/sandbox'
 import { WAYBILL } from '../../shared/waybill'
@@ -246,6 +247,18 @@ export const Expectations = z.strictObject({
   charges: z.partialRecord(z.enum(['paid', 'failed', 'revoked']), Count).optional(),
   /** "Paid, to be verified" settlements by the backend's verdict. */
   toBeVerified: z.partialRecord(z.enum(['verified', 'not_found', 'amount_mismatch', 'pending']), Count).optional(),
+  /** With `refunds`: the refunds the supervisor approved, by the state each ended in. */
+  refunds: z.partialRecord(RefundState, Count, { error: 'refunds is a map of refund state to count' }).optional(),
+  /** The courier's money as the depot's money view tells it at the end; amounts left out are not checked. */
+  money: z
+    .strictObject({
+      collected: Amount.optional(),
+      refunded: Amount.optional(),
+      refundsDue: Amount.optional(),
+      net: Amount.optional(),
+      owed: Amount.optional(),
+    })
+    .optional(),
   /** Every event the terminal wrote reached the backend, each applied once, and nothing is left pending. */
   syncedExactlyOnce: z.boolean({ error: 'syncedExactlyOnce is true or false' }).default(true),
   /** Proofs, codes, overrides and evidence files, read from the backend (`proof.ts`). */
@@ -293,6 +306,20 @@ export const RoundFile = z.strictObject({
       outage: z.strictObject(Range).optional(),
     })
     .default({ delay: 0, duplicates: 0, outOfOrder: false, queryDelay: 0, chargeQueryFor: 60_000 }),
+  /**
+   * At the end of the round the supervisor approves, on the depot's own API, the refund of every payment flagged
+   * to pay back (paid twice, paid after cash); the acquirer's refunds then succeed, fail, or fail their first
+   * attempt, each after `delay`. With `retry` a failed refund is approved again under its number, once.
+   */
+  refunds: z
+    .strictObject({
+      outcome: z
+        .enum(['succeed', 'fail', 'fail_first'], { error: 'refunds.outcome is succeed, fail or fail_first' })
+        .default('succeed'),
+      delay: Duration.default(0),
+      retry: z.boolean({ error: 'refunds.retry is true or false' }).default(false),
+    })
+    .optional(),
   /** "Paid, to be verified" limits of the courier's depot. */
   unverifiedLimit: z.strictObject({ perOrder: Amount, perShift: Amount }).optional(),
   /** The depot's proof rules, which the backend turns into each order's proof policy (`proof.ts`). */

@@ -5,7 +5,8 @@
  *
  * In: one JSON object a line, `{ id, channel, request }` (an IPC call, validated like any other) or `{ id, op }`.
  * Out: one JSON object a line: `ready`, `reply`, and what the sync engine does: `push` when a batch leaves,
- * `answer` when its answer arrives (before the core settles it), `sync` for every status it publishes.
+ * `answer` when its answer arrives (before the core settles it), `sync` for every status it publishes, `charge` for
+ * every change of a charge of a customer's code the screen is told of.
  */
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
@@ -56,6 +57,9 @@ const core = createDeviceCore({
 })
 const dispatch = createIpcDispatcher(core.handlers)
 core.events.on('syncStatus', (status) => say({ t: 'sync', ...status }))
+core.events.on('chargeUpdated', (view) =>
+  say({ t: 'charge', orderId: view.orderId, state: view.state, at: Date.now() }),
+)
 
 /**
  * A courier's round written while offline, through the real handlers: every parcel of the route scanned, prepaid

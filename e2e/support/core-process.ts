@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { build } from 'vite'
 import type { IpcResult } from '../../shared/ipc/bridge'
-import type { IpcChannel, IpcRequest, IpcResponse, SyncStatus } from '../../shared/ipc/contract'
+import type { ChargeViewState, IpcChannel, IpcRequest, IpcResponse, SyncStatus } from '../../shared/ipc/contract'
 import type { SyncTimings } from '../../src-main/core/sync/engine'
 import { ROOT } from '../../scripts/launch'
 
@@ -15,6 +15,7 @@ export type ChildLine =
   | { t: 'push'; first: number; last: number; at: number }
   | { t: 'answer'; first: number; last: number; status: number; at: number }
   | ({ t: 'sync' } & SyncStatus)
+  | { t: 'charge'; orderId: string; state: ChargeViewState; at: number }
 
 export interface CoreProcessOptions {
   dataDir: string

@@ -18,6 +18,23 @@ export type IntentFinalState = z.infer<typeof IntentFinalState>
 export const RefundState = z.enum(['requested', 'processing', 'succeeded', 'failed'])
 export type RefundState = z.infer<typeof RefundState>
 
+/**
+ * How one refund stands, as the order's courier hears it: on the device stream as it moves on, and with the
+ * manifest (the shift's truth a device refetches after a reconnect or a swap), so a terminal misses none.
+ */
+export const RefundNotice = z.object({
+  orderId: OrderId,
+  intentId: IntentId,
+  refundNo: z.string(),
+  amountFen: Fen,
+  status: RefundState,
+})
+export type RefundNotice = z.infer<typeof RefundNotice>
+
+/** The backend's verdict on a device's claim about a payment, settled against the acquirer's records. */
+export const SettlementVerdict = z.enum(['verified', 'not_found', 'amount_mismatch'])
+export type SettlementVerdict = z.infer<typeof SettlementVerdict>
+
 const Count = z.number().int().min(0)
 const SupervisorRef = z.object({ supervisorId: SupervisorId, name: z.string() })
 const CourierRef = z.object({ courierId: CourierId, staffId: z.string(), name: z.string() })

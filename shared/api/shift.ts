@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Fen, TotalFen } from '../money'
 import { DeliveryMethod, FailureReason } from './events'
 import { ManifestProof } from './proof'
+import { RefundNotice, SettlementVerdict } from './closure'
 import {
   CourierId,
   DepotId,
@@ -110,6 +111,17 @@ export const ManifestOrder = z.object({
    * code is checked against offline. Absent from an older backend, or when the depot asks for no proof.
    */
   proof: ManifestProof.optional(),
+  /**
+   * The money after the door, as the backend holds it: the order's refunds and how its "paid, to be verified"
+   * claim was settled. A device that missed the stream (offline, swapped in) counts refunded and owed from this.
+   * Absent when there is neither, or from an older backend.
+   */
+  money: z
+    .object({
+      refunds: z.array(RefundNotice).max(20),
+      settlement: z.object({ intentId: IntentId, verdict: SettlementVerdict }).nullable(),
+    })
+    .optional(),
 })
 export type ManifestOrder = z.infer<typeof ManifestOrder>
 

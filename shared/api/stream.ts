@@ -2,12 +2,10 @@ import { z } from 'zod'
 import { Fen } from '../money'
 import { DeviceId, IntentId, OrderId, ShiftId, Timestamp } from './ids'
 import { ChargeResponse } from './charges'
-import { RefundState } from './closure'
+import { RefundNotice, SettlementVerdict } from './closure'
 import { IntentStatus } from './shift'
 
-/** The backend's verdict on a device's claim about a payment, settled against the acquirer's records. */
-export const SettlementVerdict = z.enum(['verified', 'not_found', 'amount_mismatch'])
-export type SettlementVerdict = z.infer<typeof SettlementVerdict>
+export { SettlementVerdict }
 
 /**
  * `GET /api/v1/devices/:deviceId/stream` (device token): server-sent events, each with an increasing `id:`
@@ -66,13 +64,7 @@ export const StreamMessages = {
   /** A charge of a customer's payment code moved on: waiting for their PIN, paid, failed, or revoked. */
   charge: ChargeResponse,
   /** A refund of money the customer paid twice (or after a revoke) moved on: accepted, paid back, or failed. */
-  refund: z.object({
-    orderId: OrderId,
-    intentId: IntentId,
-    refundNo: z.string(),
-    amountFen: Fen,
-    status: RefundState,
-  }),
+  refund: RefundNotice,
   /** Something the depot must put right: money to refund or a payment that never arrived. */
   flag: z.object({
     orderId: OrderId,

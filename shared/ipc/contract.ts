@@ -13,6 +13,7 @@ import { EnrollmentCode } from '../api/device'
 import { IntentStatus, OrderStatus } from '../api/shift'
 import { SettlementVerdict } from '../api/stream'
 import { ChargeFailure } from '../api/acquirer'
+import { MoneyFigures } from '../api/closure'
 import { Fen, TotalFen } from '../money'
 
 /**
@@ -426,6 +427,11 @@ export const ShiftSummary = z.object({
   flags: z.array(OrderFlag),
   closedAt: Timestamp.nullable(),
   unverified: UnverifiedAllowance,
+  /**
+   * The shift's money as the acquirer and the depot have it: digital confirmed, awaiting and owed, cash,
+   * collected, refunds paid back and still due, and net (collected less refunds paid back).
+   */
+  money: MoneyFigures,
 })
 export type ShiftSummary = z.infer<typeof ShiftSummary>
 

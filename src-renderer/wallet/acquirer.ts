@@ -1,5 +1,10 @@
 import type { z } from 'zod'
-import { SandboxPayResponse, SandboxPreviewResponse, SandboxWallet } from '../../shared/api/sandbox'
+import {
+  SandboxPayResponse,
+  SandboxPreviewResponse,
+  SandboxWallet,
+  type SandboxWalletSettings,
+} from '../../shared/api/sandbox'
 import { ErrorBody } from '../../shared/errors'
 
 /** A refusal from the acquirer, with its stable code for the translated message. */
@@ -41,7 +46,7 @@ export const previewPayment = (qrPayload: string) =>
 export const payPayment = (qrPayload: string, walletId: string) =>
   post('/sandbox/acquirer/pay', { qrPayload, walletId }, SandboxPayResponse)
 
-async function walletRequest(method: 'GET' | 'POST', path: string, body?: unknown): Promise<SandboxWallet> {
+async function walletRequest(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<SandboxWallet> {
   let response: Response
   try {
     response = await fetch(`/sandbox/acquirer/wallets/${path}`, {
@@ -73,3 +78,6 @@ export const confirmCharge = (walletId: string, chargeNo: string, pin: string) =
 /** The customer cancels a charge of their code on the phone. */
 export const declineCharge = (walletId: string, chargeNo: string) =>
   walletRequest('POST', `${encodeURIComponent(walletId)}/decline`, { chargeNo })
+/** The person playing the customer sets the wallet up: its tier, a PIN or none, and how its payments go. */
+export const saveWalletSettings = (walletId: string, settings: SandboxWalletSettings) =>
+  walletRequest('PUT', encodeURIComponent(walletId), settings)

@@ -1,5 +1,6 @@
 import type { Manifest, ManifestOrder } from '../../../shared/api/shift'
 import { storeOrderProof } from '../proof/store'
+import { recordRefund } from '../refunds/store'
 import type { StreamMessage } from '../../../shared/api/stream'
 import type { DeviceDb } from '../db'
 import type { ShiftRow } from '../shift/store'
@@ -49,7 +50,8 @@ export function storeManifest(db: DeviceDb, shift: ShiftRow, manifest: Manifest,
         seen.add(order.orderId)
         const merged = mergeOrder(db, shift.shift_id, stop.stopId, position, order, at)
         storeOrderProof(db, order.orderId, order.proof)
-        if (merged.changed) changedOrderIds.push(order.orderId)
+        const moneyChanged = storeOrderMoney(db, order, at)
+        if (merged.changed || moneyChanged) changedOrderIds.push(order.orderId)
         for (const parcel of order.parcels) {
           db.run(
             `INSERT INTO parcels (parcel_id, order_id, barcode, idx, count) VALUES (?, ?, ?, ?, ?)
@@ -74,6 +76,29 @@ export function storeManifest(db: DeviceDb, shift: ShiftRow, manifest: Manifest,
     }
     return { stops: manifest.stops.length, orders, changedOrderIds, paidIntents }
   })
+}
+
+/**
+ * The order's refunds and its claim's verdict, as the backend holds them: what the stream said while this device
+ * was away (or before it took the shift over) is not lost. True when anything changed.
+ */
+function storeOrderMoney(db: DeviceDb, order: ManifestOrder, at: string): boolean {
+  if (!order.money) return false
+  let changed = false
+  for (const refund of order.money.refunds) {
+    if (refund.orderId === order.orderId && recordRefund(db, refund, at)) changed = true
+  }
+  const settlement = order.money.settlement
+  if (settlement) {
+    const stored = db.run(
+      `INSERT INTO settlements (intent_id, order_id, verdict, transaction_id, received_at) VALUES (?, ?, ?, NULL, ?)
+       ON CONFLICT (intent_id) DO UPDATE SET verdict = excluded.verdict, received_at = excluded.received_at
+       WHERE settlements.verdict IS NOT excluded.verdict`,
+      [settlement.intentId, order.orderId, settlement.verdict, at],
+    ).changes
+    if (stored > 0) changed = true
+  }
+  return changed
 }
 
 /**

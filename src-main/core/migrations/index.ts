@@ -12,6 +12,7 @@ import flagResolved from './1796700000000_flag_resolved'
 import charges from './1796800000000_charges'
 import evidence from './1796810000000_evidence'
 import deviceRetired from './1796820000000_device_retired'
+import refunds from './1796910000000_refunds'
 import orphansReported from './1796920000000_orphans_reported'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
@@ -29,5 +30,6 @@ export const deviceMigrations: readonly Migration[] = [
   charges,
   evidence,
   deviceRetired,
+  refunds,
   orphansReported,
 ]

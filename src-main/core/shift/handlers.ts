@@ -8,6 +8,7 @@ import { SHIFT_TOKEN } from '../device/store'
 import { shiftCounters, shiftFlags } from '../manifest/views'
 import { appendEvent, outboxStats } from '../outbox/store'
 import { unverifiedAllowance } from '../payments/unverified'
+import { shiftMoney } from './money'
 import { openShift, shiftInfo, type ShiftRow } from './store'
 
 export type ShiftHandlers = HandlersFor<'login' | 'getShiftSummary' | 'declareCash' | 'closeShift'>
@@ -44,6 +45,7 @@ function summary(ctx: CoreContext, shift: ShiftRow): ShiftSummary {
     flags: shiftFlags(ctx.db, shift.shift_id),
     closedAt: shift.closed_at,
     unverified: unverifiedAllowance(ctx.db, shift),
+    money: shiftMoney(ctx.db, shift.shift_id),
   }
 }
 

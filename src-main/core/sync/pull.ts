@@ -7,6 +7,7 @@ import { applyChargeAnswer } from '../charge/handlers'
 import { markShiftMoved } from '../shift/moved'
 import { markRetired } from '../device/retired'
 import { acknowledgeRejected } from '../outbox/store'
+import { recordRefund } from '../refunds/store'
 import { writeSyncState } from './state'
 import type { SseMessage } from '../../../shared/sse'
 
@@ -105,6 +106,17 @@ export function applyStreamMessage(ctx: CoreContext, message: SseMessage, effect
         ctx.events.emit('routeChanged', { orderIds: [flag.orderId] })
         ctx.attentionChanged()
       }
+      return
+    }
+    case 'refund': {
+      const refund = StreamMessages.refund.parse(data)
+      const changed = ctx.db.transaction(() => {
+        const stored = findOrder(ctx.db, refund.orderId) !== null && recordRefund(ctx.db, refund, at)
+        moveCursor()
+        return stored
+      })
+      // The shift summary counts it; its screen reloads on a route change.
+      if (changed) ctx.events.emit('routeChanged', { orderIds: [refund.orderId] })
       return
     }
     case 'device': {

@@ -419,6 +419,19 @@ export default {
     cash: 'Cash',
   },
   shift: {
+    money: {
+      title: 'Money',
+      digital: 'Digital, confirmed ({count})',
+      awaiting: 'Digital, to be verified',
+      cash: 'Cash',
+      collected: 'Collected',
+      refunded: 'Refunded ({count})',
+      refundsDue: 'Refunds pending ({count})',
+      net: 'Net',
+      owed: 'Owed ({count})',
+      owedNote:
+        'Payments marked "paid, to be verified" that the e-CNY operator has no record of. Settle them at the depot.',
+    },
     title: 'Shift summary',
     courier: '{name} ({staff})',
     totals: 'Totals',

@@ -415,6 +415,18 @@ export default {
     cash: '现金',
   },
   shift: {
+    money: {
+      title: '收款',
+      digital: '数字支付（已确认 {count} 笔）',
+      awaiting: '数字支付（待核实）',
+      cash: '现金',
+      collected: '合计收款',
+      refunded: '已退款（{count} 笔）',
+      refundsDue: '待退款（{count} 笔）',
+      net: '净收款',
+      owed: '欠款（{count} 笔）',
+      owedNote: '“已付待核实”的付款，运营机构没有记录，请到站点结清。',
+    },
     title: '班次汇总',
     courier: '{name}（{staff}）',
     totals: '合计',
