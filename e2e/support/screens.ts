@@ -38,8 +38,26 @@ export async function smallTargets(page: Page): Promise<string[]> {
 }
 
 /**
+ * The top bar holds the app's name on the left and the battery and sync status on the right, each laid out on
+ * its own: on a narrow screen they can run into each other. Says by how many pixels they overlap, or null.
+ */
+export async function topBarOverlap(page: Page): Promise<string | null> {
+  return page.evaluate<string | null>(`(() => {
+    const left = document.querySelector('.app-bar .van-nav-bar__left')
+    const right = document.querySelector('.app-bar .van-nav-bar__right')
+    if (!left || !right) return null
+    const parts = [...left.children, ...right.children].map((el) => el.getBoundingClientRect()).filter((box) => box.width > 0)
+    const leftEnd = Math.max(...[...left.children].map((el) => el.getBoundingClientRect().right))
+    const rightStart = Math.min(...[...right.children].map((el) => el.getBoundingClientRect()).filter((box) => box.width > 0).map((box) => box.left))
+    if (parts.length === 0 || !Number.isFinite(leftEnd) || !Number.isFinite(rightStart)) return null
+    return leftEnd > rightStart + 1 ? Math.round(leftEnd - rightStart) + ' px' : null
+  })()`)
+}
+
+/**
  * Saves a screenshot of what the courier sees, after checking what a tester relies on: no message key leaks
- * into the page, no English into a Chinese screen, and (with `targets`) every control is glove-size.
+ * into the page, no English into a Chinese screen, the top bar's items clear of each other, and (with `targets`)
+ * every control is glove-size.
  */
 export async function shot(
   page: Page,
@@ -53,6 +71,7 @@ export async function shot(
   if (locale === 'zh-CN')
     expect(text, `${name}: English left in the Chinese screen`).not.toMatch(/\b(?:the|and|to|of)\b/i)
   if (options.targets) expect(await smallTargets(page), `${name}: controls under ${MIN_TOUCH_PX} px`).toEqual([])
+  expect(await topBarOverlap(page), `${name}: the top bar's items overlap`).toBeNull()
   // Finished transitions: a sheet mid-slide would hide what the courier sees.
   await page.screenshot({
     path: join(SHOTS, `${name}-${locale}-${size.width}x${size.height}${options.fullPage ? '-full' : ''}.png`),
