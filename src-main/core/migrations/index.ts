@@ -12,6 +12,8 @@ import flagResolved from './1796700000000_flag_resolved'
 import charges from './1796800000000_charges'
 import evidence from './1796810000000_evidence'
 import deviceRetired from './1796820000000_device_retired'
+import splits from './1796900000000_splits'
+import splitMethod from './1796900100000_split_method'
 
 /** Every device schema step, oldest first. Append only: a shipped migration is never edited. */
 export const deviceMigrations: readonly Migration[] = [
@@ -28,4 +30,6 @@ export const deviceMigrations: readonly Migration[] = [
   charges,
   evidence,
   deviceRetired,
+  splits,
+  splitMethod,
 ]
