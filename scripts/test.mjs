@@ -89,6 +89,7 @@ const ROUNDS = [
   { file: 'e2e/rounds/double-payment.yaml', speed: 2 },
   { file: 'e2e/rounds/stray-crash-swap.yaml', speed: 2 },
   { file: 'e2e/rounds/customer-code.yaml', speed: 2 },
+  { file: 'e2e/rounds/split-payment.yaml', speed: 2 },
 ]
 const roundCounts = { passed: 0, failed: 0, skipped: 0 }
 if (built) {
