@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ImportStatementResponse } from '../../shared/api/closure'
 import { decodeCollectionQr } from '../../shared/emv/collection-qr'
 import { ApiCallError, errorOf } from '../testing/api'
 import { startTestBackend, type TestBackend } from '../testing/backend'
@@ -7,6 +8,9 @@ import { loggedInCourier, type LoggedInCourier } from '../testing/courier'
 import { supervisorSession } from '../testing/dashboard'
 import { databasesUnderTest } from '../testing/databases'
 import { snapshotTables } from '../testing/snapshot'
+import { readStatement } from '../statements/format'
+
+const shanghaiDateOf = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10)
 
 async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string }> {
   try {
@@ -106,6 +110,20 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(
         await server.db.selectFrom('flags').select('kind').where('order_id', '=', order.id).execute(),
       ).toHaveLength(0)
+
+      // The acquirer's statement has a line for the part amount, and it matches the backend's payment.
+      const key = server.sandbox!.identity.apiKey
+      const date = shanghaiDateOf(paid.paidAt)
+      const csv = await server.api.merchant(key).statement(date)
+      expect(readStatement(csv, key).lines.find((l) => l.transactionId === paid.transactionId)).toMatchObject({
+        amountFen: 200_000,
+      })
+      const imported = await server.api.raw('POST', '/api/v1/depot/statements', {
+        token: supervisor.token,
+        json: { csv },
+      })
+      expect(imported.status).toBe(200)
+      expect(ImportStatementResponse.parse(imported.json)).toMatchObject({ imported: true, mismatches: [] })
     })
 
     it('lets a customer pay the part with their payment code', async () => {
