@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ImportStatementResponse } from '../../shared/api/closure'
+import { ImportStatementResponse, MoneyDayResponse } from '../../shared/api/closure'
 import { decodeCollectionQr } from '../../shared/emv/collection-qr'
 import { ApiCallError, errorOf } from '../testing/api'
 import { startTestBackend, type TestBackend } from '../testing/backend'
@@ -110,6 +110,19 @@ for (const { kind, skip } of await databasesUnderTest()) {
       expect(
         await server.db.selectFrom('flags').select('kind').where('order_id', '=', order.id).execute(),
       ).toHaveLength(0)
+
+      const money = await server.api.call(
+        'GET',
+        `/api/v1/depot/dashboard/money?date=${courier.manifest.routeDate}`,
+        MoneyDayResponse,
+        { token: supervisor.token },
+      )
+      expect(money.couriers.find((c) => c.courier.courierId === courier.fixture.courierId)).toMatchObject({
+        digitalConfirmedFen: 200_000,
+        digitalAwaitingFen: 0,
+        cashFen: 50_000,
+        collectedFen: 250_000,
+      })
 
       // The acquirer's statement has a line for the part amount, and it matches the backend's payment.
       const key = server.sandbox!.identity.apiKey
