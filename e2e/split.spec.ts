@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test'
 import { openBackendDb } from '../backend/db/connect'
 import { createCourierWithRoute, freshStaffId, spawnBackend } from '../backend/testing'
 import { BackendRecords } from './support/backend-records'
+import { startCoverageLink } from './support/coverage-link'
 import { Courier } from './support/courier'
 import { expect, test } from './support/fixtures'
 import { startTerminal } from './support/processes'
@@ -12,7 +13,8 @@ import { shot } from './support/screens'
  * Split payment on the real terminal (issue 12 §6): part digital, the rest in cash. The customer's code is
  * refused over the wallet's per-payment limit, the terminal offers a split with the limit as the digital part,
  * the part is charged from the customer's code, and the cash rest is one tap; another order is split from the
- * order card and its part paid by the QR. The backend records each as two collections on one order.
+ * order card and its part paid by the QR. The backend records each as two collections on one order. Without
+ * coverage a split cannot get its part's intent: the terminal says so and offers the whole-amount QR or cash.
  */
 
 const SIZES = [
@@ -40,7 +42,7 @@ for (const locale of ['zh-CN', 'en'] as const) {
       fixture = await createCourierWithRoute(arranged.db, {
         staffId,
         pin: '1234',
-        stops: [250_000, 9_990].map((codFen, i) => ({
+        stops: [250_000, 9_990, 3_300].map((codFen, i) => ({
           address: `相城区元和街道 ${i + 1} 号`,
           orders: [{ codFen, parcels: 1 }],
         })),
@@ -48,7 +50,8 @@ for (const locale of ['zh-CN', 'en'] as const) {
     } finally {
       await arranged.close()
     }
-    const terminal = await startTerminal(backend.url)
+    const link = await startCoverageLink(backend.url)
+    const terminal = await startTerminal(link.url)
     try {
       await page.goto(terminal.url)
       const courier = new Courier(page)
@@ -58,7 +61,7 @@ for (const locale of ['zh-CN', 'en'] as const) {
         await page.getByTestId('language-en').click()
         await courier.byId('tab-scan').click()
       }
-      const [big, small] = fixture.orders.map((order) => order.waybill) as [string, string]
+      const [big, small, offline] = fixture.orders.map((order) => order.waybill) as [string, string, string]
       const status = courier.byId('split-status')
 
       // ¥2,500.00 over a tier-4 wallet's ¥2,000.00 per payment: refused, and a split is offered with the limit.
@@ -111,8 +114,27 @@ for (const locale of ['zh-CN', 'en'] as const) {
       expect(records.order(small)).toMatchObject({ delivered_method: 'split', collected_cash_fen: 4990 })
       expect(records.payments(big).map((p) => p.amount_fen)).toEqual([200_000])
       expect(records.payments(small).map((p) => p.amount_fen)).toEqual([5000])
+
+      // No coverage: a split needs the part's intent, so the terminal says so and offers the whole QR or cash.
+      await courier.scan(offline)
+      await courier.tap('pay-split')
+      await courier.type('split-digital-input', '10')
+      link.setMode('offline')
+      await courier.tap('split-confirm')
+      await expect(courier.byId('split-offline')).toBeVisible({ timeout: 20_000 })
+      await expect(courier.byId('action-error')).toContainText(locale === 'en' ? 'needs coverage' : '需要网络')
+      await expect(courier.byId('split-offline-qr')).toContainText('¥33.00')
+      await shotsAtEverySize(page, 'split-offline', locale)
+      await courier.tap('split-offline-cash')
+      await expect(courier.byId('cash-panel')).toBeVisible()
+      await courier.tap('cash-exact')
+      await expect(courier.byId('delivery-done')).toHaveAttribute('data-method', 'cash')
+      link.setMode('online')
+      await expect.poll(() => records.order(offline)?.delivered_method, { timeout: 30_000 }).toBe('cash')
+      expect(records.payments(offline)).toEqual([])
     } finally {
       await terminal.stop()
+      await link.close()
       await backend.stop()
     }
   })

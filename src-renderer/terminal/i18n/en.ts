@@ -347,6 +347,8 @@ export default {
     cashExact: 'Cash taken {amount}',
     back: 'Back',
     offer: 'Split: {amount} digital, rest cash',
+    offlineQr: 'Show the QR for {amount}',
+    offlineCash: 'Take cash',
   },
   call: {
     button: 'Call',

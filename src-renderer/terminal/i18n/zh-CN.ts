@@ -344,6 +344,8 @@ export default {
     cashExact: '已收现金 {amount}',
     back: '返回',
     offer: '组合支付：数字 {amount}，其余现金',
+    offlineQr: '显示全额收款码 {amount}',
+    offlineCash: '收现金',
   },
   call: {
     button: '致电',
