@@ -91,6 +91,7 @@ const ROUNDS = [
   { file: 'e2e/rounds/customer-code.yaml', speed: 2 },
   { file: 'e2e/rounds/proof-offline.yaml', speed: 2 },
   { file: 'e2e/rounds/refunds.yaml', speed: 2 },
+  { file: 'e2e/rounds/split-payment.yaml', speed: 2 },
 ]
 const roundCounts = { passed: 0, failed: 0, skipped: 0 }
 if (built) {

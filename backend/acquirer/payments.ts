@@ -189,6 +189,10 @@ export async function recordAcquirerPayment(
     amountFen: fact.amountFen,
     firstForOrder: intent.status !== 'paid' && others.length === 0,
   })
+  if (order.delivered_method === 'split' && order.closed_ms !== null && intent.split_key === null && !others.length) {
+    // The whole-amount QR paid after the courier took a split (part digital, the rest in cash): money to refund.
+    await flag('double_payment', 'paid the whole amount after a split payment was taken')
+  }
   if (order.delivered_method === 'cash' && order.closed_ms !== null) {
     if (paidMs >= order.closed_ms) await flag('late_payment_after_cash', 'paid digitally after cash was taken')
     else await flag('double_payment', 'paid digitally, then cash was taken as well')

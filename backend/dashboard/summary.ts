@@ -227,6 +227,17 @@ export async function summariseIngestedBatch(
         day.digital_awaiting_count++
         day.digital_awaiting_fen += attempt.collected_fen
       }
+    } else if (attempt.method === 'split') {
+      // Two collections: the cash part is cash taken, the digital part counts from its own intent's payment.
+      day.cash_count++
+      day.cash_fen += attempt.collected_fen
+      day.digital_count++
+      const part = state.payments.get(order.id)?.find((payment) => payment.intent_id === attempt.intent_id)
+      if (part) day.digital_fen += part.amount_fen
+      else {
+        day.digital_awaiting_count++
+        day.digital_awaiting_fen += attempt.due_fen - attempt.collected_fen
+      }
     }
   }
 
@@ -334,11 +345,12 @@ export async function summariseAcquirerPayment(
     .where('id', '=', payment.orderId)
     .executeTakeFirst()
   if (!order) return
-  if (payment.firstForOrder && order.status === 'delivered' && order.delivered_method === 'digital') {
+  const split = order.delivered_method === 'split'
+  if (payment.firstForOrder && order.status === 'delivered' && (order.delivered_method === 'digital' || split)) {
     const attempt = await trx
       .selectFrom('delivery_attempts')
       .innerJoin('shifts', 'shifts.id', 'delivery_attempts.shift_id')
-      .select(['delivery_attempts.collected_fen', 'shifts.courier_id'])
+      .select(['delivery_attempts.collected_fen', 'delivery_attempts.due_fen', 'shifts.courier_id'])
       .where('delivery_attempts.order_id', '=', payment.orderId)
       .where('delivery_attempts.outcome', '=', 'delivered')
       .executeTakeFirst()
@@ -347,7 +359,12 @@ export async function summariseAcquirerPayment(
         .updateTable('dashboard_courier_days')
         .set((eb) => ({
           digital_fen: eb('digital_fen', '+', payment.amountFen),
-          digital_awaiting_fen: eb('digital_awaiting_fen', '-', attempt.collected_fen),
+          // A split awaited only its digital part; its cash part was counted as cash.
+          digital_awaiting_fen: eb(
+            'digital_awaiting_fen',
+            '-',
+            split ? attempt.due_fen - attempt.collected_fen : attempt.collected_fen,
+          ),
           digital_awaiting_count: eb('digital_awaiting_count', '-', 1),
         }))
         .where('depot_id', '=', order.depot_id)

@@ -209,6 +209,8 @@ export interface PaymentIntentTable {
   /** The final state the acquirer's word gave it (paid, cancelled, expired, refunded…); null while it has none. */
   final_state: IntentFinalState | null
   final_ms: number | null
+  /** The device's key for a split payment when this intent is for its digital part only; null for the whole. */
+  split_key: string | null
 }
 
 /**

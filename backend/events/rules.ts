@@ -337,7 +337,7 @@ export function judgeEvent(
         return reject('undo.outcome_mismatch')
       }
       // A digital payment the acquirer confirmed goes the refund way; only what the courier alone decided undoes.
-      if (attempt.method === 'digital') return reject('undo.digital')
+      if (attempt.method === 'digital' || attempt.method === 'split') return reject('undo.digital')
       const elapsed = occurredMs - attempt.occurred_ms
       if (elapsed < 0 || elapsed > state.undoWindowMs) return reject('undo.window_passed')
       state.attempts.delete(key)
@@ -411,6 +411,14 @@ export function judgeEvent(
           if (!intent) return reject('intent.not_for_order')
           if (intent.amount_fen !== dueFen) return reject('amount.mismatch')
         }
+        if (method === 'split') {
+          // Two collections on one order: the digital part through its own intent, the rest counted in cash.
+          if (!intentId) return reject('intent.missing')
+          intent = intentOfOrder(state, order, intentId)
+          if (!intent) return reject('intent.not_for_order')
+          if (intent.split_key === null || intent.amount_fen >= dueFen) return reject('split.not_a_part')
+          if (collectedFen !== dueFen - intent.amount_fen) return reject('amount.collected_mismatch')
+        }
       }
 
       state.attempts.add(attemptKey)
@@ -432,7 +440,7 @@ export function judgeEvent(
       Object.assign(order, {
         status: 'delivered',
         delivered_method: method,
-        collected_cash_fen: method === 'cash' ? collectedFen : 0,
+        collected_cash_fen: method === 'cash' || method === 'split' ? collectedFen : 0,
         closed_at: occurredAt,
         closed_ms: occurredMs,
       })
@@ -440,6 +448,17 @@ export function judgeEvent(
 
       if (method === 'digital' && intent && intent.status !== 'paid') {
         ensureSettlement(state, effects, shift, intent, 'confirmed', collectedFen, nowMs)
+      }
+      if (method === 'split' && intent) {
+        if (intent.status !== 'paid')
+          ensureSettlement(state, effects, shift, intent, 'confirmed', intent.amount_fen, nowMs)
+        // The rest was taken in cash: no other intent of the order may be paid from now on.
+        for (const open of state.intents.values()) {
+          if (open.order_id === order.id && open.id !== intent.id && open.status === 'pending') {
+            effects.cancelIntents.add(open.id)
+            open.status = 'cancelled'
+          }
+        }
       }
       if (method === 'cash') {
         // Cash was taken: stop the QR from being paid later, and flag money that already moved digitally.

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { API_PREFIX } from '../../shared/api/common'
 import { IntentId } from '../../shared/api/ids'
-import { INTENT_ALREADY_PAID, IntentResponse } from '../../shared/api/intents'
+import { INTENT_ALREADY_PAID, IntentResponse, SplitRequest } from '../../shared/api/intents'
 import type { BackendContext } from '../context'
 import type { OrderTable, PaymentIntentTable, ShiftTable } from '../db/schema'
 import { forbidden, notFound } from '../http/errors'
 import { defineRoute, type RouteTable } from '../http/routes'
 import { refreshCoalesced } from './coalesce'
 import { cancelIntent, renewIntent, toPaymentIntent } from './service'
+import { splitIntent } from './split'
 
 const IntentParams = z.object({ intentId: IntentId })
 const AUTH_ERRORS = [
@@ -99,6 +100,30 @@ export function registerIntentRoutes(app: FastifyInstance, routes: RouteTable, c
     handler: async ({ params, caller }) => {
       const { intent } = await ownIntent(context, caller, params.intentId)
       return toPaymentIntent(await cancelIntent(context, intent), context.now())
+    },
+  })
+
+  defineRoute(app, routes, {
+    method: 'POST',
+    url: `${API_PREFIX}/intents/:intentId/split`,
+    summary: "A split payment: an intent for the digital part only; the order's other open intents are withdrawn",
+    tag: 'intents',
+    auth: 'shift',
+    params: IntentParams,
+    body: SplitRequest,
+    response: IntentResponse,
+    errors: [
+      ...AUTH_ERRORS,
+      { status: 409, code: INTENT_ALREADY_PAID },
+      { status: 409, code: 'order.closed' },
+      { status: 409, code: 'split.key_reused' },
+      { status: 409, code: 'split.in_progress' },
+      { status: 422, code: 'split.bad_amount' },
+      { status: 503, code: 'acquirer.unavailable' },
+    ],
+    handler: async ({ params, body, caller }) => {
+      const { order, deviceId } = await ownIntent(context, caller, params.intentId)
+      return toPaymentIntent(await splitIntent(context, order, deviceId, body), context.now())
     },
   })
 }

@@ -27,7 +27,7 @@ export function toPaymentIntent(row: PaymentIntentTable, nowMs: number): Payment
 /** The acquirer's key for an order's n-th intent: a retry with the same key never creates a second one. */
 export const intentKey = (orderId: string, attempt: number): string => `cod:${orderId}:${attempt}`
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
 }
@@ -45,6 +45,35 @@ async function latestIntent(context: BackendContext, orderId: string): Promise<P
 type OrderForIntent = Pick<OrderTable, 'id' | 'depot_id' | 'cod_fen' | 'waybill' | 'intent_attempts'>
 
 /**
+ * Asks the acquirer for an intent under `key` (a repeat of the key answers the same intent) for `amountFen` of
+ * the order, with the depot's merchant name and city and the configured lifetime. Call outside any transaction.
+ */
+export async function openAcquirerIntent(
+  context: BackendContext,
+  order: Pick<OrderTable, 'depot_id' | 'waybill'>,
+  deviceId: string,
+  key: string,
+  amountFen: number,
+) {
+  const depot = await context.db
+    .selectFrom('depots')
+    .select(['merchant_name', 'merchant_city'])
+    .where('id', '=', order.depot_id)
+    .executeTakeFirstOrThrow()
+  const expiresMs = context.now() + context.config.intentTtlMs
+  return context.acquirer.createIntent({
+    key,
+    amountFen,
+    merchantName: depot.merchant_name,
+    merchantCity: depot.merchant_city,
+    waybill: order.waybill,
+    deviceId,
+    expiresAt: new Date(expiresMs).toISOString(),
+    notifyUrl: `${context.publicUrl()}${API_PREFIX}/acquirer/notifications`,
+  })
+}
+
+/**
  * Creates the order's next intent with the acquirer and stores it. The acquirer call happens outside any
  * transaction; its key makes a repeat harmless, and a concurrent creator of the same attempt ends with the
  * same row.
@@ -55,22 +84,7 @@ async function createNextIntent(
   deviceId: string,
   attempt: number,
 ): Promise<PaymentIntentTable> {
-  const depot = await context.db
-    .selectFrom('depots')
-    .select(['merchant_name', 'merchant_city'])
-    .where('id', '=', order.depot_id)
-    .executeTakeFirstOrThrow()
-  const expiresMs = context.now() + context.config.intentTtlMs
-  const created = await context.acquirer.createIntent({
-    key: intentKey(order.id, attempt),
-    amountFen: order.cod_fen,
-    merchantName: depot.merchant_name,
-    merchantCity: depot.merchant_city,
-    waybill: order.waybill,
-    deviceId,
-    expiresAt: new Date(expiresMs).toISOString(),
-    notifyUrl: `${context.publicUrl()}${API_PREFIX}/acquirer/notifications`,
-  })
+  const created = await openAcquirerIntent(context, order, deviceId, intentKey(order.id, attempt), order.cod_fen)
   if (created.amountFen !== order.cod_fen) {
     throw new ApiError(502, 'acquirer.bad_response', `the acquirer made intent ${created.intentId} for another amount`)
   }

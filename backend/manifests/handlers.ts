@@ -38,7 +38,9 @@ function closedOutcome(order: OrderTable): ManifestOrder['outcome'] {
   const method = order.status === 'delivered' ? (DeliveryMethod.safeParse(order.delivered_method).data ?? null) : null
   return {
     method,
-    collectedFen: method === 'cash' ? order.collected_cash_fen : method === 'digital' ? order.cod_fen : 0,
+    // A split counts its cash part here, as the device records it; its digital part is its intent's payment.
+    collectedFen:
+      method === 'cash' || method === 'split' ? order.collected_cash_fen : method === 'digital' ? order.cod_fen : 0,
     failureReason: order.status === 'failed' ? (FailureReason.safeParse(order.failure_reason).data ?? null) : null,
     // A stored time the schema would refuse must not take the whole manifest down with it.
     closedAt: Timestamp.safeParse(order.closed_at).success ? order.closed_at : null,

@@ -62,6 +62,7 @@ export async function moneyOfDay(
         'delivery_attempts.order_id',
         'delivery_attempts.method',
         'delivery_attempts.collected_fen',
+        'delivery_attempts.due_fen',
         'orders.courier_id',
       ])
       .where('delivery_attempts.outcome', '=', 'delivered')
@@ -125,7 +126,13 @@ export async function moneyOfDay(
     const entry = of(attempt.courier_id)
     const fen = storedFen(attempt.collected_fen)
     if (attempt.method === 'cash') entry.cashFen = add(entry.cashFen, fen)
-    else if (attempt.method === 'digital' && !paidOrders.has(attempt.order_id)) {
+    else if (attempt.method === 'split') {
+      // The cash part is cash taken; the digital part is counted above once its intent's payment is recorded.
+      entry.cashFen = add(entry.cashFen, fen)
+      if (!paidOrders.has(attempt.order_id)) {
+        entry.digitalAwaitingFen = add(entry.digitalAwaitingFen, storedFen(attempt.due_fen) - fen)
+      }
+    } else if (attempt.method === 'digital' && !paidOrders.has(attempt.order_id)) {
       const owed = notFound.get(attempt.order_id)
       if (owed !== undefined) {
         entry.owedFen = add(entry.owedFen, owed)

@@ -134,6 +134,14 @@ export class BackendApi {
     return this.call('POST', `${API_PREFIX}/intents/${intentId}/cancel`, IntentResponse, { token: shiftToken })
   }
 
+  /** `POST /intents/:intentId/split`: an intent for the digital part of a split payment. */
+  split(shiftToken: string, intentId: string, body: { digitalFen: number; splitKey: string }) {
+    return this.call('POST', `${API_PREFIX}/intents/${intentId}/split`, IntentResponse, {
+      token: shiftToken,
+      json: body,
+    })
+  }
+
   /** The customer pays a collection QR at the sandbox acquirer. */
   pay(qrPayload: string, walletId = 'wallet-test') {
     return this.call('POST', '/sandbox/acquirer/pay', SandboxPayResponse, { json: { qrPayload, walletId } })

@@ -35,6 +35,9 @@ export function recordedOutcome(order: BackendOrder): RecordedOutcome {
     settlement: claim?.status ?? null,
     confirmedVia: order.confirmedVia,
     charges: order.charges,
+    ...(order.deliveredMethod === 'split'
+      ? { digitalFen: order.payments.find((p) => p.outcome === 'succeeded')?.amountFen ?? 0 }
+      : {}),
   }
 }
 
@@ -54,6 +57,9 @@ export function differences(expected: StopOutcome, recorded: RecordedOutcome, at
     say('the amount collected', formatFen(expected.collectedFen), formatFen(recorded.collectedFen))
   }
   if (recorded.payments !== expected.payments) say('digital payments taken:', expected.payments, recorded.payments)
+  if (expected.method === 'split' && recorded.digitalFen !== expected.digitalFen) {
+    say("the split's digital part", formatFen(expected.digitalFen ?? 0), formatFen(recorded.digitalFen ?? 0))
+  }
   const flags = [...expected.flags].sort().join(', ') || 'none'
   const got = recorded.flags.join(', ') || 'none'
   if (flags !== got) say('refund flags:', flags, got)
@@ -84,6 +90,12 @@ function totalsFrom(outcomes: RecordedOutcome[]) {
     if (outcome.status === 'delivered' && (outcome.method === 'digital' || outcome.method === 'cash')) {
       totals[outcome.method].count++
       totals[outcome.method].amountFen += outcome.collectedFen
+    }
+    if (outcome.status === 'delivered' && outcome.method === 'split') {
+      totals.digital.count++
+      totals.digital.amountFen += outcome.digitalFen ?? 0
+      totals.cash.count++
+      totals.cash.amountFen += outcome.collectedFen
     }
     if (outcome.status === 'delivered' && outcome.method === 'prepaid') totals.prepaid.count++
     for (const flag of outcome.flags) bump(totals.flags, flag)

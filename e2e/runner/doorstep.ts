@@ -198,7 +198,71 @@ export class Doorstep {
       case 'charge':
         await this.chargeCustomerCode()
         return
+      case 'split':
+        await this.ctx.courier.tap('pay-split')
+        this.step('courier', 'taps "split"')
+        await this.splitPayment()
+        return
     }
+  }
+
+  /**
+   * A split payment on the split screen: the digital part typed (or, after a refusal on the wallet's limit, the
+   * limit the terminal suggests, checked), its QR paid by the customer's wallet or its code charged, then the cash
+   * rest taken with one tap. Needs coverage: the part has an intent of its own.
+   */
+  private async splitPayment(): Promise<void> {
+    const split = this.stop.split
+    if (!split) throw new StopProblem('the round planned no split here')
+    const input = this.byId('split-digital-input')
+    await this.see('the split screen', DONE_TIMEOUT_MS, (timeout) => expect(input).toBeVisible({ timeout }))
+    const typed = (split.digitalFen / 100).toFixed(2)
+    if ((await input.inputValue()) !== typed) {
+      await this.ctx.courier.type('split-digital-input', typed)
+      this.step('courier', `types the digital part ${formatFen(split.digitalFen)}`)
+    } else {
+      this.step('terminal', `suggests the digital part ${formatFen(split.digitalFen)} (the wallet's limit)`)
+    }
+    await this.ctx.courier.tap('split-confirm')
+    this.step('courier', `taps "QR for ${formatFen(split.digitalFen)}"`)
+    const status = this.byId('split-status')
+    await this.see('the split waiting for its digital part', QR_TIMEOUT_MS, (timeout) =>
+      expect(status).toHaveAttribute('data-state', 'digital_pending', { timeout }),
+    )
+    this.result.paymentStates.push('split:digital_pending')
+    if (split.pays === 'qr') {
+      let payload: string
+      try {
+        payload = await this.ctx.courier.readPaymentQr()
+      } catch (error) {
+        throw new StopProblem(`the part's QR could not be read: ${(error as Error).message.split('\n')[0]}`)
+      }
+      const fields = decodeCollectionQr(payload)
+      if (fields.amountFen !== split.digitalFen || fields.waybill !== this.stop.waybill) {
+        throw new StopProblem(
+          `the part's QR asks ${formatFen(fields.amountFen)} for ${fields.waybill}, not ${formatFen(split.digitalFen)}`,
+        )
+      }
+      this.intentId = fields.intentId
+      this.qrPayload = payload
+      this.step('terminal', `part QR shown: ${formatFen(fields.amountFen)}`)
+      const answer = await this.customerPays()
+      if ('refused' in answer) throw new StopProblem(`the acquirer refused the part's payment: ${answer.refused}`)
+    } else {
+      const shown = await setWallet(this.ctx.acquirerUrl(), `round-stop-${this.stop.n}-part`, {})
+      this.step('customer', 'shows the payment code of a wallet that takes the part')
+      await this.ctx.courier.scan(shown.paymentCode.code)
+      this.step('courier', "scans the customer's payment code for the part")
+    }
+    await this.see('the digital part paid, the cash rest to take', this.ctx.paidTimeoutMs, (timeout) =>
+      expect(status).toHaveAttribute('data-state', 'cash_pending', { timeout }),
+    )
+    this.result.paymentStates.push('split:cash_pending')
+    this.step('terminal', `digital part paid: take ${formatFen(this.stop.codFen - split.digitalFen)} in cash`)
+    await this.ctx.courier.tap('split-cash-exact')
+    this.step('courier', `taps "cash taken ${formatFen(this.stop.codFen - split.digitalFen)}"`)
+    await this.awaitDone('the split delivery')
+    this.step('terminal', 'delivered: two collections')
   }
 
   /**
@@ -274,6 +338,12 @@ export class Doorstep {
         throw new StopProblem(`the terminal says the charge failed as ${failure}, the round planned ${wallet.end}`)
       }
       this.step('terminal', `says why, in the customer's terms: ${(await status.innerText()).replace(/\s+/g, ' ')}`)
+    }
+    if (this.stop.split && wallet.end === 'failed:limit_per_payment') {
+      await this.ctx.courier.tap('charge-split')
+      this.step('courier', 'taps "split" where the charge was refused')
+      await this.splitPayment()
+      return
     }
     await this.ctx.courier.tap('charge-cash')
     this.step('courier', 'taps "take cash"')

@@ -274,3 +274,51 @@ coverage:
     })
   })
 })
+
+describe('split payments in a round', () => {
+  it('plans two collections on one order, and a split after a refusal on the wallet limit', () => {
+    const loaded = parseRound(`
+round: Splits
+seed: 3
+stops:
+  - { cod: "199.00", action: split, split: { digital: "120.00" } }
+  - { cod: "2500.00", action: charge, wallet: { tier: tier4 }, split: { pays: code } }
+`)
+    if (!loaded.ok) throw new Error(formatErrors('splits.yaml', loaded.errors))
+    const [qr, limit] = loaded.plan.stops
+    expect(qr!.split).toEqual({ digitalFen: 12_000, pays: 'qr' })
+    expect(qr!.expected).toMatchObject({ method: 'split', collectedFen: 7_900, digitalFen: 12_000, payments: 1 })
+    expect(limit!.split).toEqual({ digitalFen: 200_000, pays: 'code' })
+    expect(limit!.expected).toMatchObject({
+      method: 'split',
+      collectedFen: 50_000,
+      digitalFen: 200_000,
+      charges: ['failed:limit_per_payment', 'paid'],
+    })
+    expect(totalsOf(loaded.plan.stops.map((s) => s.expected))).toMatchObject({
+      digital: { count: 2, amountFen: 212_000 },
+      cash: { count: 2, amountFen: 57_900 },
+      charges: { failed: 1, paid: 1 },
+    })
+  })
+
+  it('refuses a split of nothing, of the whole, without coverage, or on a charge the wallet would take', () => {
+    const errors = errorsOf(`
+round: Bad splits
+seed: 4
+stops:
+  - { cod: "50.00", action: split }
+  - { cod: "50.00", action: split, split: { digital: "50.00" } }
+  - { cod: "50.00", action: split, split: { digital: "10.00" } }
+  - { cod: "50.00", action: charge, split: { digital: "10.00" } }
+coverage:
+  - offline: { from: 3, to: 3 }
+`)
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringContaining('needs its digital part'),
+      expect.stringContaining('less than the 50.00 due'),
+      expect.stringContaining('needs coverage'),
+      expect.stringContaining('refuses on its per-payment limit'),
+    ])
+  })
+})

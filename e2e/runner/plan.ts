@@ -12,6 +12,7 @@ import type {
   CustomerBehaviour,
   RoundFile,
   StopEntry,
+  SplitEntry,
   TerminalEvent,
   WalletEntry,
 } from './schema'
@@ -36,8 +37,11 @@ export type Verdict = 'verified' | 'not_found' | 'amount_mismatch' | 'pending'
 /** What a stop must leave in the backend's records once everything has synced. */
 export interface StopOutcome {
   status: 'delivered' | 'failed'
-  method: 'digital' | 'cash' | 'prepaid' | null
+  method: 'digital' | 'cash' | 'prepaid' | 'split' | null
+  /** What was taken at the door: the cash, the digital amount, or for a split its cash part. */
   collectedFen: number
+  /** For a split: its digital part (the part's payment). */
+  digitalFen?: number
   failureReason: FailureReason | null
   /** Payments the acquirer took for the order (money that moved digitally). */
   payments: number
@@ -77,6 +81,8 @@ export interface PlannedStop {
   wallet?: (WalletEntry & { end: ChargeEnd }) | null
   /** The proof the courier gives before collecting, against the policy the depot's rules give the order. */
   proof?: PlannedProof | null
+  /** With `split` (or a charge refused on the limit): the digital part and how the customer pays it. */
+  split?: { digitalFen: number; pays: 'qr' | 'code' } | null
   expected: StopOutcome
 }
 
@@ -187,9 +193,18 @@ export function plannedOutcome(stop: Omit<PlannedStop, 'expected' | 'n' | 'stray
       // Anything but paid: the courier takes cash instead.
       const end = stop.wallet?.end ?? 'paid'
       const charges = end === 'offline' ? [] : [end]
+      if (stop.split && end === 'failed:limit_per_payment') {
+        // Refused on the wallet's limit, then split: the part within the limit, the rest in cash.
+        const paid = stop.split.pays === 'code' ? ['paid'] : []
+        return { ...base, ...splitOutcome(stop.codFen, stop.split.digitalFen), charges: [...charges, ...paid] }
+      }
       return end === 'paid'
         ? { ...base, method: 'digital', collectedFen: stop.codFen, payments: 1, charges }
         : { ...base, method: 'cash', collectedFen: stop.codFen, charges }
+    }
+    case 'split': {
+      const split = stop.split ?? { digitalFen: 0, pays: 'qr' as const }
+      return { ...base, ...splitOutcome(stop.codFen, split.digitalFen), charges: split.pays === 'code' ? ['paid'] : [] }
     }
     case 'prepaid':
       return { ...base, method: 'prepaid' }
@@ -227,6 +242,11 @@ export function plannedOutcome(stop: Omit<PlannedStop, 'expected' | 'n' | 'stray
       }
     }
   }
+}
+
+/** Two collections on one order: the part's payment and the cash rest. */
+function splitOutcome(codFen: number, digitalFen: number) {
+  return { method: 'split' as const, collectedFen: codFen - digitalFen, digitalFen, payments: 1 }
 }
 
 function coverageAt(spans: CoverageSpan[], n: number): Coverage {
@@ -351,6 +371,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
           stray?: 'keep' | 'switch'
           wallet?: WalletEntry
           proof?: StopProof
+          split?: SplitEntry
         })
       | null
     path: FieldPath
@@ -367,6 +388,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         stray: stop.stray,
         wallet: stop.wallet,
         proof: stop.proof,
+        split: stop.split,
       },
       path: ['stops', i] as FieldPath,
     })),
@@ -454,6 +476,26 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
         'a charge of the customer’s code needs steady coverage or none, not flapping: the outcome would be chance',
       )
     }
+    let split: PlannedStop['split'] = null
+    if (action.kind === 'split' || entry.split) {
+      const limit = WALLET_LIMITS[entry.wallet?.tier ?? 'tier2'].perPaymentFen
+      const refusedOnLimit = action.kind === 'charge' && limit !== null && entry.codFen > limit
+      const digitalFen = entry.split?.digital ?? (refusedOnLimit ? limit : null)
+      if (action.kind !== 'split' && !refusedOnLimit) {
+        issue('split', 'a split goes with action split, or a charge the wallet refuses on its per-payment limit')
+      } else if (digitalFen === null) {
+        issue('split', 'a split needs its digital part: split: { digital: "50.00" }')
+      } else if (digitalFen < 1 || digitalFen >= entry.codFen) {
+        issue(
+          'split',
+          `the digital part must be at least 0.01 and less than the ${(entry.codFen / 100).toFixed(2)} due`,
+        )
+      } else if (offline || coverage === 'flapping') {
+        issue('split', 'a split needs coverage for the part’s payment; this stop has none')
+      } else {
+        split = { digitalFen, pays: entry.split?.pays ?? 'qr' }
+      }
+    }
     if (entry.stray) {
       const kind = customer?.kind ?? 'pays'
       if (action.kind !== 'digital' || (kind !== 'pays' && kind !== 'shows-receipt')) {
@@ -494,6 +536,7 @@ export function planRound(file: RoundDraft): { plan: Plan; issues: [] } | { plan
               end: chargeEnd(entry.wallet ?? {}, entry.codFen, coverage, file.acquirer.chargeQueryFor),
             }
           : null,
+      split,
     }
     stops.push({ ...stop, n, ...(proof ? { proof } : {}), expected: plannedOutcome(stop) })
   })
@@ -626,6 +669,13 @@ export function totalsOf(outcomes: StopOutcome[]): Totals {
     if (outcome.method === 'digital' || outcome.method === 'cash') {
       totals[outcome.method].count++
       totals[outcome.method].amountFen += outcome.collectedFen
+    }
+    if (outcome.method === 'split') {
+      // Two collections: the digital part and the cash rest, each counted with its method.
+      totals.digital.count++
+      totals.digital.amountFen += outcome.digitalFen ?? 0
+      totals.cash.count++
+      totals.cash.amountFen += outcome.collectedFen
     }
     if (outcome.method === 'prepaid') totals.prepaid.count++
     for (const flag of outcome.flags) bump(totals.flags, flag)

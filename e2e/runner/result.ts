@@ -27,6 +27,8 @@ export interface RecordedOutcome {
   confirmedVia: string | null
   /** Charges of the customer's payment code: `paid`, `revoked`, `failed:<reason>`. */
   charges?: string[]
+  /** For a split: the digital part the acquirer took (its cash part is `collectedFen`). */
+  digitalFen?: number
 }
 
 export interface StopResult {

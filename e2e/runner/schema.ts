@@ -23,9 +23,11 @@ export type CourierAction =
   | { kind: 'to-be-verified' }
   /** The customer shows their wallet's payment code (付款码) and the courier scans it. */
   | { kind: 'charge' }
+  /** A split payment: part digital (`split.digital`, paid as `split.pays` says), the rest in cash. */
+  | { kind: 'split' }
   | { kind: 'fail'; reason: FailureReason }
 
-const ACTIONS = 'digital, charge, cash, cash-short, prepaid, to-be-verified or fail:<reason>'
+const ACTIONS = 'digital, charge, split, cash, cash-short, prepaid, to-be-verified or fail:<reason>'
 
 export const CourierActionText = z.unknown().transform((input, ctx): CourierAction => {
   if (typeof input !== 'string') {
@@ -35,7 +37,7 @@ export const CourierActionText = z.unknown().transform((input, ctx): CourierActi
   }
   const text = input.trim()
   if (text === 'digital' || text === 'cash' || text === 'cash-short' || text === 'prepaid') return { kind: text }
-  if (text === 'to-be-verified' || text === 'charge') return { kind: text }
+  if (text === 'to-be-verified' || text === 'charge' || text === 'split') return { kind: text }
   const fail = /^fail:(.*)$/.exec(text)
   if (fail) {
     const reason = FailureReason.safeParse(fail[1]!.trim())
@@ -124,6 +126,16 @@ export const WalletEntry = z.strictObject({
 })
 export type WalletEntry = z.output<typeof WalletEntry>
 
+/**
+ * A split payment: the digital part (left out after a charge refused on the wallet's limit: the limit the terminal
+ * suggests), paid by the part's QR or by the customer's code, and the rest taken in cash with one tap.
+ */
+export const SplitEntry = z.strictObject({
+  digital: Amount.optional(),
+  pays: z.enum(['qr', 'code'], { error: 'pays is qr or code' }).default('qr'),
+})
+export type SplitEntry = z.output<typeof SplitEntry>
+
 /** One door on the round: one order, with its parcels, what the courier does and what the customer does. */
 export const StopEntry = z.strictObject({
   /** The order's waybill; one is made up from the seed when left out. */
@@ -143,6 +155,8 @@ export const StopEntry = z.strictObject({
   customer: CustomerText.optional(),
   /** With `charge`: the customer's wallet and how they behave; a wallet that pays at once when left out. */
   wallet: WalletEntry.optional(),
+  /** With `split`, or a `charge` refused on the wallet's limit: the split payment that follows. */
+  split: SplitEntry.optional(),
   /** With `cash-short`: what the customer actually hands over. One yuan short when left out. */
   taken: Amount.optional(),
   /** A word for the report: why this stop is in the round. */

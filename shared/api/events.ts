@@ -40,7 +40,7 @@ export type PaymentConfirmation = z.infer<typeof PaymentConfirmation>
 export const StopMoveReason = z.enum(['no_access', 'closed', 'customer_asked', 'traffic', 'other'])
 export type StopMoveReason = z.infer<typeof StopMoveReason>
 
-export const DeliveryMethod = z.enum(['digital', 'cash', 'prepaid'])
+export const DeliveryMethod = z.enum(['digital', 'cash', 'prepaid', 'split'])
 export type DeliveryMethod = z.infer<typeof DeliveryMethod>
 
 /**

@@ -183,6 +183,19 @@ export const OrderFlag = z.object({
 })
 export type OrderFlag = z.infer<typeof OrderFlag>
 
+/**
+ * A split payment under way or done for an order: the digital part through its own intent (its QR, or the
+ * customer's code), the rest in cash. `digital_pending` until the part is paid, then `cash_pending` until the
+ * courier confirms the cash rest, then `done`. It survives a restart of the core.
+ */
+export const SplitView = z.object({
+  digitalFen: Fen,
+  cashFen: Fen,
+  intentId: IntentId,
+  state: z.enum(['digital_pending', 'cash_pending', 'done']),
+})
+export type SplitView = z.infer<typeof SplitView>
+
 export const OrderView = z.object({
   orderId: OrderId,
   stopId: StopId,
@@ -208,6 +221,8 @@ export const OrderView = z.object({
   calls: z.array(z.object({ at: Timestamp, number: z.string() })),
   /** The proof its policy asks for (null: none); absent from an older core. */
   proof: ProofView.nullable().optional(),
+  /** The split payment opened for it (null: none); absent from an older core. */
+  split: SplitView.nullable().optional(),
 })
 export type OrderView = z.infer<typeof OrderView>
 
@@ -359,6 +374,9 @@ export const ScanOutcome = z.discriminatedUnion('outcome', [
 export type ScanOutcome = z.infer<typeof ScanOutcome>
 
 export const OrderRequest = z.object({ orderId: OrderId }).strict()
+
+/** A split payment for the order in hand: the digital part (¥0.01 up to less than the amount due); the rest is cash. */
+export const StartSplitRequest = z.object({ orderId: OrderId, digitalFen: Fen.min(1) }).strict()
 
 /** Move a stop one place later, or skip it for now (to the end of the route), with the courier's reason. */
 export const MoveStopRequest = z
@@ -600,6 +618,13 @@ export const ipcChannels = {
   recordUnverified: channel(OrderRequest, OrderView),
   getUnverifiedAllowance: channel(Empty, UnverifiedAllowance),
   recordCash: channel(RecordCashRequest, OrderView),
+  /**
+   * Opens a split payment (needs coverage): an intent for the digital part replaces the whole-amount one, and its
+   * QR is shown (the customer's code can pay it too). Asking again for the same part resumes it.
+   */
+  startSplit: channel(StartSplitRequest, OrderView),
+  /** The split's digital part is paid: the courier took the cash rest (exactly), and the delivery completes. */
+  recordSplitCash: channel(OrderRequest, OrderView),
   recordFailure: channel(RecordFailureRequest, OrderView),
 
   getDoorstep: channel(Empty, DoorstepView),

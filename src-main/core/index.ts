@@ -28,6 +28,7 @@ import { scanHandlers } from './scan/handlers'
 import { defaultSettings, readSettings, writeSettings } from './settings/store'
 import { settingsHandlers } from './settings/handlers'
 import { shiftHandlers } from './shift/handlers'
+import { splitHandlers } from './split/handlers'
 import { markShiftMoved } from './shift/moved'
 import { createSyncEngine, DEFAULT_SYNC_TIMINGS, type SyncEngine } from './sync/engine'
 import { attentionList } from './sync/attention'
@@ -159,6 +160,7 @@ export function createDeviceCore(options: DeviceCoreOptions): DeviceCore {
     ...scanHandlers(ctx),
     ...paymentHandlers(ctx),
     ...chargeHandlers(ctx),
+    ...splitHandlers(ctx),
     ...deliveryHandlers(ctx),
     ...doorstepHandlers(ctx),
     ...routeHandlers(ctx),

@@ -15,6 +15,7 @@ import { deviceRetire } from './1796820000000_device_retire'
 import { courierTargets } from './1796820100000_courier_targets'
 import { dayClose } from './1796830000000_day_close'
 import { statementImports } from './1796840000000_statement_imports'
+import { splitPayments } from './1796900000000_split_payments'
 import { evidenceOrphans } from './1796920000000_evidence_orphans'
 
 /**
@@ -38,5 +39,6 @@ export const backendMigrations: Record<string, Migration> = {
   '1796820100000_courier_targets': courierTargets,
   '1796830000000_day_close': dayClose,
   '1796840000000_statement_imports': statementImports,
+  '1796900000000_split_payments': splitPayments,
   '1796920000000_evidence_orphans': evidenceOrphans,
 }

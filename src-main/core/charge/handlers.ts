@@ -139,7 +139,8 @@ export async function chargePaymentCode(
       `INSERT INTO charges (order_id, intent_id, charge_no, state, failure, limit_fen, code_masked, amount_fen,
          deadline_at, created_at, updated_at)
        VALUES (?, ?, NULL, 'sending', NULL, NULL, ?, ?, NULL, ?, ?)`,
-      [orderId, intent.intent_id, maskPaymentCode(authCode), order.cod_fen, at, at],
+      // The intent's amount: the order's, or a split's digital part.
+      [orderId, intent.intent_id, maskPaymentCode(authCode), intent.amount_fen, at, at],
     ).lastInsertRowid,
   )
   const row = ctx.db.get<ChargeRow>('SELECT * FROM charges WHERE local_id = ?', [localId])!

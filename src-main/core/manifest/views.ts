@@ -1,5 +1,6 @@
 import type { DeliveryMethod, FailureReason, StopMoveReason } from '../../../shared/api/events'
 import { proofView } from '../proof/store'
+import { splitView } from '../split/store'
 import type { IntentStatus, OrderStatus } from '../../../shared/api/shift'
 import type { SettlementVerdict } from '../../../shared/api/stream'
 import type {
@@ -221,6 +222,7 @@ export function orderView(db: DeviceDb, order: OrderRow): OrderView {
       [order.order_id, order.attempt],
     ),
     proof: proofView(db, order),
+    split: splitView(db, order),
   }
 }
 
@@ -230,8 +232,11 @@ export function shiftCounters(db: DeviceDb, shiftId: string): ShiftCounters {
        COALESCE(SUM(status = 'delivered'), 0) AS delivered,
        COALESCE(SUM(status = 'failed'), 0) AS failed,
        COALESCE(SUM(status = 'pending'), 0) AS to_go,
-       COALESCE(SUM(CASE WHEN status = 'delivered' AND method = 'digital' THEN collected_fen ELSE 0 END), 0) AS digital,
-       COALESCE(SUM(CASE WHEN status = 'delivered' AND method = 'cash' THEN collected_fen ELSE 0 END), 0) AS cash
+       COALESCE(SUM(CASE WHEN status = 'delivered' AND method = 'digital' THEN collected_fen
+                         WHEN status = 'delivered' AND method = 'split' THEN cod_fen - collected_fen
+                         ELSE 0 END), 0) AS digital,
+       COALESCE(SUM(CASE WHEN status = 'delivered' AND method IN ('cash', 'split') THEN collected_fen ELSE 0 END), 0)
+         AS cash
      FROM orders WHERE shift_id = ?`,
     [shiftId],
   )!

@@ -12,6 +12,8 @@ import flagResolved from './1796700000000_flag_resolved'
 import charges from './1796800000000_charges'
 import evidence from './1796810000000_evidence'
 import deviceRetired from './1796820000000_device_retired'
+import splits from './1796900000000_splits'
+import splitMethod from './1796900100000_split_method'
 import refunds from './1796910000000_refunds'
 import orphansReported from './1796920000000_orphans_reported'
 
@@ -30,6 +32,8 @@ export const deviceMigrations: readonly Migration[] = [
   charges,
   evidence,
   deviceRetired,
+  splits,
+  splitMethod,
   refunds,
   orphansReported,
 ]

@@ -6,6 +6,7 @@ import { completeDelivery } from '../delivery/complete'
 import { completionNotice } from '../doorstep/state'
 import { findIntent, findOrder, latestFlag, paymentView, type OrderRow } from '../manifest/views'
 import { appendEvent } from '../outbox/store'
+import { isSplitPart } from '../split/store'
 
 /** An intent's state as the backend reports it (stream, poll, cancel or renew answer, manifest). */
 export interface IntentUpdate {
@@ -22,7 +23,7 @@ export interface IntentUpdate {
  * judges it (`backend/acquirer/payments.ts`), so the courier and the depot read the same story.
  */
 function flagKindFor(order: OrderRow, paidAt: string): OrderFlagKind {
-  if (order.status === 'delivered' && order.method !== 'digital') {
+  if (order.status === 'delivered' && order.method !== 'digital' && order.method !== 'split') {
     const paidBeforeCash = order.closed_at !== null && Date.parse(paidAt) < Date.parse(order.closed_at)
     return paidBeforeCash ? 'double_payment' : 'late_payment_after_cash'
   }
@@ -101,6 +102,8 @@ export function recordIntentUpdate(
     if (intent.unverified_at !== null) {
       // The courier recorded this very intent "paid, to be verified": the delivery is already done, and this
       // is the confirmation the claim waited for, not a second payment.
+    } else if (order.status === 'pending' && isSplitPart(ctx.db, order.order_id, intent.intent_id)) {
+      // The digital part of a split: the delivery waits for the cash rest, which the courier confirms.
     } else if (order.status === 'pending') {
       // Money arrived while the order is open: that is the delivery, even if the courier had switched to cash.
       completeDelivery(

@@ -129,7 +129,7 @@ async function renew(ctx: CoreContext, order: OrderRow, intent: IntentRow): Prom
  * Records that the customer was shown this intent's QR, then starts the poll fallback. The order must still be in
  * hand: a renewal waits on the network, and a scan meanwhile may have moved the courier on.
  */
-function recordShown(ctx: CoreContext, order: OrderRow, intent: IntentRow): PaymentView {
+export function recordShown(ctx: CoreContext, order: OrderRow, intent: IntentRow): PaymentView {
   requireInHand(ctx, order.order_id)
   const at = ctx.now().toISOString()
   const shown = ctx.db.transaction(() => {

@@ -35,23 +35,34 @@ export function shiftMoney(db: DeviceDb, shiftId: string): MoneyFigures {
     refundsPaidCount: 0,
     netFen: 0,
   }
-  const deliveries = db.all<{ method: string; collected: number; paid: number; verdict: string | null }>(
+  // A split is two collections on one order: `collected_fen` is its cash rest, and the rest of the amount due is
+  // its digital part, paid through the part's own intent.
+  const deliveries = db.all<{
+    method: string
+    collected: number
+    digital: number
+    paid: number
+    verdict: string | null
+  }>(
     `SELECT o.method, COALESCE(o.collected_fen, 0) AS collected,
+       CASE o.method WHEN 'split' THEN o.cod_fen - COALESCE(o.collected_fen, 0)
+                     WHEN 'digital' THEN COALESCE(o.collected_fen, 0) ELSE 0 END AS digital,
        EXISTS (SELECT 1 FROM intents i WHERE i.order_id = o.order_id AND i.status = 'paid') AS paid,
        (SELECT s.verdict FROM settlements s WHERE s.order_id = o.order_id ORDER BY s.received_at DESC LIMIT 1)
          AS verdict
-     FROM orders o WHERE o.shift_id = ? AND o.status = 'delivered' AND o.method IN ('cash', 'digital')`,
+     FROM orders o WHERE o.shift_id = ? AND o.status = 'delivered' AND o.method IN ('cash', 'digital', 'split')`,
     [shiftId],
   )
   for (const delivery of deliveries) {
-    if (delivery.method === 'cash') figures.cashFen = add(figures.cashFen, delivery.collected)
-    else if (delivery.paid || delivery.verdict === 'verified') {
-      figures.digitalConfirmedFen = add(figures.digitalConfirmedFen, delivery.collected)
+    if (delivery.method !== 'digital') figures.cashFen = add(figures.cashFen, delivery.collected)
+    if (delivery.method === 'cash') continue
+    if (delivery.paid || delivery.verdict === 'verified') {
+      figures.digitalConfirmedFen = add(figures.digitalConfirmedFen, delivery.digital)
       figures.digitalConfirmedCount++
     } else if (delivery.verdict === 'not_found') {
-      figures.owedFen = add(figures.owedFen, delivery.collected)
+      figures.owedFen = add(figures.owedFen, delivery.digital)
       figures.owedCount++
-    } else figures.digitalAwaitingFen = add(figures.digitalAwaitingFen, delivery.collected)
+    } else figures.digitalAwaitingFen = add(figures.digitalAwaitingFen, delivery.digital)
   }
   // A payment held for refund is flagged by the device, the backend or both, under kinds that may differ: one
   // amount per order and intent.

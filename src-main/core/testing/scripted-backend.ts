@@ -205,7 +205,7 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
       if (!authorized(req, SHIFT_TOKEN)) return send(res, 401, error('auth.unauthorized', 'bad shift token'))
       return send(res, 200, { ...manifest, shiftId, stops: manifest.stops.map((stop) => ({ ...stop })) })
     }
-    const intentMatch = /^\/api\/v1\/intents\/([^/]+)(\/renew|\/cancel)?$/.exec(path)
+    const intentMatch = /^\/api\/v1\/intents\/([^/]+)(\/renew|\/cancel|\/split)?$/.exec(path)
     if (intentMatch) {
       if (!authorized(req, SHIFT_TOKEN)) return send(res, 401, error('auth.unauthorized', 'bad shift token'))
       const intent = intents.get(intentMatch[1]!)
@@ -213,6 +213,23 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
       if (intentMatch[2] === '/cancel') {
         if (intent.status === 'paid') return send(res, 409, error('intent.already_paid', 'paid'))
         intent.status = 'cancelled'
+      }
+      if (intentMatch[2] === '/split') {
+        // The digital part's own intent; the order's other open intents are withdrawn, as the backend does.
+        const body = (await readJson(req)) as { digitalFen: number; splitKey: string }
+        const base = intent.intentId.replace(/s\d*$/, '')
+        const parts = [...intents.values()].filter((i) => i.intentId.startsWith(`${base}s`))
+        const known = parts.find((i) => i.amountFen === body.digitalFen && i.status !== 'cancelled')
+        if (known) return send(res, 200, known)
+        const partId = `${base}s${parts.length === 0 ? '' : String(parts.length + 1)}`
+        for (const other of intents.values()) {
+          if (other.orderId === intent.orderId && other.status === 'pending') other.status = 'cancelled'
+        }
+        const part = { ...intent, intentId: partId, amountFen: body.digitalFen, status: 'pending' as const }
+        part.paidAt = null
+        part.transactionId = null
+        intents.set(partId, part)
+        return send(res, 200, part)
       }
       if (intentMatch[2] === '/renew') {
         const renewed = { ...intent, intentId: `${intent.intentId}r`, status: 'pending' as const }

@@ -22,7 +22,7 @@ import { useChargeStore } from './charge'
  * Where the courier is at the door: waiting for a scan, looking at an order, showing a QR, taking cash, or
  * charging the customer's payment code.
  */
-export type DoorPhase = 'scan' | 'order' | 'payment' | 'cash' | 'charge'
+export type DoorPhase = 'scan' | 'order' | 'payment' | 'cash' | 'charge' | 'split'
 
 /** After this long without a confirmation the status line says the payment is slow (and keeps waiting). */
 export const SLOW_PAYMENT_MS = 10_000
@@ -42,8 +42,10 @@ export type AcceptedScan = Extract<ScanOutcome, { outcome: 'accepted' }>
 export interface Finished {
   orderId: string
   waybill: string
-  method: 'digital' | 'cash' | 'prepaid' | 'failed'
+  method: 'digital' | 'cash' | 'prepaid' | 'failed' | 'split'
   amountFen: number
+  /** For a split: the cash part (`amountFen` is the digital part). */
+  cashFen?: number
   reason: FailureReason | null
   /** For a digital delivery: how the payment was known (a receipt, or "paid, to be verified"). */
   confirmation: PaymentConfirmation | null
@@ -72,6 +74,8 @@ export const useDoorstepStore = defineStore('doorstep', () => {
   const payment = ref<PaymentView | null>(null)
   const slow = ref(false)
   const cashStart = ref<StartCashResult | null>(null)
+  /** The digital part suggested when a split is offered (the payer's wallet limit); null: none. */
+  const splitSuggestFen = ref<number | null>(null)
   /** The order whose collection QR was on screen: only then does the cash panel say the digital payment ended. */
   const qrShownFor = ref<string | null>(null)
   /** The order on the card was opened from the route: calling and a failure can be done; collecting needs its scan. */
@@ -118,6 +122,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     order.value = null
     payment.value = null
     cashStart.value = null
+    splitSuggestFen.value = null
     qrShownFor.value = null
     opened.value = false
     lastScan.value = null
@@ -135,7 +140,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
       current.codFen > 0 &&
       current.readyToCollect &&
       !opened.value &&
-      (phase.value === 'order' || phase.value === 'payment' || phase.value === 'charge')
+      (phase.value === 'order' || phase.value === 'payment' || phase.value === 'charge' || phase.value === 'split')
     )
   }
 
@@ -193,7 +198,9 @@ export const useDoorstepStore = defineStore('doorstep', () => {
       payment.value = null
       cashStart.value = null
       slow.value = false
-      phase.value = outcome.completed ? 'scan' : 'order'
+      // A split under way (after a restart, say) picks up where it was: digital part paid, cash pending.
+      const split = outcome.order.split
+      phase.value = outcome.completed ? 'scan' : split && split.state !== 'done' ? 'split' : 'order'
     }
     order.value = outcome.order
     opened.value = false
@@ -372,7 +379,8 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     if (!view.order || order.value) return
     order.value = view.order
     opened.value = view.how === 'opened'
-    if (view.collecting === 'qr' && view.order.payment) startWaiting(view.order.payment)
+    if (view.order.split && view.order.split.state !== 'done') phase.value = 'split'
+    else if (view.collecting === 'qr' && view.order.payment) startWaiting(view.order.payment)
     else if (view.collecting === 'charge') {
       phase.value = 'charge'
       await chargeStore.load(view.order.orderId)
@@ -519,6 +527,57 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     return true
   }
 
+  /** Offers the split screen: the courier types the digital part (`suggestFen`: the payer's limit, when known). */
+  async function openSplit(suggestFen: number | null = null): Promise<void> {
+    const current = order.value
+    if (!current) return
+    if (phase.value === 'charge') {
+      chargeStore.clear()
+      await act(() => bridge.leavePayment({ orderId: current.orderId }))
+    }
+    clearTimers()
+    slow.value = false
+    splitSuggestFen.value = suggestFen !== null && suggestFen > 0 && suggestFen < current.codFen ? suggestFen : null
+    phase.value = 'split'
+  }
+
+  /** Opens the split at the core (needs coverage): the part's QR is shown, and its code can be charged. */
+  async function startSplit(digitalFen: number): Promise<void> {
+    const current = order.value
+    if (!current) return
+    const view = await act(() => bridge.startSplit({ orderId: current.orderId, digitalFen }))
+    if (!view || order.value?.orderId !== view.orderId) return
+    order.value = view
+    phase.value = 'split'
+  }
+
+  /** The split's digital part is paid: the courier took the cash rest, and the delivery is done. */
+  async function splitCash(): Promise<void> {
+    const current = order.value
+    if (!current) return
+    const done = await act(() => bridge.recordSplitCash({ orderId: current.orderId }))
+    if (!done) return
+    backToScan({
+      orderId: done.orderId,
+      waybill: done.waybill,
+      method: 'split',
+      amountFen: done.split?.digitalFen ?? 0,
+      cashFen: done.split?.cashFen ?? done.collectedFen ?? 0,
+      reason: null,
+      confirmation: null,
+    })
+  }
+
+  /** Back from the split screen to the order card; a split already opened stays as it is. */
+  async function leaveSplit(): Promise<void> {
+    const current = order.value
+    if (!current) return
+    phase.value = 'order'
+    splitSuggestFen.value = null
+    await act(() => bridge.leavePayment({ orderId: current.orderId }))
+    await refreshOrder()
+  }
+
   async function fail(reason: FailureReason): Promise<void> {
     const current = order.value
     if (!current) return
@@ -537,7 +596,10 @@ export const useDoorstepStore = defineStore('doorstep', () => {
 
   function dismiss(): void {
     const current = order.value
-    if ((phase.value === 'payment' || phase.value === 'cash' || phase.value === 'charge') && current) {
+    if (
+      (phase.value === 'payment' || phase.value === 'cash' || phase.value === 'charge' || phase.value === 'split') &&
+      current
+    ) {
       void bridge.leavePayment({ orderId: current.orderId })
     }
     backToScan(null)
@@ -558,6 +620,13 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     ) {
       order.value = { ...current, status: update.orderStatus }
       settlePaid(current, update.payment)
+      return
+    }
+    if (current.split?.intentId === update.payment.intentId && !update.completed) {
+      // The digital part of a split moved on (paid): the split screen shows the cash rest to take.
+      void refreshOrder().then(() => {
+        if (order.value?.split && order.value.split.state !== 'done') phase.value = 'split'
+      })
       return
     }
     if (phase.value === 'payment' && payment.value?.intentId === update.payment.intentId) {
@@ -597,6 +666,7 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     payment,
     slow,
     cashStart,
+    splitSuggestFen,
     qrShownFor,
     opened,
     finished,
@@ -625,6 +695,10 @@ export const useDoorstepStore = defineStore('doorstep', () => {
     leavePayment,
     startCash,
     confirmCash,
+    openSplit,
+    startSplit,
+    splitCash,
+    leaveSplit,
     fail,
     dismiss,
     acknowledgeFlag,
