@@ -9,6 +9,7 @@ import { requireOwnDevice } from '../devices/auth'
 import { badRequest } from '../http/errors'
 import { startEventStream, type EventStream } from '../http/event-stream'
 import { defineStream, type RouteTable } from '../http/routes'
+import { traceStream } from './trace'
 
 const StreamParams = z.object({ deviceId: DeviceId })
 const StreamQuery = z.object({ lastEventId: z.string().max(32).optional() }).strict()
@@ -93,6 +94,7 @@ export function registerStreamRoutes(app: FastifyInstance, routes: RouteTable, c
                 if (!stream.open) return
                 for (const row of rows) {
                   stream.send(row.seq, row.name, row.data)
+                  traceStream('written', device.id, row.seq)
                   cursor = row.seq
                   // The device was retired: this was its last message, and its token no longer opens a stream.
                   if (row.name === 'device') {
