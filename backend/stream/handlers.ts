@@ -34,6 +34,7 @@ export const STREAM_OPEN_LANES = POSTGRES_POOL_SIZE - 4
  */
 export function registerStreamRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
   const opens = lanes(STREAM_OPEN_LANES)
+  const reads = context.database.urgent ?? context.db
   defineStream(app, routes, {
     url: `${API_PREFIX}/devices/:deviceId/stream`,
     summary: 'Device stream (server-sent events): payment, manifest, settlement and flag messages',
@@ -83,7 +84,8 @@ export function registerStreamRoutes(app: FastifyInstance, routes: RouteTable, c
             do {
               again = false
               for (;;) {
-                const rows = await context.db
+                // The urgent pool (PostgreSQL): a wake-up's read never queues behind ingest.
+                const rows = await reads
                   .selectFrom('stream_messages')
                   .select(['seq', 'name', 'data'])
                   .where('device_id', '=', device.id)
