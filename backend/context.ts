@@ -115,4 +115,10 @@ export interface BackendContext {
   sms?: SmsProvider | null
   /** Where evidence files (photos, signatures) are kept: the filesystem by default. */
   evidence: EvidenceStore
+  /**
+   * Resolves once the backend listens. The background workers start their first pass after it, so a backlog to
+   * settle never holds the start (`/health` answers at once) and the sandbox acquirer, reached at this backend's
+   * own address, is there when they call.
+   */
+  listening: Promise<void>
 }

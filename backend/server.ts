@@ -99,7 +99,7 @@ export interface Backend {
     /** Deletes evidence files past their retention (`config.evidenceRetention`), answering how many. */
     evidenceRetention: { drain(): Promise<number> }
   }
-  /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`. */
+  /** Listens and answers the base URL, e.g. `http://127.0.0.1:41234`; the background workers start then. */
   listen(port: number, host?: string): Promise<string>
   /** Stops serving, the settlement worker, the sandbox and the stream hub; the database stays open. */
   close(): Promise<void>
@@ -145,6 +145,8 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
   let wakeClosure = (): void => undefined
   let wakeWithdrawals = (): void => undefined
   const sms = sandbox ? sandboxSms(now) : null
+  let listened = (): void => undefined
+  const listening = new Promise<void>((resolve) => (listened = resolve))
   const context: BackendContext = {
     database: options.database,
     db: options.database.db,
@@ -164,6 +166,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
     evidence:
       options.evidenceStore ??
       filesystemEvidenceStore(options.evidenceDir ?? mkdtempSync(join(tmpdir(), 'tuotou-evidence-'))),
+    listening,
   }
 
   configureJsonService(app)
@@ -255,6 +258,7 @@ export async function buildBackend(options: BackendOptions): Promise<Backend> {
       const bound = address && typeof address === 'object' ? address.port : port
       const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
       listeningUrl = `http://${reachable}:${bound}`
+      listened()
       return listeningUrl
     },
     close: () => app.close(),

@@ -17,7 +17,13 @@ const WEBHOOK_BODY_LIMIT = 16 * 1024
  * on it, so a crash in between is finished by the acquirer's redelivery. It answers as soon as that short
  * transaction commits; the device hears about the payment through its stream.
  */
-export function registerWebhookRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
+export function registerWebhookRoutes(app: FastifyInstance, routes: RouteTable, shared: BackendContext): void {
+  // A payment the courier is waiting for at the door: on PostgreSQL its transactions take the urgent pool, so a
+  // flood of pushes never queues them (bench/fleet: 9.5 s p50 at A before).
+  const urgent = shared.database.urgent
+  const context: BackendContext = urgent
+    ? { ...shared, database: { ...shared.database, db: urgent }, db: urgent }
+    : shared
   defineRoute(app, routes, {
     method: 'POST',
     url: `${API_PREFIX}/acquirer/notifications`,

@@ -1,4 +1,4 @@
-import { startBackgroundLoop, type BackgroundLoop } from '../background'
+import { pastDeadline, slicedPass, startBackgroundLoop, type BackgroundLoop } from '../background'
 import type { BackendContext } from '../context'
 import type { ChargeTable } from '../db/schema'
 import { ApiError } from '../http/errors'
@@ -67,9 +67,11 @@ export function startChargeWorker(context: BackendContext): BackgroundLoop & { d
     if (after.final_ms === null && context.now() >= after.deadline_ms) await revoke(after)
   }
 
-  const drain = async (): Promise<number> => {
+  // Without a deadline (tests, `drain()`) it works through everything due; a pass stops at its slice.
+  const drain = async (deadline = Number.POSITIVE_INFINITY): Promise<number> => {
     let done = 0
-    for (;;) {
+    for (let batch = 0; ; batch++) {
+      if (batch > 0 && pastDeadline(deadline)) return done
       const now = context.now()
       const due = await context.db
         .selectFrom('charges')
@@ -101,9 +103,12 @@ export function startChargeWorker(context: BackendContext): BackgroundLoop & { d
     }
   }
 
-  const loop = startBackgroundLoop(context.log, 'charge worker pass failed', context.config.charge.pollMs, async () => {
-    await drain()
-    return context.config.charge.pollMs
-  })
+  const loop = startBackgroundLoop(
+    context.log,
+    'charge worker pass failed',
+    context.config.charge.pollMs,
+    slicedPass(drain, () => context.config.charge.pollMs),
+    context.listening,
+  )
   return { ...loop, drain }
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { startBackgroundLoop, type BackgroundLoop } from '../background'
+import { pastDeadline, slicedPass, startBackgroundLoop, type BackgroundLoop } from '../background'
 import type { BackendContext } from '../context'
 import type { BackendSchema } from '../db/schema'
 import { applyAcquirerRecord } from '../intents/service'
@@ -57,10 +57,12 @@ export function startClosureWorker(context: BackendContext): BackgroundLoop & { 
     if (intent.final_ms === null) throw new Error(`the acquirer still holds ${intentId} as ${intent.status}`)
   }
 
-  const drain = async (): Promise<number> => {
+  // Without a deadline (tests, `drain()`) it works through everything due; a pass stops at its slice.
+  const drain = async (deadline = Number.POSITIVE_INFINITY): Promise<number> => {
     const { afterMs, retryBaseMs, retryMaxMs } = context.config.closure
     let settled = 0
-    for (;;) {
+    for (let batch = 0; ; batch++) {
+      if (batch > 0 && pastDeadline(deadline)) return settled
       const now = context.now()
       const due = await intentsPastBound(context.db, now, afterMs)
         .where((eb) =>
@@ -125,10 +127,8 @@ export function startClosureWorker(context: BackendContext): BackgroundLoop & { 
     context.log,
     'closure worker pass failed',
     context.config.closure.pollMs,
-    async () => {
-      await drain()
-      return context.config.closure.pollMs
-    },
+    slicedPass(drain, () => context.config.closure.pollMs),
+    context.listening,
   )
   return { ...loop, drain }
 }

@@ -13,6 +13,12 @@ export interface BackendDb {
   kind: DatabaseKind
   /** Where it is, without credentials, for logs and the health answer. */
   description: string
+  /**
+   * A few PostgreSQL connections of their own for what a device waits on live: the acquirer's webhooks and the
+   * stream reads they wake. A flood of pushes queues for the main pool (ingest's lanes and every push's token
+   * check); this never does. Absent on SQLite, where there is one connection.
+   */
+  urgent?: Kysely<BackendSchema>
   /** The PostgreSQL connection settings (schema included), for the stream hub's LISTEN connection. */
   postgres?: { config: pg.ClientConfig; schema: string | null }
   close(): Promise<void>
@@ -38,6 +44,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
 /** Connections each backend instance keeps to PostgreSQL. */
 export const POSTGRES_POOL_SIZE = 10
+/** And for webhooks and stream reads (`BackendDb.urgent`). */
+export const URGENT_POOL_SIZE = 3
 
 /**
  * Opens the backend's database: a SQLite file (WAL, synchronous=FULL) by default, or PostgreSQL for a
@@ -55,27 +63,33 @@ export function openBackendDb(target: string): BackendDb {
       types: pgTypes,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     }
-    const pool = new pg.Pool({ ...config, max: POSTGRES_POOL_SIZE })
     let schemaReady: Promise<void> | null = null
-    const db = new Kysely<BackendSchema>({
-      dialect: new PostgresDialect({
-        pool,
-        onCreateConnection: async (connection) => {
-          if (!schema) return
-          // One connection creates it; the others wait for that rather than race on pg_namespace.
-          schemaReady ??= connection
-            .executeQuery(CompiledQuery.raw(`create schema if not exists "${schema}"`))
-            .then(() => undefined)
-          await schemaReady
-        },
-      }),
-    })
+    const kysely = (max: number): Kysely<BackendSchema> =>
+      new Kysely<BackendSchema>({
+        dialect: new PostgresDialect({
+          pool: new pg.Pool({ ...config, max }),
+          onCreateConnection: async (connection) => {
+            if (!schema) return
+            // One connection creates it; the others wait for that rather than race on pg_namespace.
+            schemaReady ??= connection
+              .executeQuery(CompiledQuery.raw(`create schema if not exists "${schema}"`))
+              .then(() => undefined)
+            await schemaReady
+          },
+        }),
+      })
+    const db = kysely(POSTGRES_POOL_SIZE)
+    const urgent = kysely(URGENT_POOL_SIZE)
     return {
       db,
       kind: 'postgres',
       description: `postgres://${url.hostname}:${url.port || 5432}${url.pathname}${schema ? ` (schema ${schema})` : ''}`,
+      urgent,
       postgres: { config, schema },
-      close: () => db.destroy(),
+      close: async () => {
+        await urgent.destroy()
+        await db.destroy()
+      },
     }
   }
   const file = resolve(target)

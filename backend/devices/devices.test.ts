@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEnrollmentCode } from './enrollment'
+import { HEARTBEAT_UNCHANGED_SKIP_MS } from './handlers'
 import { createCourierWithRoute, createDepot } from '../testing/fixtures'
 import { databasesUnderTest } from '../testing/databases'
 import { startTestBackend, type TestBackend } from '../testing/backend'
@@ -128,6 +129,51 @@ for (const { kind, skip } of await databasesUnderTest()) {
         app_version: '0.1.0',
       })
       expect(row.last_contact_ms).toBeGreaterThan(Date.now() - 60_000)
+    })
+
+    it('writes nothing for a heartbeat that repeats the last one soon after, and writes any change or an old contact', async () => {
+      const fixture = await createCourierWithRoute(server.db)
+      const device = await server.api.enroll(fixture.enrollmentCode)
+      const beat = (pendingCount: number, sentAt: Date) =>
+        server.api.heartbeat(device.deviceToken, device.deviceId, {
+          pendingCount,
+          oldestPendingAt: null,
+          lastSyncAt: '2026-03-01T09:10:00+08:00',
+          appVersion: '0.1.0',
+          sentAt: sentAt.toISOString(),
+          battery: { level: 80, charging: false },
+        })
+      const row = () =>
+        server.db
+          .selectFrom('devices')
+          .select(['heartbeat_sent_at', 'pending_count', 'last_contact_ms'])
+          .where('id', '=', device.deviceId)
+          .executeTakeFirstOrThrow()
+      const first = new Date()
+      await beat(0, first)
+      const written = await row()
+      expect(written.heartbeat_sent_at).toBe(first.toISOString())
+
+      // The same report a moment later (its clock read the same offset, give or take the wire): not written.
+      await beat(0, new Date(first.getTime() + 200))
+      expect(await row()).toEqual(written)
+
+      // A changed backlog is written at once.
+      const third = new Date(first.getTime() + 400)
+      await beat(3, third)
+      expect(await row()).toMatchObject({ pending_count: 3, heartbeat_sent_at: third.toISOString() })
+
+      // An unchanged report once the last contact is older than the window is written, so contact stays fresh.
+      await server.db
+        .updateTable('devices')
+        .set({ last_contact_ms: Date.now() - HEARTBEAT_UNCHANGED_SKIP_MS - 1_000 })
+        .where('id', '=', device.deviceId)
+        .execute()
+      const fourth = new Date()
+      await beat(3, fourth)
+      const fresh = await row()
+      expect(fresh.heartbeat_sent_at).toBe(fourth.toISOString())
+      expect(fresh.last_contact_ms).toBeGreaterThan(Date.now() - 10_000)
     })
 
     it('refuses a heartbeat for another device, without a token, or with wrong types, changing nothing', async () => {

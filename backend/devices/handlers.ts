@@ -16,6 +16,16 @@ import { hashEnrollmentCode, newDeviceRow } from './enrollment'
 
 const DeviceParams = z.object({ deviceId: DeviceId })
 
+/**
+ * A heartbeat reporting nothing new (same backlog, app, last sync, battery, and a clock offset within
+ * `HEARTBEAT_OFFSET_SAME_MS` of the stored one) is not written when the device's last contact is younger than
+ * this: the repeats a burst of syncs sends. Last contact then reads at most this much older than the truth, far
+ * inside `OUT_OF_CONTACT_MS`.
+ */
+export const HEARTBEAT_UNCHANGED_SKIP_MS = 60_000
+/** Offsets measured from `sentAt` jitter by the request's time on the wire; within this they are the same. */
+export const HEARTBEAT_OFFSET_SAME_MS = 1_000
+
 /** Device enrollment (the code is the credential) and the device's heartbeat (device token). */
 export function registerDeviceRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
   defineRoute(app, routes, {
@@ -98,8 +108,11 @@ export function registerDeviceRoutes(app: FastifyInstance, routes: RouteTable, c
     handler: async ({ params, body, caller }) => {
       const device = requireOwnDevice(caller, params.deviceId)
       const now = context.now()
+      const offset = now - Date.parse(body.sentAt)
+      const batteryLevel = body.battery ? body.battery.level : null
+      const batteryCharging = body.battery ? (body.battery.charging ? 1 : 0) : null
       await inTransaction(context.database, context.log, async (trx, after) => {
-        await trx
+        const written = await trx
           .updateTable('devices')
           .set({
             pending_count: body.pendingCount,
@@ -110,19 +123,40 @@ export function registerDeviceRoutes(app: FastifyInstance, routes: RouteTable, c
             last_contact_ms: now,
             // `sentAt` is the device's own clock: its distance from ours is the device's skew, give or take
             // the request's time on the wire.
-            clock_offset_ms: now - Date.parse(body.sentAt),
+            clock_offset_ms: offset,
             clock_measured_ms: now,
             clock_source: 'heartbeat',
             // Only the device can know its battery; a device that cannot read it leaves it out.
-            battery_level: body.battery ? body.battery.level : null,
-            battery_charging: body.battery ? (body.battery.charging ? 1 : 0) : null,
+            battery_level: batteryLevel,
+            battery_charging: batteryCharging,
           })
           .where('id', '=', device.id)
-          .execute()
-        // Orphans go to the work queue in the same transaction; the device stops sending them once answered.
+          // A heartbeat that says what the row already says, shortly after the last contact, writes nothing
+          // (no row version, no WAL on PostgreSQL): the depot's view would not change.
+          .where((eb) =>
+            eb.or([
+              eb('last_contact_ms', 'is', null),
+              eb('last_contact_ms', '<', now - HEARTBEAT_UNCHANGED_SKIP_MS),
+              eb('pending_count', 'is distinct from', body.pendingCount),
+              eb('oldest_pending_at', 'is distinct from', body.oldestPendingAt),
+              eb('app_version', 'is distinct from', body.appVersion),
+              eb('last_sync_at', 'is distinct from', body.lastSyncAt),
+              eb('battery_level', 'is distinct from', batteryLevel),
+              eb('battery_charging', 'is distinct from', batteryCharging),
+              eb('clock_offset_ms', 'is', null),
+              eb('clock_offset_ms', '<', offset - HEARTBEAT_OFFSET_SAME_MS),
+              eb('clock_offset_ms', '>', offset + HEARTBEAT_OFFSET_SAME_MS),
+            ]),
+          )
+          .executeTakeFirst()
+        // Orphans go to the work queue in the same transaction, written or not above; the device stops sending
+        // them once answered.
         await recordEvidenceOrphans(trx, device, body.evidenceOrphans ?? [], now)
-        // The depot's dashboard shows every device's backlog as it changes.
-        await announceDashboardChange(context, trx, after, device.depot_id)
+        // The depot's dashboard shows every device's backlog as it changes, and its queue any orphan reported.
+        const orphans = body.evidenceOrphans?.length ?? 0
+        if (Number(written.numUpdatedRows) > 0 || orphans > 0) {
+          await announceDashboardChange(context, trx, after, device.depot_id)
+        }
       })
       return { serverTime: new Date(now).toISOString() }
     },

@@ -1,4 +1,4 @@
-import { startBackgroundLoop } from '../background'
+import { pastDeadline, slicedPass, startBackgroundLoop } from '../background'
 import type { BackendContext } from '../context'
 import type { Trx } from '../db/connect'
 import type { IntentWithdrawalTable } from '../db/schema'
@@ -121,9 +121,11 @@ export function startWithdrawalWorker(context: BackendContext): WithdrawalWorker
     return true
   }
 
-  const drain = async (): Promise<number> => {
+  // Without a deadline (tests, `drain()`) it works through everything due; a pass stops at its slice.
+  const drain = async (deadline = Number.POSITIVE_INFINITY): Promise<number> => {
     let done = 0
-    for (;;) {
+    for (let batch = 0; ; batch++) {
+      if (batch > 0 && pastDeadline(deadline)) return done
       const now = context.now()
       const due = await context.db
         .selectFrom('intent_withdrawals')
@@ -155,10 +157,8 @@ export function startWithdrawalWorker(context: BackendContext): WithdrawalWorker
     context.log,
     'withdrawal pass failed',
     context.config.withdrawals.pollMs,
-    async () => {
-      await drain()
-      return context.config.withdrawals.pollMs
-    },
+    slicedPass(drain, () => context.config.withdrawals.pollMs),
+    context.listening,
   )
   return { wake: loop.wake, drain, stop: loop.stop }
 }

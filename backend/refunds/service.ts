@@ -1,6 +1,6 @@
 import type { AcquirerNotification, AcquirerRefundRecord } from '../../shared/api/acquirer'
 import { API_PREFIX } from '../../shared/api/common'
-import { startBackgroundLoop, type BackgroundLoop } from '../background'
+import { pastDeadline, slicedPass, startBackgroundLoop, type BackgroundLoop } from '../background'
 import { markRefundState } from '../closure/final'
 import type { BackendContext } from '../context'
 import { announceDashboardChange } from '../dashboard/live'
@@ -182,9 +182,11 @@ export function startRefundWorker(context: BackendContext): BackgroundLoop & { d
     }
   }
 
-  const drain = async (): Promise<number> => {
+  // Without a deadline (tests, `drain()`) it works through everything due; a pass stops at its slice.
+  const drain = async (deadline = Number.POSITIVE_INFINITY): Promise<number> => {
     let done = 0
-    for (;;) {
+    for (let batch = 0; ; batch++) {
+      if (batch > 0 && pastDeadline(deadline)) return done
       const now = context.now()
       const due = await context.db
         .selectFrom('refunds')
@@ -217,10 +219,8 @@ export function startRefundWorker(context: BackendContext): BackgroundLoop & { d
     context.log,
     'refund worker pass failed',
     context.config.refunds.pollMs,
-    async () => {
-      await drain()
-      return context.config.refunds.pollMs
-    },
+    slicedPass(drain, () => context.config.refunds.pollMs),
+    context.listening,
   )
   return { ...loop, drain }
 }

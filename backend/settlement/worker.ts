@@ -3,7 +3,7 @@ import { settleWaitingClaim } from '../acquirer/payments'
 import type { BackendContext } from '../context'
 import type { SettlementTable } from '../db/schema'
 import { inTransaction } from '../db/transaction'
-import { startBackgroundLoop } from '../background'
+import { pastDeadline, slicedPass, startBackgroundLoop } from '../background'
 import { ApiError } from '../http/errors'
 import { applyAcquirerRecord } from '../intents/service'
 
@@ -48,9 +48,11 @@ export function startSettlementWorker(context: BackendContext): SettlementWorker
     })
   }
 
-  const drain = async (): Promise<number> => {
+  // Without a deadline (tests, `drain()`) it works through everything due; a pass stops at its slice.
+  const drain = async (deadline = Number.POSITIVE_INFINITY): Promise<number> => {
     let settled = 0
-    for (;;) {
+    for (let batch = 0; ; batch++) {
+      if (batch > 0 && pastDeadline(deadline)) return settled
       const now = context.now()
       const due = await context.db
         .selectFrom('settlements')
@@ -101,10 +103,8 @@ export function startSettlementWorker(context: BackendContext): SettlementWorker
     context.log,
     'settlement pass failed',
     context.config.settlement.pollMs,
-    async () => {
-      await drain()
-      return context.config.settlement.pollMs
-    },
+    slicedPass(drain, () => context.config.settlement.pollMs),
+    context.listening,
   )
   return { wake: loop.wake, drain, stop: loop.stop }
 }

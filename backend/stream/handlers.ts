@@ -9,6 +9,7 @@ import { requireOwnDevice } from '../devices/auth'
 import { badRequest } from '../http/errors'
 import { startEventStream, type EventStream } from '../http/event-stream'
 import { defineStream, type RouteTable } from '../http/routes'
+import { traceStream } from './trace'
 
 const StreamParams = z.object({ deviceId: DeviceId })
 const StreamQuery = z.object({ lastEventId: z.string().max(32).optional() }).strict()
@@ -33,6 +34,7 @@ export const STREAM_OPEN_LANES = POSTGRES_POOL_SIZE - 4
  */
 export function registerStreamRoutes(app: FastifyInstance, routes: RouteTable, context: BackendContext): void {
   const opens = lanes(STREAM_OPEN_LANES)
+  const reads = context.database.urgent ?? context.db
   defineStream(app, routes, {
     url: `${API_PREFIX}/devices/:deviceId/stream`,
     summary: 'Device stream (server-sent events): payment, manifest, settlement and flag messages',
@@ -82,7 +84,8 @@ export function registerStreamRoutes(app: FastifyInstance, routes: RouteTable, c
             do {
               again = false
               for (;;) {
-                const rows = await context.db
+                // The urgent pool (PostgreSQL): a wake-up's read never queues behind ingest.
+                const rows = await reads
                   .selectFrom('stream_messages')
                   .select(['seq', 'name', 'data'])
                   .where('device_id', '=', device.id)
@@ -93,6 +96,7 @@ export function registerStreamRoutes(app: FastifyInstance, routes: RouteTable, c
                 if (!stream.open) return
                 for (const row of rows) {
                   stream.send(row.seq, row.name, row.data)
+                  traceStream('written', device.id, row.seq)
                   cursor = row.seq
                   // The device was retired: this was its last message, and its token no longer opens a stream.
                   if (row.name === 'device') {

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import pg from 'pg'
 import type { BackendDb, Trx } from '../db/connect'
+import { traceStream } from './trace'
 
 type Wake = () => void
 
@@ -22,8 +23,8 @@ export interface StreamHub {
   /**
    * After a commit and outside any transaction: wakes `key`'s subscribers on every instance, for listeners that
    * re-read on waking and need no more than one wake a second (the depot dashboards). On PostgreSQL the NOTIFY
-   * goes on the hub's own connection, at most once a second per key from each instance, so no write
-   * transaction queues on PostgreSQL's notification lock for it.
+   * goes on a connection of the hub's own (not the LISTEN one), at most once a second per key from each instance,
+   * so no write transaction queues on PostgreSQL's notification lock for it.
    */
   signal(depotId: string, key: string): void
   close(): Promise<void>
@@ -125,7 +126,9 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
     connecting ??= (async () => {
       const next = new pg.Client(settings.config)
       next.on('notification', (message) => {
-        if (message.payload) subscribers.wake(message.payload)
+        if (!message.payload) return
+        traceStream('heard', message.payload)
+        subscribers.wake(message.payload)
       })
       const lost = (error?: Error): void => {
         if (client !== next) return
@@ -156,6 +159,34 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
   const listenerQuery = (text: string, values?: unknown[]): Promise<unknown> => {
     const next = queries.then(async () => (client ?? (await connect())).query(text, values))
     queries = next.catch(() => undefined)
+    return next
+  }
+
+  // The signals' NOTIFYs go on a connection of their own. PostgreSQL delivers notifications to a listening
+  // connection only while it is idle, and a NOTIFY waits on the cluster's notification lock behind every notifying
+  // commit: sent on the LISTEN connection, each one held back every wake-up meant for this instance's streams.
+  let notifier: Promise<pg.Client> | null = null
+  let notifies: Promise<unknown> = Promise.resolve()
+  const notifierClient = (): Promise<pg.Client> => {
+    notifier ??= (async () => {
+      const next = new pg.Client(settings.config)
+      const lost = (): void => {
+        if (notifier === made) notifier = null
+      }
+      next.on('error', lost)
+      next.on('end', lost)
+      await next.connect()
+      return next
+    })()
+    const made = notifier
+    made.catch(() => {
+      if (notifier === made) notifier = null
+    })
+    return made
+  }
+  const notifierQuery = (text: string, values: unknown[]): Promise<unknown> => {
+    const next = notifies.then(async () => (await notifierClient()).query(text, values))
+    notifies = next.catch(() => undefined)
     return next
   }
 
@@ -196,7 +227,7 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
     committed: () => undefined,
     signal: coalesceSignals((depotId, key) => {
       if (closed) return
-      listenerQuery('select pg_notify($1, $2)', [depotChannel(settings.schema, depotId), key]).catch(
+      notifierQuery('select pg_notify($1, $2)', [depotChannel(settings.schema, depotId), key]).catch(
         (reason: unknown) => log.warn({ err: reason, key }, 'stream hub could not signal'),
       )
     }),
@@ -204,7 +235,10 @@ export function postgresHub(database: BackendDb, log: FastifyBaseLogger): Stream
       closed = true
       const current = client
       client = null
+      const sender = notifier
+      notifier = null
       await current?.end().catch(() => undefined)
+      await (await sender?.catch(() => null))?.end().catch(() => undefined)
     },
   }
 }

@@ -3,6 +3,7 @@ import { StreamMessages, type StreamMessage, type StreamMessageName } from '../.
 import type { BackendContext } from '../context'
 import type { Trx } from '../db/connect'
 import type { AfterCommit } from '../db/transaction'
+import { traceStream } from './trace'
 
 export interface StreamTarget {
   depotId: string
@@ -43,7 +44,10 @@ export async function appendStreamMessage<N extends StreamMessageName>(
     })
     .execute()
   await context.hub.announce(trx, target.depotId, target.deviceId)
-  after(() => context.hub.committed(target.depotId, target.deviceId))
+  after(() => {
+    traceStream('committed', target.deviceId, last_seq)
+    context.hub.committed(target.depotId, target.deviceId)
+  })
   return last_seq
 }
 

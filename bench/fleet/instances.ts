@@ -13,6 +13,7 @@ import { BackendApi, EventWriter } from '../../backend/testing/api'
 import { spawnBackend, type SpawnedBackend } from '../../backend/testing/backend'
 import { createCourierWithRoute, createDepot } from '../../backend/testing/fixtures'
 import { postPaymentNotification, StreamFleet, type FleetDevice } from '../../backend/testing/fleet'
+import { STREAM_TRACE_PREFIX } from '../../backend/stream/trace'
 import { dropSchema, freshSchemaUrl } from '../../backend/testing/postgres'
 import { percentile, type BenchContext } from '../figures'
 import { courierOutbox } from '../workload'
@@ -65,10 +66,68 @@ async function pushRange(
   }
 }
 
+interface TraceLine {
+  stage: 'committed' | 'heard' | 'written'
+  deviceId: string
+  seq?: number
+  at: number
+}
+
+const traceLines = (output: readonly string[]): TraceLine[] =>
+  output.flatMap((line) =>
+    line.startsWith(STREAM_TRACE_PREFIX) ? [JSON.parse(line.slice(STREAM_TRACE_PREFIX.length)) as TraceLine] : [],
+  )
+
+/**
+ * Where a payment's time went between the webhook posted at A and the message at the device on B: A's webhook to
+ * its commit, the commit to B's LISTEN connection hearing the NOTIFY, B's read and write of the message, and the
+ * socket to the light client. Each payment's stages are the first of each kind for its device after the one before.
+ */
+function reportStages(
+  context: BenchContext,
+  payments: readonly { deviceId: string; sentAt: number; receivedAt: number }[],
+  outputA: readonly string[],
+  outputB: readonly string[],
+): void {
+  const byDevice = (lines: TraceLine[], stage: TraceLine['stage']): Map<string, number[]> => {
+    const map = new Map<string, number[]>()
+    for (const line of lines) {
+      if (line.stage !== stage) continue
+      map.set(line.deviceId, [...(map.get(line.deviceId) ?? []), line.at])
+    }
+    return map
+  }
+  const a = traceLines(outputA)
+  const b = traceLines(outputB)
+  const committed = byDevice(a, 'committed')
+  const heard = byDevice(b, 'heard')
+  const written = byDevice(b, 'written')
+  const firstAfter = (times: number[] | undefined, after: number): number | null =>
+    times?.find((t) => t >= after) ?? null
+  const stages = { webhook: [] as number[], notify: [] as number[], read: [] as number[], socket: [] as number[] }
+  for (const payment of payments) {
+    const c = firstAfter(committed.get(payment.deviceId), payment.sentAt)
+    const h = c === null ? null : firstAfter(heard.get(payment.deviceId), c)
+    const w = h === null ? null : firstAfter(written.get(payment.deviceId), h)
+    if (c === null || h === null || w === null) continue
+    stages.webhook.push(c - payment.sentAt)
+    stages.notify.push(h - c)
+    stages.read.push(w - h)
+    stages.socket.push(Math.max(0, payment.receivedAt - w))
+  }
+  const show = (values: number[]): string => `p50 ${percentile(values, 50)} / p95 ${percentile(values, 95)} ms`
+  context.log(
+    `webhook at A → device on B, by stage (${stages.webhook.length} of ${payments.length} traced): ` +
+      `webhook posted → committed at A ${show(stages.webhook)}; committed → NOTIFY heard at B ${show(stages.notify)}; ` +
+      `heard → written by B ${show(stages.read)}; written → at the device ${show(stages.socket)}`,
+  )
+}
+
 export async function benchInstances(context: BenchContext, options: InstancesOptions): Promise<void> {
   const schema = freshSchemaUrl(options.postgres.url)
   const acquirerDir = mkdtempSync(join(tmpdir(), 'tuotou-fleet-'))
-  const env = { LOG_LEVEL: 'error', NODE_OPTIONS: PROBE_OPTIONS }
+  // Each stream message's stage times (committed at A, heard by B's LISTEN, written by B), for the breakdown below.
+  const env = { LOG_LEVEL: 'error', NODE_OPTIONS: PROBE_OPTIONS, TUOTOU_TRACE_STREAM: '1' }
   const a = await spawnBackend({ db: schema.url, sandbox: true, sandboxDb: join(acquirerDir, 'acquirer.sqlite'), env })
   let b: SpawnedBackend | null = await spawnBackend({ db: schema.url, sandbox: false, env })
   const database = openBackendDb(schema.url)
@@ -150,16 +209,21 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
     const onB = devices.filter((d) => d.home === 'B')
     const unpaid = onB.flatMap((d) => d.intents)
     const fanout: number[] = []
+    const traced: { deviceId: string; sentAt: number; receivedAt: number }[] = []
+    const deviceOfIntent = new Map(onB.flatMap((d) => d.intents.map((i) => [i.intentId, d.deviceId] as const)))
     let paying = true
     const payer = (async () => {
       while (paying && unpaid.length > 0) {
         const intent = unpaid.shift()!
         const sent = performance.now()
+        const sentAt = Date.now()
         const arrived = new Promise<number>((resolve) => arrivals.set(intent.intentId, (at) => resolve(at - sent)))
         void postPaymentNotification(a.url, secret, intent).then(async (status) => {
           if (status !== 200) return
           const ms = await Promise.race([arrived, sleep(10_000).then(() => Number.NaN)])
-          if (Number.isFinite(ms)) fanout.push(ms)
+          if (!Number.isFinite(ms)) return
+          fanout.push(ms)
+          traced.push({ deviceId: deviceOfIntent.get(intent.intentId)!, sentAt, receivedAt: sentAt + ms })
         })
         await sleep(50)
       }
@@ -195,6 +259,7 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
       unit: 'ms',
       target: { op: '<', value: 100 },
     })
+    reportStages(context, traced, a.output, b.output)
 
     // Phase 2: the rest of the day, and B killed with -9 a second in; payments to B's devices keep coming.
     paying = true

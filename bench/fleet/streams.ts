@@ -124,7 +124,7 @@ export async function benchStreams(context: BenchContext, options: StreamsOption
       note: `${Math.round(total / (acceptMs / 1000))} opens/s, ${options.openWindow} in flight; event-loop delay p99 ${acceptLag.window.p99} ms meanwhile`,
     })
 
-    // Heartbeats as the core sends them: one a minute per device, spread over the minute.
+    // Heartbeats as the core sends them: one every `heartbeatMs` per device, spread over the interval.
     const heartbeat = (device: FleetDevice): void => {
       const body = JSON.stringify({
         pendingCount: 0,

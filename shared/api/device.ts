@@ -27,8 +27,25 @@ export const CreateEnrollmentCodeResponse = z.object({ code: z.string(), expires
 export type CreateEnrollmentCodeResponse = z.infer<typeof CreateEnrollmentCodeResponse>
 
 /**
+ * How often an online device sends its heartbeat, besides the one after every sync. Every five minutes: across a
+ * fleet heartbeats were most of the backend's writes at one a minute (DESIGN section 8), and the depot needs no
+ * finer picture of an idle device than this.
+ */
+export const HEARTBEAT_INTERVAL_MS = 5 * 60_000
+
+/**
+ * A device not heard from for longer than this is shown as out of contact: three heartbeats missed, so a healthy
+ * device, whose last contact is at most one interval (plus a slow answer) old, never is.
+ */
+export const OUT_OF_CONTACT_MS = 3 * HEARTBEAT_INTERVAL_MS
+
+/** Whether a device last heard from `lastContactAgeMs` ago is shown as out of contact (null: never heard from). */
+export const outOfContact = (lastContactAgeMs: number | null): boolean =>
+  lastContactAgeMs !== null && lastContactAgeMs > OUT_OF_CONTACT_MS
+
+/**
  * `POST /api/v1/devices/:deviceId/heartbeat` (device token): the device's backlog, so the depot sees it.
- * Sent on every sync and once a minute while online.
+ * Sent on every sync and every `HEARTBEAT_INTERVAL_MS` while online.
  */
 /** The most an outbox count can be and still be stored (a 32-bit column). */
 const MAX_PENDING = 2_147_483_647

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { eventsOf, outboxOf, queryDevice, startTestDevice, until, type TestDevice } from '../testing/device'
+import { HEARTBEAT_INTERVAL_MS, outOfContact } from '../../../shared/api/device'
+import { eventsOf, FAST_SYNC, outboxOf, queryDevice, startTestDevice, until, type TestDevice } from '../testing/device'
+import { DEFAULT_SYNC_TIMINGS } from './engine'
 
 const devices: TestDevice[] = []
 async function device(options: Parameters<typeof startTestDevice>[0] = {}): Promise<TestDevice> {
@@ -237,6 +239,20 @@ describe('sync engine', () => {
       appVersion: '0.0.0-test',
       lastSyncAt: expect.any(String),
     })
+  })
+
+  it('heartbeats every interval while idle, and the depot never judges that interval out of contact', async () => {
+    expect(DEFAULT_SYNC_TIMINGS.heartbeatMs).toBe(HEARTBEAT_INTERVAL_MS)
+    // The longest a healthy device goes unheard: one interval, plus an answer at the client's 10 s timeout.
+    expect(outOfContact(DEFAULT_SYNC_TIMINGS.heartbeatMs + 10_000)).toBe(false)
+    const interval = 150
+    const d = await device({ sync: { ...FAST_SYNC, heartbeatMs: interval } })
+    await until(async () => (await d.core.handlers.getSyncStatus({})).pending === 0, 'the login events')
+    const from = d.backend.heartbeats.length
+    const started = Date.now()
+    await until(() => d.backend.heartbeats.length >= from + 4, 'four heartbeats while idle')
+    // Four beats on the interval's timer take about four intervals: none was skipped.
+    expect(Date.now() - started).toBeLessThan(interval * 4 + 1_000)
   })
 
   it('resumes the stream from its cursor after a reconnect', async () => {

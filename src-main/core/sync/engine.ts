@@ -1,4 +1,4 @@
-import { HeartbeatResponse } from '../../../shared/api/device'
+import { HEARTBEAT_INTERVAL_MS, HeartbeatResponse } from '../../../shared/api/device'
 import { PushEventsResponse, SEQUENCE_GAP } from '../../../shared/api/events'
 import { HealthResponse } from '../../../shared/api/health'
 import { openAttention, type SyncStatus } from '../../../shared/ipc/contract'
@@ -26,7 +26,7 @@ export interface SyncTimings {
   debounceMs: number
   /** The timer trigger: push whatever is pending this often. */
   periodicMs: number
-  /** Heartbeat while online (plus one after every sync). */
+  /** Heartbeat while online (plus one after every sync): `HEARTBEAT_INTERVAL_MS`, which the depot judges by. */
   heartbeatMs: number
   /** Coverage probes while offline: full jitter from this base up to the cap. */
   probeBaseMs: number
@@ -54,7 +54,7 @@ export const DEFAULT_SYNC_TIMINGS: SyncTimings = {
   backoffCapMs: 300_000,
   debounceMs: 250,
   periodicMs: 30_000,
-  heartbeatMs: 60_000,
+  heartbeatMs: HEARTBEAT_INTERVAL_MS,
   probeBaseMs: 2000,
   probeCapMs: 30_000,
   streamRetryBaseMs: 1000,
