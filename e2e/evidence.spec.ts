@@ -116,6 +116,8 @@ test('a photo and a signature meet the policy, go up after their events, verifie
   await courier.tap('proof-signature-open')
   const pad = courier.byId('proof-signature-pad')
   await expect(pad).toBeVisible()
+  // The sheet slides up: a box measured mid-slide puts the second stroke below the pad.
+  await expect(courier.byId('proof-signature-sheet')).toBeInViewport({ ratio: 1 })
   const box = (await pad.boundingBox())!
   for (const [dx, dy] of [
     [0.15, 0.6],
