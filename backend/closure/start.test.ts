@@ -104,7 +104,8 @@ describe('the backend start with a backlog to settle', () => {
     expect(loaded.ms).toBeLessThan(empty.ms * 2 + 3_000)
     const health = performance.now()
     expect((await fetch(`${loaded.backend.url}/api/v1/health`)).status).toBe(200)
-    expect(performance.now() - health).toBeLessThan(1_000)
+    // Generous, for a shared machine: the old start never answered at all.
+    expect(performance.now() - health).toBeLessThan(5_000)
 
     // The reconciliation worker settles them meanwhile, each as the acquirer says (expired).
     const deadline = Date.now() + 60_000
