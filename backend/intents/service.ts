@@ -48,6 +48,33 @@ type OrderForIntent = Pick<OrderTable, 'id' | 'depot_id' | 'cod_fen' | 'waybill'
  * Asks the acquirer for an intent under `key` (a repeat of the key answers the same intent) for `amountFen` of
  * the order, with the depot's merchant name and city and the configured lifetime. Call outside any transaction.
  */
+/** The row that stores an intent the acquirer just opened for an order (the whole amount, or a split's part). */
+export function newIntentRow(
+  order: Pick<OrderTable, 'id' | 'depot_id'>,
+  created: Awaited<ReturnType<typeof openAcquirerIntent>>,
+  attempt: number,
+  deviceId: string,
+  now: number,
+): Omit<PaymentIntentTable, 'final_state' | 'final_ms' | 'split_key'> {
+  return {
+    id: created.intentId,
+    order_id: order.id,
+    depot_id: order.depot_id,
+    attempt,
+    acquirer_key: created.key,
+    amount_fen: created.amountFen,
+    qr_payload: created.qrPayload,
+    status: created.status === 'pending' ? 'pending' : created.status,
+    expires_at: created.expiresAt,
+    expires_ms: Date.parse(created.expiresAt),
+    paid_at: null,
+    transaction_id: null,
+    device_id: deviceId,
+    created_at: new Date(now).toISOString(),
+    checked_ms: now,
+  }
+}
+
 export async function openAcquirerIntent(
   context: BackendContext,
   order: Pick<OrderTable, 'depot_id' | 'waybill'>,
@@ -108,23 +135,7 @@ async function createNextIntent(
         .execute()
       await trx
         .insertInto('payment_intents')
-        .values({
-          id: created.intentId,
-          order_id: order.id,
-          depot_id: order.depot_id,
-          attempt,
-          acquirer_key: created.key,
-          amount_fen: created.amountFen,
-          qr_payload: created.qrPayload,
-          status: created.status === 'pending' ? 'pending' : created.status,
-          expires_at: created.expiresAt,
-          expires_ms: Date.parse(created.expiresAt),
-          paid_at: null,
-          transaction_id: null,
-          device_id: deviceId,
-          created_at: new Date(now).toISOString(),
-          checked_ms: now,
-        })
+        .values(newIntentRow(order, created, attempt, deviceId, now))
         .onConflict((c) => c.column('acquirer_key').doNothing())
         .execute()
     })

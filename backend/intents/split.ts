@@ -3,7 +3,7 @@ import type { BackendContext } from '../context'
 import type { OrderTable, PaymentIntentTable } from '../db/schema'
 import { inTransaction } from '../db/transaction'
 import { ApiError, conflict, unprocessable } from '../http/errors'
-import { intentKey, isUniqueViolation, openAcquirerIntent } from './service'
+import { intentKey, isUniqueViolation, newIntentRow, openAcquirerIntent } from './service'
 import { queueWithdrawals } from './withdrawals'
 
 function refuseClosed(order: Pick<OrderTable, 'status'>): void {
@@ -119,24 +119,7 @@ export async function splitIntent(
         .execute()
       await trx
         .insertInto('payment_intents')
-        .values({
-          id: created.intentId,
-          order_id: order.id,
-          depot_id: order.depot_id,
-          attempt,
-          acquirer_key: created.key,
-          amount_fen: created.amountFen,
-          qr_payload: created.qrPayload,
-          status: created.status === 'pending' ? 'pending' : created.status,
-          expires_at: created.expiresAt,
-          expires_ms: Date.parse(created.expiresAt),
-          paid_at: null,
-          transaction_id: null,
-          device_id: deviceId,
-          created_at: new Date(now).toISOString(),
-          checked_ms: now,
-          split_key: splitKey,
-        })
+        .values({ ...newIntentRow(order, created, attempt, deviceId, now), split_key: splitKey })
         .execute()
       if (closed.length > 0) after(() => context.wakeWithdrawals())
     })
