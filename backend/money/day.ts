@@ -1,24 +1,9 @@
 import type { Kysely } from 'kysely'
-import type { MoneyDayResponse, MoneyFigures } from '../../shared/api/closure'
+import { emptyMoneyFigures, type MoneyDayResponse, type MoneyFigures } from '../../shared/api/closure'
 import { courierRef, couriersOfDepot } from '../dashboard/couriers'
 import { storedFen } from '../dashboard/stored'
 import type { BackendSchema } from '../db/schema'
 import { REFUND_FLAG_KINDS } from '../refunds/handlers'
-
-const zero = (): MoneyFigures => ({
-  digitalConfirmedFen: 0,
-  digitalConfirmedCount: 0,
-  digitalAwaitingFen: 0,
-  owedFen: 0,
-  owedCount: 0,
-  cashFen: 0,
-  collectedFen: 0,
-  refundsDueFen: 0,
-  refundsDueCount: 0,
-  refundsPaidFen: 0,
-  refundsPaidCount: 0,
-  netFen: 0,
-})
 
 /** Totals are sums of orders; one beyond the safe integers is held there rather than answered wrong. */
 const add = (total: number, fen: number) => Math.min(Number.MAX_SAFE_INTEGER, total + fen)
@@ -107,7 +92,7 @@ export async function moneyOfDay(
   const figures = new Map<string, MoneyFigures>()
   const of = (courierId: string) => {
     let entry = figures.get(courierId)
-    if (!entry) figures.set(courierId, (entry = zero()))
+    if (!entry) figures.set(courierId, (entry = emptyMoneyFigures()))
     return entry
   }
   for (const route of routes) of(route.courier_id)
@@ -161,7 +146,7 @@ export async function moneyOfDay(
     entry.refundsDueFen = add(entry.refundsDueFen, storedFen(flag.amount_fen))
     entry.refundsDueCount++
   }
-  const totals = zero()
+  const totals = emptyMoneyFigures()
   const rows = [...figures.entries()].map(([courierId, entry]) => {
     entry.collectedFen = add(entry.digitalConfirmedFen, entry.cashFen)
     entry.netFen = entry.collectedFen - entry.refundsPaidFen

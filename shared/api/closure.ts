@@ -211,6 +211,22 @@ export const MoneyFigures = z.object({
   netFen: z.number().int(),
 })
 export type MoneyFigures = z.infer<typeof MoneyFigures>
+
+/** Nothing counted yet: where the backend's day view and the device's shift summary start their sums. */
+export const emptyMoneyFigures = (): MoneyFigures => ({
+  digitalConfirmedFen: 0,
+  digitalConfirmedCount: 0,
+  digitalAwaitingFen: 0,
+  owedFen: 0,
+  owedCount: 0,
+  cashFen: 0,
+  collectedFen: 0,
+  refundsDueFen: 0,
+  refundsDueCount: 0,
+  refundsPaidFen: 0,
+  refundsPaidCount: 0,
+  netFen: 0,
+})
 export const MoneyDayResponse = z.object({
   date: StatementDate,
   generatedAt: Timestamp,

@@ -1,4 +1,4 @@
-import type { MoneyFigures } from '../../../shared/api/closure'
+import { emptyMoneyFigures, type MoneyFigures } from '../../../shared/api/closure'
 import type { OrderFlagKind } from '../../../shared/ipc/contract'
 import type { DeviceDb } from '../db'
 
@@ -21,20 +21,7 @@ const add = (total: number, fen: number): number => Math.min(Number.MAX_SAFE_INT
  * flagged and not yet approved); net is collected less refunds paid back.
  */
 export function shiftMoney(db: DeviceDb, shiftId: string): MoneyFigures {
-  const figures: MoneyFigures = {
-    digitalConfirmedFen: 0,
-    digitalConfirmedCount: 0,
-    digitalAwaitingFen: 0,
-    owedFen: 0,
-    owedCount: 0,
-    cashFen: 0,
-    collectedFen: 0,
-    refundsDueFen: 0,
-    refundsDueCount: 0,
-    refundsPaidFen: 0,
-    refundsPaidCount: 0,
-    netFen: 0,
-  }
+  const figures = emptyMoneyFigures()
   // A split is two collections on one order: `collected_fen` is its cash rest, and the rest of the amount due is
   // its digital part, paid through the part's own intent.
   const deliveries = db.all<{
