@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { BackendContext } from '../context'
-import type { Trx } from '../db/connect'
+import { chunks, insertRows } from '../db/bulk'
+import type { DatabaseKind, Trx } from '../db/connect'
 import type { DeviceEventTable } from '../db/schema'
 import type { AfterCommit } from '../db/transaction'
 import type { BatchEffects, BatchState } from '../events/rules'
@@ -41,12 +42,6 @@ const keepLater = (table: string, column: string): RawBuilder<number | null> =>
 const plus = (table: string, column: string): RawBuilder<number> =>
   sql<number>`${sql.ref(`${table}.${column}`)} + ${sql.ref(`excluded.${column}`)}`
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK))
-  return out
-}
-
 function emptyDay(depotId: string, routeDate: string, courierId: string): CourierDelta {
   return {
     depot_id: depotId,
@@ -70,12 +65,12 @@ function emptyDay(depotId: string, routeDate: string, courierId: string): Courie
 }
 
 /** Adds one courier-day's deltas: counters by increment, first/last action by min/max, the latest declaration. */
-async function upsertCourierDays(trx: Trx, days: readonly CourierDelta[]): Promise<void> {
+async function upsertCourierDays(trx: Trx, kind: DatabaseKind, days: readonly CourierDelta[]): Promise<void> {
   const t = 'dashboard_courier_days'
-  for (const part of chunks(days)) {
-    await trx
-      .insertInto(t)
-      .values(part)
+  for (const part of chunks(days, CHUNK)) {
+    await (
+      await insertRows(trx, kind, t, part)
+    )
       .onConflict((conflict) =>
         conflict.columns(['depot_id', 'route_date', 'courier_id']).doUpdateSet({
           delivered: plus(t, 'delivered'),
@@ -110,7 +105,7 @@ async function upsertCourierDays(trx: Trx, days: readonly CourierDelta[]): Promi
  * shifts and acquirer payments as judging left them.
  */
 export async function summariseIngestedBatch(
-  context: Pick<BackendContext, 'hub'>,
+  context: Pick<BackendContext, 'hub' | 'database'>,
   trx: Trx,
   after: AfterCommit,
   batch: {
@@ -285,10 +280,11 @@ export async function summariseIngestedBatch(
   }
 
   const t = 'dashboard_order_times'
-  for (const part of chunks([...times.values()])) {
-    await trx
-      .insertInto(t)
-      .values(part)
+  const kind = context.database.kind
+  for (const part of chunks([...times.values()], CHUNK)) {
+    await (
+      await insertRows(trx, kind, t, part)
+    )
       .onConflict((conflict) =>
         conflict.column('order_id').doUpdateSet({
           courier_id: sql<string>`excluded.courier_id`,
@@ -304,11 +300,11 @@ export async function summariseIngestedBatch(
     if (times.get(orderId)?.outcome) continue
     await trx.updateTable(t).set({ closed_ms: null, outcome: null }).where('order_id', '=', orderId).execute()
   }
-  await upsertCourierDays(trx, [...days.values()])
-  for (const part of chunks([...failures.values()])) {
-    await trx
-      .insertInto('dashboard_failures')
-      .values(part)
+  await upsertCourierDays(trx, kind, [...days.values()])
+  for (const part of chunks([...failures.values()], CHUNK)) {
+    await (
+      await insertRows(trx, kind, 'dashboard_failures', part)
+    )
       .onConflict((conflict) =>
         conflict
           .columns(['depot_id', 'route_date', 'courier_id', 'reason'])
@@ -316,10 +312,10 @@ export async function summariseIngestedBatch(
       )
       .execute()
   }
-  for (const part of chunks(rejections)) {
-    await trx
-      .insertInto('dashboard_rejections')
-      .values(part)
+  for (const part of chunks(rejections, CHUNK)) {
+    await (
+      await insertRows(trx, kind, 'dashboard_rejections', part)
+    )
       .onConflict((conflict) => conflict.columns(['device_id', 'seq']).doNothing())
       .execute()
   }

@@ -5,6 +5,7 @@ import { SEQUENCE_GAP } from '../../shared/api/events'
 import type { BackendContext } from '../context'
 import { summariseIngestedBatch } from '../dashboard/summary'
 import { listLateEvents } from '../dayclose/late'
+import { chunks, insertRows } from '../db/bulk'
 import type { Trx } from '../db/connect'
 import type { DepotTable, DeviceEventTable, OrderTable, PaymentTable, ShiftTable } from '../db/schema'
 import { inTransaction, type AfterCommit } from '../db/transaction'
@@ -22,12 +23,6 @@ import { judgeEvent, receiptKeyFrom, type BatchEffects, type BatchState } from '
  * 3,750 parameters, well inside SQLite's (32,766) and PostgreSQL's (65,535) limits.
  */
 const INSERT_CHUNK = 250
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
 
 /**
  * Writes the orders a batch changed in one statement (`UPDATE … FROM (VALUES …)`, which SQLite has since 3.33)
@@ -405,7 +400,8 @@ export async function ingestEvents(
       })
     }
 
-    for (const part of chunks(rows, INSERT_CHUNK)) await trx.insertInto('device_events').values(part).execute()
+    const kind = context.database.kind
+    for (const part of chunks(rows, INSERT_CHUNK)) await (await insertRows(trx, kind, 'device_events', part)).execute()
     // The route in the courier's order. Sequences are unique per route, so they move through negatives first.
     for (const [routeId, { order, stopId, skippedReason }] of effects.stopOrders) {
       for (const [i, id] of order.entries()) {
@@ -443,7 +439,7 @@ export async function ingestEvents(
       await trx.insertInto('evidence').values(part).execute()
     }
     for (const part of chunks(effects.attempts, INSERT_CHUNK)) {
-      await trx.insertInto('delivery_attempts').values(part).execute()
+      await (await insertRows(trx, kind, 'delivery_attempts', part)).execute()
     }
     for (const part of chunks([...effects.changedOrders], INSERT_CHUNK)) {
       await updateOrders(
