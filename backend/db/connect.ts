@@ -45,7 +45,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 /** Connections each backend instance keeps to PostgreSQL. */
 export const POSTGRES_POOL_SIZE = 10
 /** And for webhooks and stream reads (`BackendDb.urgent`). */
-export const URGENT_POOL_SIZE = 3
+export const URGENT_POOL_SIZE = 6
 
 /**
  * Opens the backend's database: a SQLite file (WAL, synchronous=FULL) by default, or PostgreSQL for a
