@@ -207,7 +207,11 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
     // pay orders of devices streaming from B.
     const tally = { applied: 0, duplicate: 0, rejected: 0, failovers: 0 }
     const onB = devices.filter((d) => d.home === 'B')
-    const unpaid = onB.flatMap((d) => d.intents)
+    // Round-robin over B's devices, so consecutive payments go to different couriers, as at real doors (a
+    // courier's next payment is minutes away); one device's fifteen back to back would queue on its stream cursor.
+    const unpaid = Array.from({ length: Math.max(0, ...onB.map((d) => d.intents.length)) }, (_, k) =>
+      onB.flatMap((d) => (d.intents[k] ? [d.intents[k]] : [])),
+    ).flat()
     const fanout: number[] = []
     const traced: { deviceId: string; sentAt: number; receivedAt: number }[] = []
     const deviceOfIntent = new Map(onB.flatMap((d) => d.intents.map((i) => [i.intentId, d.deviceId] as const)))
