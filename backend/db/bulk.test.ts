@@ -40,7 +40,7 @@ const row = (id: number): fc.Arbitrary<AcquirerNotificationTable> =>
     raw_body: text,
     signed_at: fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
     received_ms: fc.nat(),
-    outcome: text,
+    outcome: fc.constantFrom('received' as const, 'applied' as const, 'rejected' as const),
     reason: fc.option(text, { nil: null }),
     processed_ms: fc.option(fc.nat(), { nil: null }),
   })
@@ -89,13 +89,13 @@ for (const { kind, skip } of await databasesUnderTest()) {
         raw_body: '{}',
         signed_at: 1,
         received_ms: 2,
-        outcome: 'received',
+        outcome: 'received' as const,
       }
       const first = { ...base, notification_id: 'ntf_conflict_1', reason: null, processed_ms: null }
       await server.db.transaction().execute(async (trx) => {
         await (await insertRows(trx, kind, 'acquirer_notifications', [first])).execute()
       })
-      const again = { ...first, outcome: 'applied' }
+      const again = { ...first, outcome: 'applied' as const }
       const other = { ...base, notification_id: 'ntf_conflict_2', reason: 'r', processed_ms: 3 }
       await server.db.transaction().execute(async (trx) => {
         const result = await (
