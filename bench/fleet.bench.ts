@@ -52,6 +52,7 @@ const bench: Bench = async (context) => {
           devices: number('TUOTOU_FLEET_DEVICES', 200),
           stops: 150,
           firstShare: 0.6,
+          pacedShare: 0.25,
         })
       }
       if (part === 'soak') {

@@ -4,7 +4,7 @@
  * load; its devices carry on through A (pushes and streams), and the database shows nothing lost or doubled.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import os, { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DeviceEvent } from '../../shared/api/events'
 import { openBackendDb } from '../../backend/db/connect'
@@ -17,15 +17,17 @@ import { STREAM_TRACE_PREFIX } from '../../backend/stream/trace'
 import { dropSchema, freshSchemaUrl } from '../../backend/testing/postgres'
 import { percentile, type BenchContext } from '../figures'
 import { courierOutbox } from '../workload'
-import { coreStreamRetryDelay, PROBE_OPTIONS, probe, sleep } from './system'
+import { coreStreamRetryDelay, cpuMeter, postgresPids, PROBE_OPTIONS, probe, sleep } from './system'
 
 export interface InstancesOptions {
   postgres: { url: string; label: string }
   devices: number
   /** Stops on each courier's route; every tenth is a COD order kept for a webhook. */
   stops: number
-  /** Share of each device's events pushed while both instances run; the rest after B is killed. */
+  /** Share of each device's events pushed as fast as both instances take them. */
   firstShare: number
+  /** Then the share pushed at half that rate; the rest while B is killed. */
+  pacedShare: number
 }
 
 interface BenchDevice extends FleetDevice {
@@ -107,11 +109,12 @@ function reportStages(
   const stages = { webhook: [] as number[], notify: [] as number[], read: [] as number[], socket: [] as number[] }
   for (const payment of payments) {
     const c = firstAfter(committed.get(payment.deviceId), payment.sentAt)
-    const h = c === null ? null : firstAfter(heard.get(payment.deviceId), c)
+    // B may hear the NOTIFY before A's process, back from its commit, writes its line: heard after the webhook.
+    const h = c === null ? null : firstAfter(heard.get(payment.deviceId), payment.sentAt)
     const w = h === null ? null : firstAfter(written.get(payment.deviceId), h)
     if (c === null || h === null || w === null) continue
     stages.webhook.push(c - payment.sentAt)
-    stages.notify.push(h - c)
+    stages.notify.push(Math.max(0, h - c))
     stages.read.push(w - h)
     stages.socket.push(Math.max(0, payment.receivedAt - w))
   }
@@ -212,61 +215,124 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
     const unpaid = Array.from({ length: Math.max(0, ...onB.map((d) => d.intents.length)) }, (_, k) =>
       onB.flatMap((d) => (d.intents[k] ? [d.intents[k]] : [])),
     ).flat()
-    const fanout: number[] = []
-    const traced: { deviceId: string; sentAt: number; receivedAt: number }[] = []
     const deviceOfIntent = new Map(onB.flatMap((d) => d.intents.map((i) => [i.intentId, d.deviceId] as const)))
-    let paying = true
-    const payer = (async () => {
-      while (paying && unpaid.length > 0) {
-        const intent = unpaid.shift()!
-        const sent = performance.now()
-        const sentAt = Date.now()
-        const arrived = new Promise<number>((resolve) => arrivals.set(intent.intentId, (at) => resolve(at - sent)))
-        void postPaymentNotification(a.url, secret, intent).then(async (status) => {
-          if (status !== 200) return
-          const ms = await Promise.race([arrived, sleep(10_000).then(() => Number.NaN)])
-          if (!Number.isFinite(ms)) return
-          fanout.push(ms)
-          traced.push({ deviceId: deviceOfIntent.get(intent.intentId)!, sentAt, receivedAt: sentAt + ms })
-        })
-        await sleep(50)
+    /** Webhooks at A, 20 a second, each timed to the `payment` message at B's device, until `stop()`. */
+    const startPaying = () => {
+      const fanout: number[] = []
+      const traced: { deviceId: string; sentAt: number; receivedAt: number }[] = []
+      let paying = true
+      const done = (async () => {
+        while (paying && unpaid.length > 0) {
+          const intent = unpaid.shift()!
+          const sent = performance.now()
+          const sentAt = Date.now()
+          const arrived = new Promise<number>((resolve) => arrivals.set(intent.intentId, (at) => resolve(at - sent)))
+          void postPaymentNotification(a.url, secret, intent).then(async (status) => {
+            if (status !== 200) return
+            const ms = await Promise.race([arrived, sleep(10_000).then(() => Number.NaN)])
+            if (!Number.isFinite(ms)) return
+            fanout.push(ms)
+            traced.push({ deviceId: deviceOfIntent.get(intent.intentId)!, sentAt, receivedAt: sentAt + ms })
+          })
+          await sleep(50)
+        }
+      })()
+      return {
+        fanout,
+        traced,
+        stop: async () => {
+          paying = false
+          await done
+          await sleep(1_000)
+        },
       }
-    })()
+    }
+    const reportFanout = (payments: ReturnType<typeof startPaying>, load: string, target: boolean): void => {
+      context.figure({
+        name: `webhook at A → device streaming from B (LISTEN/NOTIFY) ${load}, p50`,
+        value: percentile(payments.fanout, 50),
+        unit: 'ms',
+        note: `${payments.fanout.length} payments at 20/s`,
+      })
+      context.figure({
+        name: `webhook at A → device streaming from B (LISTEN/NOTIFY) ${load}, p95`,
+        value: percentile(payments.fanout, 95),
+        unit: 'ms',
+        ...(target ? { target: { op: '<' as const, value: 100 } } : {}),
+      })
+      reportStages(context, payments.traced, a.output, b!.output)
+    }
+
+    const saturated = startPaying()
     await probe(a)
     await probe(b)
+    const cpu = cpuMeter({
+      PostgreSQL: postgresPids,
+      A: () => [a.pid],
+      B: () => [b!.pid],
+      'load generator': () => [process.pid],
+    })
     const started = performance.now()
-    await Promise.all(
-      devices.map((d) => pushRange(d, 0, Math.floor(d.events.length * options.firstShare), apis, alive, tally)),
-    )
+    const firstEnd = (d: BenchDevice): number => Math.floor(d.events.length * options.firstShare)
+    await Promise.all(devices.map((d) => pushRange(d, 0, firstEnd(d), apis, alive, tally)))
     const seconds = (performance.now() - started) / 1000
-    paying = false
-    await payer
+    const used = cpu.stop()
+    await saturated.stop()
     const [lagA, lagB] = [await probe(a), await probe(b)]
     const firstEvents = tally.applied + tally.duplicate + tally.rejected
+    const rate = firstEvents / seconds
     context.figure({
       name: 'two instances on PostgreSQL: combined ingest',
-      value: Math.round(firstEvents / seconds),
+      value: Math.round(rate),
       unit: 'events/s',
       target: { op: '>=', value: 5_000 },
-      note: `${firstEvents} events from ${devices.length} devices in batches of 200, half through each; event-loop delay p99 A ${lagA.window.p99} ms, B ${lagB.window.p99} ms; load average ${loadavg()[0]!.toFixed(1)}`,
+      note: `${firstEvents} events from ${devices.length} devices at once (a batch of up to 200 each, the core's), half through each, in ${seconds.toFixed(1)} s; event-loop delay p99 A ${lagA.window.p99} ms, B ${lagB.window.p99} ms; load average ${loadavg()[0]!.toFixed(1)}`,
     })
-    await sleep(1_000)
-    context.figure({
-      name: 'webhook at A → device streaming from B (LISTEN/NOTIFY) under that load, p50',
-      value: percentile(fanout, 50),
-      unit: 'ms',
-      note: `${fanout.length} payments at 20/s`,
-    })
-    context.figure({
-      name: 'webhook at A → device streaming from B (LISTEN/NOTIFY) under that load, p95',
-      value: percentile(fanout, 95),
-      unit: 'ms',
-      target: { op: '<', value: 100 },
-    })
-    reportStages(context, traced, a.output, b.output)
+    const perThousand = (cpuSeconds: number): string => ((cpuSeconds * 1000) / firstEvents).toFixed(3)
+    context.log(
+      `CPU meanwhile, in core-seconds per 1,000 events (of ${os.cpus().length} cores, ${seconds.toFixed(1)} s): ` +
+        Object.entries(used)
+          .map(
+            ([name, cpuSeconds]) => `${name} ${perThousand(cpuSeconds)} (${(cpuSeconds / seconds).toFixed(2)} cores)`,
+          )
+          .join(', '),
+    )
+    reportFanout(saturated, 'under that load', true)
+
+    // Phase 1b: the same webhooks with ingest paced below saturation (devices back in coverage pushing 50 events
+    // at a time, spread to ask for half that rate), which is where a fleet is sized to run; a saturated instance
+    // queues everything.
+    const pacedEnd = (d: BenchDevice): number => firstEnd(d) + Math.floor(d.events.length * options.pacedShare)
+    const pacedEvents = devices.reduce((sum, d) => sum + pacedEnd(d) - firstEnd(d), 0)
+    const pacedRate = rate / 2
+    // Each device's pushes spread so that all of them together make `pacedRate`.
+    const interval = (devices.length * 50 * 1000) / pacedRate
+    const before = tally.applied + tally.duplicate + tally.rejected
+    const paced = startPaying()
+    await probe(a)
+    const pacedStarted = performance.now()
+    await Promise.all(
+      devices.map(async (d) => {
+        await sleep(Math.random() * interval)
+        for (let at = firstEnd(d); at < pacedEnd(d); at += 50) {
+          const next = performance.now() + interval
+          await pushRange(d, at, Math.min(pacedEnd(d), at + 50), apis, alive, tally)
+          await sleep(Math.max(0, next - performance.now()))
+        }
+      }),
+    )
+    const pacedSeconds = (performance.now() - pacedStarted) / 1000
+    await paced.stop()
+    const pacedLag = await probe(a)
+    context.log(
+      `paced ingest: ${tally.applied + tally.duplicate + tally.rejected - before} of ${pacedEvents} events in ${pacedSeconds.toFixed(1)} s ` +
+        `(${Math.round((tally.applied + tally.duplicate + tally.rejected - before) / pacedSeconds)} events/s, asked ${Math.round(pacedRate)}), ` +
+        `batches of 50; event-loop delay p99 A ${pacedLag.window.p99} ms`,
+    )
+    reportFanout(paced, 'with ingest paced below saturation', false)
 
     // Phase 2: the rest of the day, and B killed with -9 a second in; payments to B's devices keep coming.
-    paying = true
+    let paying = true
     const payer2 = (async () => {
       while (paying && unpaid.length > 0) {
         await postPaymentNotification(a.url, secret, unpaid.shift()!).catch(() => undefined)
@@ -274,11 +340,7 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
       }
     })()
     const killAt = performance.now()
-    const rest = Promise.all(
-      devices.map((d) =>
-        pushRange(d, Math.floor(d.events.length * options.firstShare), d.events.length, apis, alive, tally),
-      ),
-    )
+    const rest = Promise.all(devices.map((d) => pushRange(d, pacedEnd(d), d.events.length, apis, alive, tally)))
     await sleep(1_000)
     alive.B = false
     await b.stop('SIGKILL')

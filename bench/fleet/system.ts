@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { SpawnedBackend } from '../../backend/testing/backend'
@@ -77,6 +77,55 @@ export function raiseOpenFileLimit(wanted: number): string {
   }
   const after = openFileLimit()
   return `open-file limit raised with prlimit from ${before.soft}/${before.hard} to ${after.soft}/${after.hard} (soft/hard), for this process and the backends it starts`
+}
+
+/** CPU seconds (user and system) a process has used, from /proc; 0 once it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** The processes whose command is `postgres` (a server's postmaster and backends), for their CPU time. */
+export function postgresPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres'
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+/**
+ * CPU seconds used by each named group of processes between `start()` and `stop()`. PostgreSQL's backends come
+ * and go with connections, so its group is every `postgres` process seen at either end.
+ */
+export function cpuMeter(groups: Record<string, () => number[]>): { stop(): Record<string, number> } {
+  const read = (): Map<number, number> => {
+    const times = new Map<number, number>()
+    for (const pids of Object.values(groups)) for (const pid of pids()) times.set(pid, cpuSecondsOf(pid))
+    return times
+  }
+  const before = read()
+  return {
+    stop() {
+      const after = read()
+      const used: Record<string, number> = {}
+      for (const [name, pids] of Object.entries(groups)) {
+        used[name] = pids().reduce((sum, pid) => sum + Math.max(0, (after.get(pid) ?? 0) - (before.get(pid) ?? 0)), 0)
+      }
+      return used
+    },
+  }
 }
 
 /** Least-squares slope of `value` against `x`. */
