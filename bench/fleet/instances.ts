@@ -13,10 +13,10 @@ import { BackendApi, EventWriter } from '../../backend/testing/api'
 import { spawnBackend, type SpawnedBackend } from '../../backend/testing/backend'
 import { createCourierWithRoute, createDepot } from '../../backend/testing/fixtures'
 import { postPaymentNotification, StreamFleet, type FleetDevice } from '../../backend/testing/fleet'
-import { STREAM_TRACE_PREFIX } from '../../backend/stream/trace'
 import { dropSchema, freshSchemaUrl } from '../../backend/testing/postgres'
 import { percentile, type BenchContext } from '../figures'
 import { courierOutbox } from '../workload'
+import { reportStages } from './stages'
 import { coreStreamRetryDelay, cpuMeter, postgresPids, PROBE_OPTIONS, probe, sleep } from './system'
 
 export interface InstancesOptions {
@@ -66,64 +66,6 @@ async function pushRange(
       await sleep(Math.random() * Math.min(2_000, 100 * 2 ** failures))
     }
   }
-}
-
-interface TraceLine {
-  stage: 'committed' | 'heard' | 'written'
-  deviceId: string
-  seq?: number
-  at: number
-}
-
-const traceLines = (output: readonly string[]): TraceLine[] =>
-  output.flatMap((line) =>
-    line.startsWith(STREAM_TRACE_PREFIX) ? [JSON.parse(line.slice(STREAM_TRACE_PREFIX.length)) as TraceLine] : [],
-  )
-
-/**
- * Where a payment's time went between the webhook posted at A and the message at the device on B: A's webhook to
- * its commit, the commit to B's LISTEN connection hearing the NOTIFY, B's read and write of the message, and the
- * socket to the light client. Each payment's stages are the first of each kind for its device after the one before.
- */
-function reportStages(
-  context: BenchContext,
-  payments: readonly { deviceId: string; sentAt: number; receivedAt: number }[],
-  outputA: readonly string[],
-  outputB: readonly string[],
-): void {
-  const byDevice = (lines: TraceLine[], stage: TraceLine['stage']): Map<string, number[]> => {
-    const map = new Map<string, number[]>()
-    for (const line of lines) {
-      if (line.stage !== stage) continue
-      map.set(line.deviceId, [...(map.get(line.deviceId) ?? []), line.at])
-    }
-    return map
-  }
-  const a = traceLines(outputA)
-  const b = traceLines(outputB)
-  const committed = byDevice(a, 'committed')
-  const heard = byDevice(b, 'heard')
-  const written = byDevice(b, 'written')
-  const firstAfter = (times: number[] | undefined, after: number): number | null =>
-    times?.find((t) => t >= after) ?? null
-  const stages = { webhook: [] as number[], notify: [] as number[], read: [] as number[], socket: [] as number[] }
-  for (const payment of payments) {
-    const c = firstAfter(committed.get(payment.deviceId), payment.sentAt)
-    // B may hear the NOTIFY before A's process, back from its commit, writes its line: heard after the webhook.
-    const h = c === null ? null : firstAfter(heard.get(payment.deviceId), payment.sentAt)
-    const w = h === null ? null : firstAfter(written.get(payment.deviceId), h)
-    if (c === null || h === null || w === null) continue
-    stages.webhook.push(c - payment.sentAt)
-    stages.notify.push(Math.max(0, h - c))
-    stages.read.push(w - h)
-    stages.socket.push(Math.max(0, payment.receivedAt - w))
-  }
-  const show = (values: number[]): string => `p50 ${percentile(values, 50)} / p95 ${percentile(values, 95)} ms`
-  context.log(
-    `webhook at A → device on B, by stage (${stages.webhook.length} of ${payments.length} traced): ` +
-      `webhook posted → committed at A ${show(stages.webhook)}; committed → NOTIFY heard at B ${show(stages.notify)}; ` +
-      `heard → written by B ${show(stages.read)}; written → at the device ${show(stages.socket)}`,
-  )
 }
 
 export async function benchInstances(context: BenchContext, options: InstancesOptions): Promise<void> {
@@ -260,7 +202,7 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
         unit: 'ms',
         ...(target ? { target: { op: '<' as const, value: 100 } } : {}),
       })
-      reportStages(context, payments.traced, a.output, b!.output)
+      reportStages(context, payments.traced, a.output, b!.output, 'webhook at A → device on B')
     }
 
     const saturated = startPaying()

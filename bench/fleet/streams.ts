@@ -21,6 +21,7 @@ import {
 import { DEFAULT_SYNC_TIMINGS } from '../../src-main/core/sync/engine'
 import { percentile, type BenchContext } from '../figures'
 import { coreStreamRetryDelay, PROBE_OPTIONS, probe, rssOf, sleep } from './system'
+import { reportStages, type TracedPayment } from './stages'
 
 export interface StreamsOptions {
   /** A PostgreSQL server (a fresh schema on it), or SQLite (a fresh file) when null. */
@@ -61,7 +62,7 @@ export async function benchStreams(context: BenchContext, options: StreamsOption
     db: schema?.url,
     sandbox: true,
     sandboxDb: join(acquirerDir, 'acquirer.sqlite'),
-    env: { LOG_LEVEL: 'error', NODE_OPTIONS: PROBE_OPTIONS },
+    env: { LOG_LEVEL: 'error', NODE_OPTIONS: PROBE_OPTIONS, TUOTOU_TRACE_STREAM: '1' },
     timeoutMs: 60_000,
   })
   const database = openBackendDb(backend.db)
@@ -160,10 +161,12 @@ export async function benchStreams(context: BenchContext, options: StreamsOption
 
     // 1,000 payments spread over the fleet, one per payable device, at a steady rate.
     const samples: number[] = []
+    const traced: TracedPayment[] = []
     await probe(backend)
     const sent = await paceWebhooks(payable.length, options.paymentRate, async (i) => {
       const device = payable[i]!
       const intent = device.intents[0]!
+      const sentAt = Date.now()
       const delivered = new Promise<number>((resolve) =>
         waiting.set(intent.intentId, { deviceId: device.deviceId, sent: performance.now(), resolve }),
       )
@@ -173,7 +176,10 @@ export async function benchStreams(context: BenchContext, options: StreamsOption
         throw new Error(`webhook answered ${status}`)
       }
       const ms = await Promise.race([delivered, sleep(10_000).then(() => Number.NaN)])
-      if (Number.isFinite(ms)) samples.push(ms)
+      if (Number.isFinite(ms)) {
+        samples.push(ms)
+        traced.push({ deviceId: device.deviceId, sentAt, receivedAt: sentAt + ms })
+      }
     })
     const holdLag = await probe(backend)
     context.log(
@@ -194,6 +200,7 @@ export async function benchStreams(context: BenchContext, options: StreamsOption
       unit: 'ms',
       target: { op: '<', value: 100 },
     })
+    reportStages(context, traced, backend.output, backend.output, `${label}: webhook → device stream`)
     context.figure({
       name: `${label}: event-loop delay p99 holding the streams, with heartbeats and webhooks`,
       value: holdLag.window.p99,
