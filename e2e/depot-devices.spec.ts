@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, expect, test, type Browser, type Page } from '@playwright/test'
 import { BackendApi } from '../backend/testing/api'
@@ -64,7 +64,8 @@ async function dashboard(browser: Browser, url: string, locale: string): Promise
 
 /** A Chromium whose camera sees `text` as a QR: the terminal's camera scanner reads it as it would a real one. */
 async function browserSeeing(name: string, text: string): Promise<Browser> {
-  const feed = join(FEEDS, `${name}.y4m`)
+  // A folder of its own, so runs side by side (--repeat-each) never read one another's QR.
+  const feed = join(mkdtempSync(join(FEEDS, `${name}-`)), 'feed.y4m')
   await writeLabelCameraFeed(feed, text, 'qr')
   return chromium.launch({
     executablePath: findChromium() ?? undefined,
