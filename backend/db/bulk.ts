@@ -32,7 +32,7 @@ async function typesOf(trx: Trx, table: Table, columns: readonly string[]): Prom
  * per column through `unnest`, so a batch of 200 events is fifteen parameters instead of 3,000: Kysely compiles,
  * pg serialises and PostgreSQL parses a statement whose text never changes (bench/fleet: about a fifth of an
  * instance's CPU went to building and sending the 3,000). SQLite, in process, takes the plain VALUES list.
- * Every row must have the same columns.
+ * Rows with different columns, or an undefined value, go as VALUES everywhere.
  */
 export async function insertRows<T extends Table>(
   trx: Trx,
@@ -43,14 +43,17 @@ export async function insertRows<T extends Table>(
   if (rows.length === 0) throw new RangeError('insertRows needs at least one row')
   const insert = trx.insertInto(table)
   const columns = Object.keys(rows[0]!)
+  // Kysely leaves a column out where a row's value is undefined (its default applies); unnest cannot, so such
+  // rows, like rows with other columns, go as VALUES.
   const same = rows.every((row) => {
     const keys = Object.keys(row)
-    return keys.length === columns.length && columns.every((c) => c in row)
+    const values = row as Record<string, unknown>
+    return keys.length === columns.length && columns.every((c) => c in row && values[c] !== undefined)
   })
   if (kind === 'sqlite' || !same) return insert.values(rows)
   const types = await typesOf(trx, table, columns)
   const arrays = columns.map((column) => {
-    const values = rows.map((row) => (row as Record<string, unknown>)[column] ?? null)
+    const values = rows.map((row) => (row as Record<string, unknown>)[column])
     return sql`${sql.val(values)}::${sql.raw(types.get(column)!)}[]`
   })
   return insert.columns(columns as never).expression(sql`select * from unnest(${sql.join(arrays)})` as never)
