@@ -26,7 +26,14 @@ for (const { kind, skip } of await databasesUnderTest()) {
       server = await startTestBackend({ database: kind })
       secret = server.sandbox!.identity.webhookSecret
       courier = await loggedInCourier(server, {
-        orders: [{ codFen: 6660 }, { codFen: 19900 }, { codFen: 3580 }, { codFen: 8990 }, { codFen: 1990 }],
+        orders: [
+          { codFen: 6660 },
+          { codFen: 19900 },
+          { codFen: 3580 },
+          { codFen: 8990 },
+          { codFen: 1990 },
+          { codFen: 4200 },
+        ],
       })
     })
     afterAll(async () => server?.stop())
@@ -88,6 +95,49 @@ for (const { kind, skip } of await databasesUnderTest()) {
         expect(after.webhook_signatures!.length).toBe(before.webhook_signatures!.length + 1)
         expect({ ...after, webhook_signatures: [] }).toEqual({ ...before, webhook_signatures: [] })
         expect(stream.messages.filter((m) => m.event === 'payment')).toHaveLength(1)
+      } finally {
+        stream.close()
+      }
+    })
+
+    it('takes one notification redelivered eight times at once (two instances, retries) as one payment', async () => {
+      // Each copy signed a second apart, so none is a replay of another: they race through the first
+      // transaction's insert (one stores the row, the rest read it back) and into the second.
+      const stream = await openStream(server.url, courier.device.deviceId, courier.device.deviceToken)
+      try {
+        const notification = succeeded(5)
+        const body = JSON.stringify(notification)
+        const at = Math.floor(Date.now() / 1000)
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => deliver(body, { at: at - i })))
+        expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200))
+        for (const answer of answers) expect(answer.json).toMatchObject({ notificationId: notification.notificationId })
+        const payments = await server.db
+          .selectFrom('payments')
+          .select(['transaction_id', 'amount_fen'])
+          .where('order_id', '=', courier.order(5).orderId)
+          .execute()
+        expect(payments).toEqual([{ transaction_id: notification.transactionId, amount_fen: 4200 }])
+        const stored = await server.db
+          .selectFrom('acquirer_notifications')
+          .select('outcome')
+          .where('notification_id', '=', notification.notificationId)
+          .execute()
+        expect(stored).toEqual([{ outcome: 'applied' }])
+        await stream.waitFor(
+          (m) => m.event === 'payment' && (m.data as { intentId: string }).intentId === notification.intentId,
+        )
+        await server.settled()
+        expect(
+          stream.messages.filter(
+            (m) => m.event === 'payment' && (m.data as { intentId: string }).intentId === notification.intentId,
+          ),
+        ).toHaveLength(1)
+        const flags = await server.db
+          .selectFrom('flags')
+          .selectAll()
+          .where('order_id', '=', courier.order(5).orderId)
+          .execute()
+        expect(flags).toEqual([])
       } finally {
         stream.close()
       }
