@@ -4,7 +4,7 @@
  * load; its devices carry on through A (pushes and streams), and the database shows nothing lost or doubled.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import os, { loadavg, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DeviceEvent } from '../../shared/api/events'
 import { openBackendDb } from '../../backend/db/connect'
@@ -16,7 +16,7 @@ import { postPaymentNotification, StreamFleet, type FleetDevice } from '../../ba
 import { dropSchema, freshSchemaUrl } from '../../backend/testing/postgres'
 import { percentile, type BenchContext } from '../figures'
 import { courierOutbox } from '../workload'
-import { reportStages } from './stages'
+import { reportStages, type TracedPayment } from './stages'
 import { coreStreamRetryDelay, cpuMeter, postgresPids, PROBE_OPTIONS, probe, sleep } from './system'
 
 export interface InstancesOptions {
@@ -161,7 +161,7 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
     /** Webhooks at A, 20 a second, each timed to the `payment` message at B's device, until `stop()`. */
     const startPaying = () => {
       const fanout: number[] = []
-      const traced: { deviceId: string; sentAt: number; receivedAt: number }[] = []
+      const traced: TracedPayment[] = []
       let paying = true
       const done = (async () => {
         while (paying && unpaid.length > 0) {
@@ -232,7 +232,7 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
     })
     const perThousand = (cpuSeconds: number): string => ((cpuSeconds * 1000) / firstEvents).toFixed(3)
     context.log(
-      `CPU meanwhile, in core-seconds per 1,000 events (of ${os.cpus().length} cores, ${seconds.toFixed(1)} s): ` +
+      `CPU meanwhile, in core-seconds per 1,000 events (of ${cpus().length} cores, ${seconds.toFixed(1)} s): ` +
         Object.entries(used)
           .map(
             ([name, cpuSeconds]) => `${name} ${perThousand(cpuSeconds)} (${(cpuSeconds / seconds).toFixed(2)} cores)`,

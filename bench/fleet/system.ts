@@ -106,8 +106,8 @@ export function postgresPids(): number[] {
 }
 
 /**
- * CPU seconds used by each named group of processes between `start()` and `stop()`. PostgreSQL's backends come
- * and go with connections, so its group is every `postgres` process seen at either end.
+ * CPU seconds used by each named group of processes from now until `stop()`. PostgreSQL's backends come and go
+ * with connections: a process seen at either end is counted, one that started and ended in between is not.
  */
 export function cpuMeter(groups: Record<string, () => number[]>): { stop(): Record<string, number> } {
   const read = (): Map<number, number> => {
@@ -115,13 +115,19 @@ export function cpuMeter(groups: Record<string, () => number[]>): { stop(): Reco
     for (const pids of Object.values(groups)) for (const pid of pids()) times.set(pid, cpuSecondsOf(pid))
     return times
   }
+  const startPids = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, pids()]))
   const before = read()
   return {
     stop() {
       const after = read()
       const used: Record<string, number> = {}
       for (const [name, pids] of Object.entries(groups)) {
-        used[name] = pids().reduce((sum, pid) => sum + Math.max(0, (after.get(pid) ?? 0) - (before.get(pid) ?? 0)), 0)
+        // A process gone by now counts nothing (its last times are lost with it); one new since counts from 0.
+        const seen = new Set([...startPids[name]!, ...pids()])
+        used[name] = [...seen].reduce(
+          (sum, pid) => sum + Math.max(0, (after.get(pid) ?? 0) - (before.get(pid) ?? 0)),
+          0,
+        )
       }
       return used
     },
