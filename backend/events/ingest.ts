@@ -50,6 +50,23 @@ async function updateOrders(trx: Trx, orders: readonly OrderTable[]): Promise<vo
 const orderOf = (event: DeviceEvent): string | null =>
   'orderId' in event.payload ? (event.payload as { orderId: string }).orderId : null
 
+/**
+ * The attempts a batch's completions, failures and undos name: the rules look attempts up by exactly these keys.
+ * Asked for by attempt number as well as order, which matches the key in full, so PostgreSQL reads the primary key
+ * even while the table has no statistics yet (by order alone it guessed half the table and scanned all of it).
+ */
+function attemptsNamed(events: readonly DeviceEvent[]): { orderIds: string[]; attempts: number[] } {
+  const orderIds = new Set<string>()
+  const attempts = new Set<number>()
+  for (const event of events) {
+    if (event.type === 'delivery.completed' || event.type === 'delivery.failed' || event.type === 'delivery.undone') {
+      orderIds.add(event.payload.orderId)
+      attempts.add(event.payload.attempt)
+    }
+  }
+  return { orderIds: [...orderIds], attempts: [...attempts] }
+}
+
 /** Loads what judging the batch needs in a handful of queries, keyed by the IDs the events mention. */
 async function loadState(
   trx: Trx,
@@ -63,6 +80,7 @@ async function loadState(
   const shiftIds = [...new Set(events.map((e) => e.shiftId))]
   const orderIds = [...new Set(events.map(orderOf).filter((id): id is string => id !== null))]
   const parcelIds = [...new Set(events.flatMap((e) => (e.type === 'parcel.scanned' ? [e.payload.parcelId] : [])))]
+  const recorded = attemptsNamed(events)
   const shifts = shiftIds.length ? await trx.selectFrom('shifts').selectAll().where('id', 'in', shiftIds).execute() : []
   const depotIds = [...new Set(shifts.map((s) => s.depot_id))]
   // The orders are locked first (PostgreSQL), so a payment being recorded for one of them meanwhile is either
@@ -80,7 +98,14 @@ async function loadState(
     depotIds.length ? trx.selectFrom('depots').selectAll().where('id', 'in', depotIds).execute() : [],
     parcelIds.length ? trx.selectFrom('parcels').selectAll().where('id', 'in', parcelIds).execute() : [],
     orderIds.length ? trx.selectFrom('payment_intents').selectAll().where('order_id', 'in', orderIds).execute() : [],
-    orderIds.length ? trx.selectFrom('delivery_attempts').selectAll().where('order_id', 'in', orderIds).execute() : [],
+    recorded.orderIds.length
+      ? trx
+          .selectFrom('delivery_attempts')
+          .selectAll()
+          .where('order_id', 'in', recorded.orderIds)
+          .where('attempt', 'in', recorded.attempts)
+          .execute()
+      : [],
     orderIds.length
       ? trx
           .selectFrom('payments')

@@ -26,7 +26,7 @@ export interface BatchState {
   orders: Map<string, OrderTable>
   parcels: Map<string, ParcelTable>
   intents: Map<string, PaymentIntentTable>
-  /** `${orderId}:${attempt}` of every recorded completion or failure. */
+  /** `${orderId}:${attempt}` of each recorded completion or failure the batch's events name (`delivery.*`). */
   attempts: Set<string>
   /** The recorded completions and failures themselves, by the same key: an undo is judged against them. */
   attemptRows: Map<string, DeliveryAttemptTable>

@@ -17,6 +17,7 @@ import { dayClose } from './1796830000000_day_close'
 import { statementImports } from './1796840000000_statement_imports'
 import { splitPayments } from './1796900000000_split_payments'
 import { evidenceOrphans } from './1796920000000_evidence_orphans'
+import { ingestWrites } from './1797000000000_ingest_writes'
 
 /**
  * Every backend schema step by id (`<epochms>_<description>`), oldest first. Append only: a shipped migration
@@ -41,4 +42,5 @@ export const backendMigrations: Record<string, Migration> = {
   '1796840000000_statement_imports': statementImports,
   '1796900000000_split_payments': splitPayments,
   '1796920000000_evidence_orphans': evidenceOrphans,
+  '1797000000000_ingest_writes': ingestWrites,
 }
