@@ -199,24 +199,33 @@ export const MAX_CLOCK_OFFSET_MS = 10 * 366 * 24 * 3600_000
 /** A device clock further than this from the backend's is shown as skewed, on the terminal and to the depot. */
 export const CLOCK_SKEW_WARNING_MS = 2 * 60_000
 
-export const DeviceEvent = z.intersection(
-  z.object({
-    /** Per-device sequence: 1, 2, 3, … with no gaps. */
-    seq: z.number().int().min(1),
-    /** Random (UUID v4), so a replay is recognised whatever its sequence. */
-    eventId: z.uuid(),
-    /** When the courier acted, by the device's clock; never the sync time. */
-    occurredAt: Timestamp,
-    /**
-     * The backend's clock minus the device's, in ms, as the device had measured it when the courier acted; null or
-     * absent while it had never been measured. `occurredAt + clockOffsetMs` is the courier's time in backend time.
-     */
-    clockOffsetMs: z.number().int().min(-MAX_CLOCK_OFFSET_MS).max(MAX_CLOCK_OFFSET_MS).nullable().optional(),
-    shiftId: ShiftId,
-  }),
-  DeviceEventBody,
+/** What every event carries besides its type and payload. */
+const DeviceEventEnvelope = z.object({
+  /** Per-device sequence: 1, 2, 3, … with no gaps. */
+  seq: z.number().int().min(1),
+  /** Random (UUID v4), so a replay is recognised whatever its sequence. */
+  eventId: z.uuid(),
+  /** When the courier acted, by the device's clock; never the sync time. */
+  occurredAt: Timestamp,
+  /**
+   * The backend's clock minus the device's, in ms, as the device had measured it when the courier acted; null or
+   * absent while it had never been measured. `occurredAt + clockOffsetMs` is the courier's time in backend time.
+   */
+  clockOffsetMs: z.number().int().min(-MAX_CLOCK_OFFSET_MS).max(MAX_CLOCK_OFFSET_MS).nullable().optional(),
+  shiftId: ShiftId,
+})
+
+/**
+ * An outbox event: the envelope on every kind of body. Built as one discriminated union of each body extended with
+ * the envelope rather than as an intersection, which zod checks twice and then merges (four times the cost, and a
+ * backend parses 200 of these a batch).
+ */
+export type DeviceEvent = z.infer<typeof DeviceEventEnvelope> & DeviceEventBody
+const eventKinds = DeviceEventBody.options.map((body) => body.extend(DeviceEventEnvelope.shape))
+export const DeviceEvent: z.ZodType<DeviceEvent> = z.discriminatedUnion(
+  'type',
+  eventKinds as [(typeof eventKinds)[number], ...(typeof eventKinds)[number][]],
 )
-export type DeviceEvent = z.infer<typeof DeviceEvent>
 
 /**
  * `POST /api/v1/devices/:deviceId/events` (device token). `gap`: the device no longer holds the events from
