@@ -17,7 +17,7 @@ import { dropSchema, freshSchemaUrl } from '../../backend/testing/postgres'
 import { percentile, type BenchContext } from '../figures'
 import { courierOutbox } from '../workload'
 import { reportStages, type TracedPayment } from './stages'
-import { coreStreamRetryDelay, cpuMeter, postgresPids, PROBE_OPTIONS, probe, sleep } from './system'
+import { coreStreamRetryDelay, cpuMeter, machineMeter, postgresPids, PROBE_OPTIONS, probe, sleep } from './system'
 
 export interface InstancesOptions {
   postgres: { url: string; label: string }
@@ -214,11 +214,13 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
       B: () => [b!.pid],
       'load generator': () => [process.pid],
     })
+    const machine = machineMeter()
     const started = performance.now()
     const firstEnd = (d: BenchDevice): number => Math.floor(d.events.length * options.firstShare)
     await Promise.all(devices.map((d) => pushRange(d, 0, firstEnd(d), apis, alive, tally)))
     const seconds = (performance.now() - started) / 1000
     const used = cpu.stop()
+    const cores = machine.stop()
     await saturated.stop()
     const [lagA, lagB] = [await probe(a), await probe(b)]
     const firstEvents = tally.applied + tally.duplicate + tally.rejected
@@ -239,6 +241,19 @@ export async function benchInstances(context: BenchContext, options: InstancesOp
           )
           .join(', '),
     )
+    const share = (x: number): string => `${Math.round(x * 100)}%`
+    context.log(
+      `the machine's ${cpus().length} cores meanwhile: busy ${share(cores.busy)}, idle ${share(cores.idle)}, ` +
+        `taken by the hypervisor for other guests ${share(cores.stolen)}`,
+    )
+    // What the same processes would take on cores of their own: the CPU they used per event, not the time they got.
+    const perEvent = Object.values(used).reduce((sum, cpuSeconds) => sum + cpuSeconds, 0) / firstEvents
+    context.figure({
+      name: 'two instances on PostgreSQL: combined ingest projected on two unshared cores',
+      value: Math.round(cpus().length / perEvent),
+      unit: 'events/s',
+      note: `a projection, not a measurement: ${(perEvent * 1000).toFixed(3)} core-seconds per 1,000 events in all (PostgreSQL, both instances, the load generator), with nothing stolen and nothing idle`,
+    })
     reportFanout(saturated, 'under that load', true)
 
     // Phase 1b: the same webhooks with ingest paced below saturation (devices back in coverage pushing 50 events

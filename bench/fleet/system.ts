@@ -134,6 +134,37 @@ export function cpuMeter(groups: Record<string, () => number[]>): { stop(): Reco
   }
 }
 
+/**
+ * What the whole machine's cores did from now until `stop()`, as shares of the time they had: busy (user, system
+ * and interrupts), idle (including waits for the disk), and stolen, taken by the hypervisor for other guests.
+ * Here a fifth to a half of the two cores is often stolen, which is why the same bench varies run to run.
+ */
+export function machineMeter(): { stop(): { busy: number; idle: number; stolen: number } } {
+  const read = (): number[] =>
+    readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number)
+  const before = read()
+  return {
+    stop() {
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = read().map((v, i) => v - before[i]!) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ]
+      const total = user + nice + system + idle + iowait + irq + softirq + steal || 1
+      return {
+        busy: (user + nice + system + irq + softirq) / total,
+        idle: (idle + iowait) / total,
+        stolen: steal / total,
+      }
+    },
+  }
+}
+
 /** Least-squares slope of `value` against `x`. */
 export function slope(points: readonly { x: number; value: number }[]): number {
   const n = points.length
