@@ -51,8 +51,9 @@ const bench: Bench = async (context) => {
           postgres: postgres!,
           devices: number('TUOTOU_FLEET_DEVICES', 200),
           stops: 150,
-          firstShare: 0.6,
-          pacedShare: 0.25,
+          warmShare: 0.1,
+          firstShare: 0.65,
+          pacedShare: 0.2,
         })
       }
       if (part === 'soak') {
