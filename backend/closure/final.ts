@@ -2,6 +2,13 @@ import { sql } from 'kysely'
 import type { IntentFinalState } from '../../shared/api/closure'
 import type { Trx } from '../db/connect'
 
+/** The final states (null: none yet) that `state` may replace; the rule is in `markIntentFinal`'s comment. */
+export function finalStatesReplacedBy(state: IntentFinalState): (IntentFinalState | null)[] {
+  if (state === 'paid') return [null, 'cancelled', 'expired']
+  if (state === 'cancelled' || state === 'expired') return [null]
+  return [null, 'paid', 'partially_refunded', 'refunded']
+}
+
 /**
  * Records the final state the acquirer's word gave an intent, inside the caller's transaction. A payment is final
  * over anything but a refund (money that moved after a cancellation is still money); cancelled and expired only
@@ -13,12 +20,7 @@ export async function markIntentFinal(
   state: IntentFinalState,
   nowMs: number,
 ): Promise<void> {
-  const replaces: (IntentFinalState | null)[] =
-    state === 'paid'
-      ? [null, 'cancelled', 'expired']
-      : state === 'cancelled' || state === 'expired'
-        ? [null]
-        : [null, 'paid', 'partially_refunded', 'refunded']
+  const replaces = finalStatesReplacedBy(state)
   await trx
     .updateTable('payment_intents')
     .set({ final_state: state, final_ms: sql<number>`coalesce(final_ms, ${nowMs})` })

@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely'
 import type { BackendContext } from '../context'
 import { chunks, insertRows } from '../db/bulk'
 import type { DatabaseKind, Trx } from '../db/connect'
-import type { DeviceEventTable } from '../db/schema'
+import type { DeviceEventTable, OrderTable } from '../db/schema'
 import type { AfterCommit } from '../db/transaction'
 import type { BatchEffects, BatchState } from '../events/rules'
 import { announceDashboardChange } from './live'
@@ -333,21 +333,21 @@ export async function summariseAcquirerPayment(
   context: Pick<BackendContext, 'hub'>,
   trx: Trx,
   after: AfterCommit,
-  payment: { orderId: string; amountFen: number; firstForOrder: boolean },
+  payment: {
+    /** The paid order's row as the payment's transaction read it (locked, on PostgreSQL). */
+    order: Pick<OrderTable, 'id' | 'depot_id' | 'route_date' | 'status' | 'delivered_method'>
+    amountFen: number
+    firstForOrder: boolean
+  },
 ): Promise<void> {
-  const order = await trx
-    .selectFrom('orders')
-    .select(['depot_id', 'route_date', 'status', 'delivered_method'])
-    .where('id', '=', payment.orderId)
-    .executeTakeFirst()
-  if (!order) return
+  const { order } = payment
   const split = order.delivered_method === 'split'
   if (payment.firstForOrder && order.status === 'delivered' && (order.delivered_method === 'digital' || split)) {
     const attempt = await trx
       .selectFrom('delivery_attempts')
       .innerJoin('shifts', 'shifts.id', 'delivery_attempts.shift_id')
       .select(['delivery_attempts.collected_fen', 'delivery_attempts.due_fen', 'shifts.courier_id'])
-      .where('delivery_attempts.order_id', '=', payment.orderId)
+      .where('delivery_attempts.order_id', '=', order.id)
       .where('delivery_attempts.outcome', '=', 'delivered')
       .executeTakeFirst()
     if (attempt) {
