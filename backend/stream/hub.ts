@@ -91,7 +91,10 @@ export function inProcessHub(): StreamHub {
       return Promise.resolve(() => void remove())
     },
     announce: () => Promise.resolve(),
-    committed: (_depotId, deviceId) => subscribers.wake(deviceId),
+    committed: (_depotId, deviceId) => {
+      traceStream('heard', deviceId)
+      subscribers.wake(deviceId)
+    },
     signal: (_depotId, key) => subscribers.wake(key),
     close: () => Promise.resolve(),
   }
