@@ -137,7 +137,8 @@ export function cpuMeter(groups: Record<string, () => number[]>): { stop(): Reco
 /**
  * What the whole machine's cores did from now until `stop()`, as shares of the time they had: busy (user, system
  * and interrupts), idle (including waits for the disk), and stolen, taken by the hypervisor for other guests.
- * Here a fifth to a half of the two cores is often stolen, which is why the same bench varies run to run.
+ * Here the stolen share went from none to half of the two cores from one second to the next, at times, which is
+ * most of why the same bench varies run to run.
  */
 export function machineMeter(): { stop(): { busy: number; idle: number; stolen: number } } {
   const read = (): number[] =>
