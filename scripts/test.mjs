@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { failedTests } from './test-failures.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const RESULTS = join(ROOT, 'test-results')
@@ -94,6 +95,7 @@ const ROUNDS = [
   { file: 'e2e/rounds/split-payment.yaml', speed: 2 },
 ]
 const roundCounts = { passed: 0, failed: 0, skipped: 0 }
+const roundsFailed = []
 if (built) {
   console.log('\n━━ scripted rounds: npm run round -- FILE --speed N --report test-results/rounds/NAME')
   const started = Date.now()
@@ -114,7 +116,10 @@ if (built) {
       { cwd: ROOT, stdio: 'inherit' },
     )
     if (result.status === 0) roundCounts.passed++
-    else roundCounts.failed++
+    else {
+      roundCounts.failed++
+      roundsFailed.push(name)
+    }
   }
   steps.push({
     name: 'scripted rounds',
@@ -150,7 +155,10 @@ const e2eCounts = e2e
   ? { passed: e2e.stats.expected, failed: e2e.stats.unexpected + e2e.stats.flaky, skipped: e2e.stats.skipped }
   : { passed: 0, failed: 0, skipped: 0 }
 
+const failures = failedTests({ unit, e2e, rounds: roundsFailed, root: ROOT })
+
 console.log('\n━━ summary')
+for (const line of failures) console.log(`failed: ${line}`)
 for (const s of steps)
   console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.seconds}s)${s.skipped ? `: ${s.skipped}` : ''}`)
 const failedSteps = steps.filter((s) => !s.ok).length
