@@ -82,7 +82,7 @@ async function look(page: Page, name: string, locale: string): Promise<void> {
 }
 
 test('the work queue closes every loop, and the dashboard fits 1024×768 in both languages', async ({ page, depot }) => {
-  test.setTimeout(120_000)
+  test.setTimeout(150_000)
   const errors: string[] = []
   page.on('pageerror', (error) => errors.push(error.message))
   const li = await depot.courier('SZ1001', '1234', 'Handheld A')

@@ -65,7 +65,7 @@ for (const viewport of [
     page,
     depot,
   }) => {
-    test.setTimeout(120_000)
+    test.setTimeout(150_000)
     await page.setViewportSize(viewport)
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
@@ -127,7 +127,7 @@ for (const viewport of [
 test('the dashboard lists an intent past the bound while the acquirer is down, with why (1440x900)', async ({
   page,
 }) => {
-  test.setTimeout(120_000)
+  test.setTimeout(150_000)
   await page.setViewportSize({ width: 1440, height: 900 })
   // A 2 s bound instead of 10 min, so the worker reaches the intent while the test watches.
   process.env.TUOTOU_CLOSURE_AFTER_MS = '2000'

@@ -108,7 +108,7 @@ test('a supervisor follows the rounds live, in both languages, reconciles cash a
   page,
   depot,
 }) => {
-  test.setTimeout(90_000)
+  test.setTimeout(150_000)
   const violations: string[] = []
   const errors: string[] = []
   const foreign: string[] = []

@@ -181,7 +181,7 @@ test('a slow acquirer: waiting, then "taking longer than usual", then paid, and 
   route,
   sandbox,
 }) => {
-  test.setTimeout(90_000)
+  test.setTimeout(150_000)
   await setBehaviour(sandbox.url, { notifyDelayMs: 8000 })
   const order = singleCod(route)
   await courier.scan(order.barcodes[0]!)
@@ -241,7 +241,7 @@ test('switching to cash without coverage, then a late digital payment: shown and
   sandbox,
   link,
 }) => {
-  test.setTimeout(90_000)
+  test.setTimeout(150_000)
   const order = singleCod(route)
   await cashOfflineThenLatePayment(courier, link, sandbox.url, order)
   link.setMode('online')
@@ -269,7 +269,7 @@ test('a refund flag waits while a collection QR is on screen, and shows once the
   sandbox,
   link,
 }) => {
-  test.setTimeout(90_000)
+  test.setTimeout(150_000)
   const first = singleCod(route)
   const second = singleCod(route, 1)
   await cashOfflineThenLatePayment(courier, link, sandbox.url, first)

@@ -10,7 +10,7 @@ import { shot } from './support/screens'
  */
 for (const locale of ['zh-CN', 'en'] as const) {
   test(`every screen in ${locale}`, async ({ page, fieldTerminal, sandbox, link, route }) => {
-    test.setTimeout(120_000)
+    test.setTimeout(150_000)
     const courier = new Courier(page)
     await page.goto(fieldTerminal.url)
     await expect(courier.byId('setup-screen')).toBeVisible()

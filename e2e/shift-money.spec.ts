@@ -12,7 +12,7 @@ test('the shift summary shows digital confirmed, cash, refunded, refunds pending
   page,
   fieldTerminal,
 }) => {
-  test.setTimeout(120_000)
+  test.setTimeout(150_000)
   // The refund takes a while at the acquirer, so "pending" is seen before "refunded".
   await setBehaviour(sandbox.url, { refundDelayMs: 2_000 })
   const [paid, cash, claimed] = route.filter((o) => o.codFen > 0 && o.barcodes.length === 1)

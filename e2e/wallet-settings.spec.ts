@@ -65,7 +65,7 @@ for (const locale of ['zh-CN', 'en'] as const) {
     page,
     courier,
   }) => {
-    test.setTimeout(90_000)
+    test.setTimeout(150_000)
     await page.setViewportSize({ width: 360, height: 640 })
     await page.goto(`${courier.url}/sandbox/wallet/`)
     await page.getByTestId(locale === 'en' ? 'wallet-lang-en' : 'wallet-lang-zh').click()
