@@ -25,12 +25,11 @@ async function modulesOf(text: string, symbology: LabelSymbology): Promise<boole
   return Array.from({ length: 40 }, () => bars)
 }
 
-/**
- * Writes a Y4M video (what Chromium's fake capture device plays with `--use-file-for-fake-video-capture`) showing
- * one label, black on white, as a camera held over it sees it. The terminal's camera scanner decodes it with
- * @zxing/library like any other camera frame.
- */
-export async function writeLabelCameraFeed(file: string, text: string, symbology: LabelSymbology): Promise<void> {
+/** One camera frame's luma (640×480, a byte a pixel) showing one label, black on white, as a camera over it sees it. */
+export async function labelFrame(
+  text: string,
+  symbology: LabelSymbology,
+): Promise<{ width: number; height: number; luma: Buffer }> {
   const width = 640
   const height = 480
   const rows = await modulesOf(text, symbology)
@@ -51,6 +50,15 @@ export async function writeLabelCameraFeed(file: string, text: string, symbology
       luma[(top + y) * width + left + x] = dark ? 16 : 235
     }
   }
+  return { width, height, luma }
+}
+
+/**
+ * Writes a Y4M video (what Chromium's fake capture device plays with `--use-file-for-fake-video-capture`) of
+ * `labelFrame`, still. The terminal's camera scanner decodes it like any other camera frame.
+ */
+export async function writeLabelCameraFeed(file: string, text: string, symbology: LabelSymbology): Promise<void> {
+  const { width, height, luma } = await labelFrame(text, symbology)
   const chroma = Buffer.alloc((width / 2) * (height / 2), 128)
   const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma])
   const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`)
