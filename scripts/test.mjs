@@ -158,7 +158,11 @@ const e2eCounts = e2e
 const failures = failedTests({ unit, e2e, rounds: roundsFailed, root: ROOT })
 
 console.log('\n━━ summary')
-for (const line of failures) console.log(`failed: ${line}`)
+// At most a screenful, so that the steps and the count line stay in a tail of the log.
+const SHOWN_FAILURES = 15
+for (const line of failures.slice(0, SHOWN_FAILURES)) console.log(`failed: ${line}`)
+if (failures.length > SHOWN_FAILURES)
+  console.log(`failed: … and ${failures.length - SHOWN_FAILURES} more (test-results/unit.json, test-results/e2e.json)`)
 for (const s of steps)
   console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.seconds}s)${s.skipped ? `: ${s.skipped}` : ''}`)
 const failedSteps = steps.filter((s) => !s.ok).length
